@@ -1,0 +1,83 @@
+package dev.asyncjobs.core;
+
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Runs a job to its end without the caller driving {@link AsyncJob#start}: the one mechanism the
+ * Reactor and RxJava adapters are thin shells over, usable directly too.
+ *
+ * <p>Each launch makes its own {@link AsyncWaitCtx}, installs the ctx callback on it before the
+ * first start, starts the job on a job loop (or on the thread-confined executor given), and at
+ * every pause waits on the ctx's fds (the loop's own selector, or the {@link AsyncSelector} of
+ * the options) or on the callback, whichever comes first; the resume runs on the thread that
+ * started the job. When the job ends, the ctx is closed (cleanups run once), the slot is freed and
+ * the observer is told.
+ *
+ * <pre>{@code
+ * JobTicket t = AsyncJobs.launch(() -> engine.call(work), JobOptions.defaults(), new JobObserver<>() {
+ *     public void onSuccess(Result r) { ... }
+ *     public void onFailure(Throwable e) { ... }
+ * });
+ * }</pre>
+ */
+public final class AsyncJobs {
+    private AsyncJobs() {
+    }
+
+    /**
+     * Launches a job on the options' job loops. Called on one of those loops (outside a job), the
+     * job starts inline, with no hop.
+     *
+     * @param func the job
+     * @param options the options
+     * @param observer told the outcome, once
+     * @param <R> the result type
+     * @return the ticket, to cancel the job
+     */
+    public static <R extends @Nullable Object> JobTicket launch(JobFunction<R> func, JobOptions options,
+            JobObserver<? super R> observer) {
+        Objects.requireNonNull(func, "func");
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(observer, "observer");
+        JobLoopGroup group = options.loops();
+        JobLoop here = group.current();
+        JobLoop loop = here != null ? here : group.next();
+        JobRunner<R> runner = new JobRunner<>(func, options, observer, loop, loop);
+        if (group.isClosed()) {
+            runner.rejectNow(new RejectedExecutionException("the job loop group is closed"));
+        } else if (here != null && AsyncJob.current() == null) {
+            runner.run();
+        } else {
+            runner.submit();
+        }
+        return runner;
+    }
+
+    /**
+     * Launches a job on a user's executor, which must run every task on one and the same thread
+     * (a Reactor or RxJava scheduler's worker, a single-thread executor). Fds are watched by the
+     * options' {@link AsyncSelector}. An executor found to break thread confinement fails the job
+     * with an {@link IllegalStateException} naming the fix; the paused job is still finished
+     * (cancelled), never abandoned.
+     *
+     * @param func the job
+     * @param options the options
+     * @param confinedExecutor runs each task on the same thread
+     * @param observer told the outcome, once
+     * @param <R> the result type
+     * @return the ticket, to cancel the job
+     */
+    public static <R extends @Nullable Object> JobTicket launch(JobFunction<R> func, JobOptions options,
+            Executor confinedExecutor, JobObserver<? super R> observer) {
+        Objects.requireNonNull(func, "func");
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(confinedExecutor, "confinedExecutor");
+        Objects.requireNonNull(observer, "observer");
+        JobRunner<R> runner = new JobRunner<>(func, options, observer, confinedExecutor, null);
+        runner.submit();
+        return runner;
+    }
+}

@@ -1,0 +1,163 @@
+package dev.asyncjobs.core;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Objects;
+
+/**
+ * A standalone selector thread for callers that run jobs on threads they own: it watches the wait
+ * fds of paused jobs and says when one may be resumed. (Jobs on the job loops do not need it: each
+ * loop watches its own jobs' fds.)
+ *
+ * <pre>{@code
+ * if (AsyncJob.start(handle, ctx, func) == StartStatus.PAUSE) {
+ *     AsyncSelector.shared().watch(ctx, () -> myThread.execute(this::resumeJob));
+ * }
+ * }</pre>
+ *
+ * <p>{@link #watch} arms once on the ctx's current fds and runs {@code onReady} once, on the
+ * selector thread, when any of them is readable, closed or unusable. The ctx's registrations are
+ * kept across watches and updated from {@link AsyncWaitCtx#getChangedFds()}, so an fd the job keeps
+ * costs nothing at the next pause. A watch on a ctx with no fds never fires (the engine then wakes
+ * the job through the ctx callback). {@code onReady} must be short and must not block; what it
+ * throws goes to {@link AsyncHooks}.
+ */
+public final class AsyncSelector implements AutoCloseable {
+    /** One armed watch. */
+    public interface Registration {
+        /** Disarms the watch: once this returns, {@code onReady} will not start (it may be running). */
+        void cancel();
+    }
+
+    private static final class Holder {
+        static final AsyncSelector SHARED = open("asyncjobs-selector");
+    }
+
+    private final Loop loop;
+
+    private AsyncSelector(String name) {
+        loop = new Loop(name);
+        loop.startThread();
+    }
+
+    /**
+     * The shared selector, started on first use (a daemon thread named {@code asyncjobs-selector}).
+     * Closing it is ignored.
+     *
+     * @return the shared selector
+     */
+    public static AsyncSelector shared() {
+        return Holder.SHARED;
+    }
+
+    /**
+     * Starts a new selector thread (daemon).
+     *
+     * @param name the thread's name
+     * @return the selector; close it when done
+     */
+    public static AsyncSelector open(String name) {
+        Objects.requireNonNull(name, "name");
+        return new AsyncSelector(name);
+    }
+
+    /**
+     * Arms once on {@code ctx}'s current fds. Call it on the thread that owns the ctx (the one that
+     * got {@link StartStatus#PAUSE}), before resuming the job.
+     *
+     * @param ctx the paused job's ctx
+     * @param onReady run once, on the selector thread, when an fd is readable, closed or invalid
+     * @return the registration, to cancel it
+     * @throws IllegalStateException if this selector or the ctx is closed
+     */
+    public Registration watch(AsyncWaitCtx ctx, Runnable onReady) {
+        Objects.requireNonNull(ctx, "ctx");
+        Objects.requireNonNull(onReady, "onReady");
+        if (ctx.isClosed()) {
+            throw new IllegalStateException("the AsyncWaitCtx is closed");
+        }
+        Reg reg = new Reg(onReady);
+        FdWatcher.Plan plan = loop.watcher.plan(ctx);
+        loop.execute(() -> loop.watcher.arm(plan, reg, 0));
+        return reg;
+    }
+
+    /**
+     * Stops the thread. Watches still armed fire first (a job is woken rather than left hanging).
+     * Idempotent; ignored on {@link #shared()}.
+     */
+    @Override
+    public void close() {
+        if (this == Holder.SHARED) {
+            return;
+        }
+        loop.shutdown();
+        if (!loop.inThread()) {
+            try {
+                loop.awaitTermination(Long.MAX_VALUE);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Whether the selector thread has ended.
+     *
+     * @return {@code true} after {@link #close()} completed
+     */
+    public boolean isClosed() {
+        return loop.isTerminated();
+    }
+
+    Thread thread() {
+        return loop.thread;
+    }
+
+    private static final class Loop extends EventThread {
+        Loop(String name) {
+            super(name, true);
+        }
+
+        @Override
+        boolean readyToStop() {
+            watcher.fireAll();
+            return true;
+        }
+    }
+
+    /** ARMED -> FIRED (selector) or ARMED -> CANCELLED (any thread): exactly one wins. */
+    private static final class Reg implements Registration, FdWatcher.Target {
+        private static final VarHandle STATE;
+        private static final int ARMED = 0;
+        private static final int FIRED = 1;
+        private static final int CANCELLED = 2;
+
+        static {
+            try {
+                STATE = MethodHandles.lookup().findVarHandle(Reg.class, "state", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private final Runnable onReady;
+        private volatile int state;
+
+        Reg(Runnable onReady) {
+            this.onReady = onReady;
+        }
+
+        @Override
+        public void onFdReady(int token) {
+            if (STATE.compareAndSet(this, ARMED, FIRED)) {
+                onReady.run();
+            }
+        }
+
+        @Override
+        public void cancel() {
+            STATE.compareAndSet(this, ARMED, CANCELLED);
+        }
+    }
+}

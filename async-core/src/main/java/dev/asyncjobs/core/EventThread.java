@@ -1,0 +1,176 @@
+package dev.asyncjobs.core;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.channels.Selector;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * A thread that owns a {@link Selector} and a task queue: the one event loop under both
+ * {@link AsyncSelector} and each {@link JobLoop}. Tasks and fd wake-ups run on this one thread.
+ *
+ * <p>Wake-ups follow netty's pattern: before blocking in {@code select} the thread sets
+ * {@code needsWakeup} and re-checks the queue; a producer offers its task and then wakes the
+ * selector only if {@code needsWakeup} was set (and it wins the CAS), so a busy loop takes tasks
+ * with no system call and a sleeping one is woken exactly once.
+ */
+abstract class EventThread implements Executor {
+    private static final VarHandle NEEDS_WAKEUP;
+    private static final int TASK_BATCH = 1024;
+
+    static {
+        try {
+            NEEDS_WAKEUP = MethodHandles.lookup().findVarHandle(EventThread.class, "needsWakeup", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final Selector selector;
+    final FdWatcher watcher;
+    final Thread thread;
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private volatile int needsWakeup;
+    volatile boolean shuttingDown;
+    private volatile boolean stopped;
+
+    EventThread(String name, boolean daemon) {
+        try {
+            selector = Selector.open();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open a selector", e);
+        }
+        watcher = new FdWatcher(selector, this::executeInternal);
+        thread = new Thread(this::loop, name);
+        thread.setDaemon(daemon);
+    }
+
+    final void startThread() {
+        thread.start();
+    }
+
+    /** Runs the task on this thread, in order. */
+    @Override
+    public void execute(Runnable task) {
+        if (stopped) {
+            throw new RejectedExecutionException(thread.getName() + " is closed");
+        }
+        executeInternal(task);
+    }
+
+    /** Inline when already on the thread (used for watcher bookkeeping), else queued. */
+    private void executeInternal(Runnable task) {
+        if (Thread.currentThread() == thread) {
+            task.run();
+        } else {
+            enqueue(task);
+        }
+    }
+
+    final void enqueue(Runnable task) {
+        tasks.offer(task);
+        if (Thread.currentThread() != thread && needsWakeup != 0
+                && NEEDS_WAKEUP.compareAndSet(this, 1, 0)) {
+            selector.wakeup();
+        }
+    }
+
+    final boolean hasTasks() {
+        return !tasks.isEmpty();
+    }
+
+    /** Whether the caller runs on this thread. */
+    final boolean inThread() {
+        return Thread.currentThread() == thread;
+    }
+
+    final boolean awaitTermination(long millis) throws InterruptedException {
+        return terminated.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    final boolean isTerminated() {
+        return terminated.getCount() == 0;
+    }
+
+    /** Asks the thread to stop; {@link #readyToStop()} decides when. */
+    final void shutdown() {
+        shuttingDown = true;
+        enqueue(() -> { });
+    }
+
+    /** Called once at thread start, on the thread. */
+    void onStart() {
+    }
+
+    /** Called at every turn while shutting down; true when the thread may exit. */
+    abstract boolean readyToStop();
+
+    /** Called once as the thread exits, on the thread. */
+    void onStop() {
+    }
+
+    private void loop() {
+        try {
+            onStart();
+            for (;;) {
+                runTasks();
+                if (shuttingDown && readyToStop()) {
+                    break;
+                }
+                try {
+                    if (!tasks.isEmpty() || watcher.hasPending()) {
+                        selector.selectNow();
+                    } else {
+                        needsWakeup = 1;
+                        if (tasks.isEmpty()) {
+                            selector.select(watcher.selectTimeoutMillis());
+                        } else {
+                            selector.selectNow();
+                        }
+                        needsWakeup = 0;
+                    }
+                } catch (IOException e) {
+                    AsyncHooks.onError(e);
+                }
+                watcher.processSelected();
+                watcher.checkClosed();
+            }
+        } catch (Throwable t) {
+            AsyncHooks.onError(t);
+        } finally {
+            stopped = true;
+            try {
+                runTasks();
+                onStop();
+            } catch (Throwable t) {
+                AsyncHooks.onError(t);
+            }
+            try {
+                selector.close();
+            } catch (IOException e) {
+                AsyncHooks.onError(e);
+            }
+            terminated.countDown();
+        }
+    }
+
+    private void runTasks() {
+        for (int i = 0; i < TASK_BATCH; i++) {
+            Runnable task = tasks.poll();
+            if (task == null) {
+                return;
+            }
+            try {
+                task.run();
+            } catch (Throwable t) {
+                AsyncHooks.onError(t); // user code never kills the loop
+            }
+        }
+    }
+}

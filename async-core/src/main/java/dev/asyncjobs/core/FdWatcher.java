@@ -1,0 +1,377 @@
+package dev.asyncjobs.core;
+
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.IllegalBlockingModeException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Watches the wait fds of many ctxs with one {@link Selector}: the machinery shared by
+ * {@link AsyncSelector} (its own thread) and the job loops (each loop its own selector).
+ *
+ * <p>Invariants: {@link #plan} runs on the ctx owner's thread (it reads the ctx), everything else on
+ * the selector's thread (it touches keys). Each ctx keeps its keys registered across pauses
+ * ({@link CtxWatch}), and only what {@link AsyncWaitCtx#getChangedFds()} reports is registered or
+ * cancelled at the next pause, so an fd kept across pauses costs no system call. Interest in a key
+ * is dropped lazily, only when it turns up ready with nobody armed on it. A channel that is closed
+ * under a watch has its key cancelled by the JDK without any event, so while anything is armed the
+ * select times out every {@value #CLOSED_POLL_MILLIS} ms and a shrunken key set is scanned for
+ * invalid keys: a closed fd wakes its job instead of hanging it.
+ */
+final class FdWatcher {
+    static final long CLOSED_POLL_MILLIS = 100;
+
+    /** Told when an armed ctx has a readable (or closed, or unusable) fd. */
+    interface Target {
+        void onFdReady(int token);
+    }
+
+    /** What changed in a ctx since its last arm, computed on the ctx owner's thread. */
+    record Plan(CtxWatch watch, @Nullable List<SelectableChannel> full,
+            List<SelectableChannel> added, List<SelectableChannel> deleted) {
+    }
+
+    /** One ctx as this watcher sees it. */
+    static final class CtxWatch {
+        final FdWatcher watcher;
+        int syncedAt = -1;              // ctx.resumes at the last plan (owner's thread)
+        final ArrayList<SelectionKey> keys = new ArrayList<>(1);  // selector's thread from here on
+        @Nullable Target target;
+        int token;
+        boolean broken;                 // an fd could not be registered or was closed
+        boolean released;
+
+        CtxWatch(FdWatcher watcher) {
+            this.watcher = watcher;
+        }
+
+        /** The ctx was closed or moved to another watcher: drop its keys (any thread). */
+        void release() {
+            watcher.onThread.execute(() -> watcher.forget(this));
+        }
+    }
+
+    final Selector selector;
+    private final Executor onThread;
+    private final HashSet<CtxWatch> watched = new HashSet<>();
+    private final ArrayList<Object[]> pending = new ArrayList<>(); // {CtxWatch, channel} to retry
+    private int registeredKeys;
+    private int armed;
+
+    /**
+     * @param selector the selector, used only on its thread
+     * @param onThread runs a task on the selector's thread (inline when already there)
+     */
+    FdWatcher(Selector selector, Executor onThread) {
+        this.selector = selector;
+        this.onThread = onThread;
+    }
+
+    // ---------------------------------------------------------------- ctx owner's thread
+
+    /** What to (de)register for {@code ctx}; null when nothing changed since the last arm. */
+    @Nullable Plan plan(AsyncWaitCtx ctx) {
+        CtxWatch cw = ctx.watch;
+        if (cw != null && cw.watcher != this) {
+            ctx.watch = null;
+            cw.release();
+            cw = null;
+        }
+        Plan plan;
+        if (cw == null) {
+            cw = new CtxWatch(this);
+            ctx.watch = cw;
+            plan = new Plan(cw, ctx.liveFds(), List.of(), List.of());
+        } else if (ctx.resumes == cw.syncedAt + 1) {
+            // the usual case: one resume since the last arm, so the changed fds are the delta
+            if (!ctx.hasChanges()) {
+                plan = new Plan(cw, null, List.of(), List.of());
+            } else {
+                ChangedFds ch = ctx.getChangedFds();
+                plan = new Plan(cw, null, ch.added(), ch.deleted());
+            }
+        } else {
+            plan = new Plan(cw, ctx.liveFds(), List.of(), List.of());
+        }
+        cw.syncedAt = ctx.resumes;
+        return plan;
+    }
+
+    // ---------------------------------------------------------------- selector's thread
+
+    /** Registers the plan's changes and arms the ctx for one wake-up. */
+    void arm(Plan plan, Target target, int token) {
+        CtxWatch cw = plan.watch();
+        if (cw.released) {
+            safeFire(target, token); // the ctx was closed meanwhile: wake rather than hang
+            return;
+        }
+        List<SelectableChannel> full = plan.full();
+        if (full != null) {
+            for (int i = cw.keys.size() - 1; i >= 0; i--) {
+                SelectionKey k = cw.keys.get(i);
+                if (!full.contains(k.channel())) {
+                    removeKey(cw, i);
+                }
+            }
+            for (SelectableChannel ch : full) {
+                if (indexOf(cw, ch) < 0) {
+                    addKey(cw, ch);
+                }
+            }
+        } else {
+            for (SelectableChannel ch : plan.deleted()) {
+                int i = indexOf(cw, ch);
+                if (i >= 0) {
+                    removeKey(cw, i);
+                }
+            }
+            for (SelectableChannel ch : plan.added()) {
+                if (indexOf(cw, ch) < 0) {
+                    addKey(cw, ch);
+                }
+            }
+        }
+        if (cw.target == null) {
+            armed++;
+        }
+        cw.target = target;
+        cw.token = token;
+        boolean fireNow = cw.broken;
+        for (int i = 0; i < cw.keys.size(); i++) {
+            SelectionKey k = cw.keys.get(i);
+            try {
+                if (!k.isValid()) {
+                    fireNow = true;
+                } else if (k.interestOps() == 0) {
+                    k.interestOps(SelectionKey.OP_READ);
+                }
+            } catch (CancelledKeyException e) {
+                fireNow = true;
+            }
+        }
+        if (cw.keys.isEmpty() && !cw.broken) {
+            watched.remove(cw);
+        } else {
+            watched.add(cw);
+        }
+        if (fireNow) {
+            fire(cw);
+        }
+    }
+
+    /** Disarms without firing (the job was resumed some other way). */
+    void disarm(AsyncWaitCtx ctx) {
+        CtxWatch cw = ctx.watch;
+        if (cw != null && cw.watcher == this && cw.target != null) {
+            cw.target = null;
+            armed--;
+        }
+    }
+
+    /** Fires every armed ctx whose keys turned up in the last select. */
+    void processSelected() {
+        var selected = selector.selectedKeys();
+        if (selected.isEmpty()) {
+            return;
+        }
+        Iterator<SelectionKey> it = selected.iterator();
+        while (it.hasNext()) {
+            SelectionKey k = it.next();
+            it.remove();
+            Object att = k.attachment();
+            boolean any = false;
+            if (att instanceof CtxWatch cw) {
+                any = fire(cw);
+            } else if (att instanceof ArrayList<?> list) {
+                for (Object o : list.toArray()) {
+                    any |= fire((CtxWatch) o);
+                }
+            }
+            if (!any && k.isValid()) {
+                try {
+                    k.interestOps(0); // ready but nobody waits: stop level-triggered repeats
+                } catch (CancelledKeyException ignored) {
+                    // closed meanwhile
+                }
+            }
+        }
+    }
+
+    /** After a select: finds keys the JDK cancelled because their channel was closed. */
+    void checkClosed() {
+        if (!pending.isEmpty()) {
+            retryPending();
+        }
+        if (selector.keys().size() >= registeredKeys) {
+            return;
+        }
+        for (CtxWatch cw : watched.toArray(new CtxWatch[0])) {
+            boolean lost = false;
+            for (int i = cw.keys.size() - 1; i >= 0; i--) {
+                if (!cw.keys.get(i).isValid()) {
+                    detach(cw, cw.keys.remove(i));
+                    registeredKeys--;
+                    lost = true;
+                }
+            }
+            if (lost) {
+                cw.broken = true;
+                fire(cw);
+            }
+        }
+        registeredKeys = Math.min(registeredKeys, selector.keys().size());
+    }
+
+    /** Select timeout: forever when nothing is armed, else short enough to notice closed fds. */
+    long selectTimeoutMillis() {
+        return armed > 0 ? CLOSED_POLL_MILLIS : 0;
+    }
+
+    boolean hasPending() {
+        return !pending.isEmpty();
+    }
+
+    int armedCount() {
+        return armed;
+    }
+
+    /** Fires everything armed (the selector is closing: wake rather than hang). */
+    void fireAll() {
+        for (CtxWatch cw : watched.toArray(new CtxWatch[0])) {
+            fire(cw);
+        }
+    }
+
+    void forget(CtxWatch cw) {
+        if (cw.released) {
+            return;
+        }
+        cw.released = true;
+        if (cw.target != null) {
+            cw.target = null;
+            armed--;
+        }
+        for (int i = cw.keys.size() - 1; i >= 0; i--) {
+            removeKey(cw, i);
+        }
+        pending.removeIf(p -> p[0] == cw);
+        watched.remove(cw);
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private boolean fire(CtxWatch cw) {
+        Target t = cw.target;
+        if (t == null) {
+            return false;
+        }
+        cw.target = null;
+        armed--;
+        safeFire(t, cw.token);
+        return true;
+    }
+
+    private static void safeFire(Target t, int token) {
+        try {
+            t.onFdReady(token);
+        } catch (Throwable e) {
+            AsyncHooks.onError(e); // never kill the selector or the loop
+        }
+    }
+
+    private static int indexOf(CtxWatch cw, SelectableChannel ch) {
+        for (int i = 0; i < cw.keys.size(); i++) {
+            if (cw.keys.get(i).channel() == ch) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void addKey(CtxWatch cw, SelectableChannel ch) {
+        try {
+            SelectionKey k = ch.keyFor(selector);
+            if (k == null) {
+                k = ch.register(selector, SelectionKey.OP_READ, cw);
+                registeredKeys++;
+            } else if (!k.isValid()) {
+                // cancelled here earlier and not yet deregistered: retry after the next select
+                pending.add(new Object[] {cw, ch});
+                return;
+            } else {
+                attach(k, cw);
+            }
+            cw.keys.add(k);
+        } catch (ClosedChannelException | IllegalBlockingModeException | CancelledKeyException e) {
+            cw.broken = true; // a closed or unusable fd wakes the job at once
+        }
+    }
+
+    private void retryPending() {
+        Object[][] retry = pending.toArray(new Object[0][]);
+        pending.clear();
+        for (Object[] p : retry) {
+            CtxWatch cw = (CtxWatch) p[0];
+            if (!cw.released) {
+                addKey(cw, (SelectableChannel) p[1]);
+                if (cw.target != null && cw.broken) {
+                    fire(cw);
+                }
+            }
+        }
+    }
+
+    private void removeKey(CtxWatch cw, int index) {
+        SelectionKey k = cw.keys.remove(index);
+        if (detach(cw, k) && k.isValid()) {
+            k.cancel();
+            registeredKeys--;
+        }
+    }
+
+    private static void attach(SelectionKey k, CtxWatch cw) {
+        Object att = k.attachment();
+        if (att == null) {
+            k.attach(cw);
+        } else if (att instanceof CtxWatch other) {
+            if (other != cw) {
+                ArrayList<CtxWatch> list = new ArrayList<>(2);
+                list.add(other);
+                list.add(cw);
+                k.attach(list);
+            }
+        } else {
+            @SuppressWarnings("unchecked")
+            ArrayList<CtxWatch> list = (ArrayList<CtxWatch>) att;
+            if (!list.contains(cw)) {
+                list.add(cw);
+            }
+        }
+    }
+
+    /** Removes cw from the key's watchers; true when nobody is left on it. */
+    private static boolean detach(CtxWatch cw, SelectionKey k) {
+        Object att = k.attachment();
+        if (att == cw) {
+            k.attach(null);
+            return true;
+        }
+        if (att instanceof ArrayList<?> list) {
+            list.remove(cw);
+            if (list.size() == 1) {
+                k.attach(list.get(0));
+            }
+            return list.isEmpty();
+        }
+        return att == null;
+    }
+}

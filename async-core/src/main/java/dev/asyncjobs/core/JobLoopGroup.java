@@ -1,0 +1,248 @@
+package dev.asyncjobs.core;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A fixed group of {@link JobLoop}s (default: one per core): the default home of jobs launched by
+ * the Reactor and RxJava adapters. Each loop runs its own jobs, owns their pool and watches their
+ * wait fds with its own selector.
+ *
+ * <pre>{@code
+ * try (JobLoopGroup loops = JobLoopGroup.builder().threads(2).maxJobsPerLoop(1_000).build()) {
+ *     AsyncMono.fromJob(job, JobOptions.builder().loops(loops).build()).block();
+ * }
+ * }</pre>
+ *
+ * <p>{@link #close()} cancels the paused jobs, lets each finish (their ctxs close, cleanups run),
+ * fails jobs that had not started with a {@link java.util.concurrent.RejectedExecutionException},
+ * then stops the threads. A job function or cleanup that throws never kills a loop.
+ */
+public final class JobLoopGroup implements AutoCloseable {
+    private static volatile @Nullable JobLoopGroup shared;
+
+    private final JobLoop[] loops;
+    private final AtomicInteger next = new AtomicInteger();
+    private final boolean isShared;
+    private volatile boolean closed;
+
+    private JobLoopGroup(Builder b, boolean isShared) {
+        this.isShared = isShared;
+        loops = new JobLoop[b.threads];
+        for (int i = 0; i < loops.length; i++) {
+            loops[i] = new JobLoop(this, b.name + "-" + i, b.maxJobsPerLoop, b.daemon);
+        }
+        for (JobLoop l : loops) {
+            l.start();
+        }
+    }
+
+    /**
+     * The shared group, created on first use: one daemon loop per core, named
+     * {@code asyncjobs-loop-N}, pools without a limit unless the system property
+     * {@code asyncjobs.loop.maxJobs} says otherwise. Closing it is ignored.
+     *
+     * @return the shared group
+     */
+    public static JobLoopGroup shared() {
+        JobLoopGroup g = shared;
+        if (g == null) {
+            synchronized (JobLoopGroup.class) {
+                g = shared;
+                if (g == null) {
+                    Builder b = builder().maxJobsPerLoop(Integer.getInteger("asyncjobs.loop.maxJobs", 0));
+                    g = shared = new JobLoopGroup(b, true);
+                }
+            }
+        }
+        return g;
+    }
+
+    /**
+     * A builder for a group of one's own.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The number of loops.
+     *
+     * @return the number of loops
+     */
+    public int size() {
+        return loops.length;
+    }
+
+    /**
+     * One loop.
+     *
+     * @param index from 0 to {@link #size()} - 1
+     * @return the loop
+     */
+    public JobLoop loop(int index) {
+        return loops[index];
+    }
+
+    /**
+     * The next loop, round robin.
+     *
+     * @return a loop
+     */
+    public JobLoop next() {
+        return loops[Math.floorMod(next.getAndIncrement(), loops.length)];
+    }
+
+    /**
+     * The loop the caller runs on, if it is one of this group's.
+     *
+     * @return the caller's loop, or {@code null}
+     */
+    public @Nullable JobLoop current() {
+        Thread t = Thread.currentThread();
+        for (JobLoop l : loops) {
+            if (l.thread() == t) {
+                return l;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Jobs launched on this group and not done yet, over all loops.
+     *
+     * @return the count (a snapshot)
+     */
+    public int liveJobs() {
+        int n = 0;
+        for (JobLoop l : loops) {
+            n += l.liveJobs();
+        }
+        return n;
+    }
+
+    /**
+     * Whether {@link #close()} was called.
+     *
+     * @return {@code true} once closing
+     */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Closes the group and waits until its threads have stopped (it does not wait when called
+     * from one of its own loops). Paused jobs are resumed cancelled and run to their end first.
+     * Idempotent; ignored on {@link #shared()}.
+     */
+    @Override
+    public void close() {
+        if (isShared) {
+            return;
+        }
+        closed = true;
+        for (JobLoop l : loops) {
+            l.loop.shutdown();
+        }
+        if (current() == null) {
+            awaitTermination(Duration.ofDays(365));
+        }
+    }
+
+    /**
+     * Waits for the loops to stop after {@link #close()}.
+     *
+     * @param timeout how long to wait at most
+     * @return {@code true} if every loop thread has stopped
+     */
+    public boolean awaitTermination(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            for (JobLoop l : loops) {
+                long left = Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
+                if (!l.loop.awaitTermination(left)) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Builds a {@link JobLoopGroup}. */
+    public static final class Builder {
+        private int threads = Runtime.getRuntime().availableProcessors();
+        private String name = "asyncjobs-loop";
+        private int maxJobsPerLoop;
+        private boolean daemon = true;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the number of loops.
+         *
+         * @param threads at least 1
+         * @return this builder
+         */
+        public Builder threads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be >= 1, was " + threads);
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        /**
+         * Sets the thread name prefix; threads are named {@code prefix-N}.
+         *
+         * @param name the prefix
+         * @return this builder
+         */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /**
+         * Sets each loop's pool size (jobs alive at once per loop); 0 means no limit. A launch
+         * beyond it waits for a slot or fails, per {@link JobOptions#onNoJobs()}.
+         *
+         * @param maxJobsPerLoop at least 0
+         * @return this builder
+         */
+        public Builder maxJobsPerLoop(int maxJobsPerLoop) {
+            if (maxJobsPerLoop < 0) {
+                throw new IllegalArgumentException("maxJobsPerLoop must be >= 0, was " + maxJobsPerLoop);
+            }
+            this.maxJobsPerLoop = maxJobsPerLoop;
+            return this;
+        }
+
+        /**
+         * Sets whether the loop threads are daemons (default {@code true}).
+         *
+         * @param daemon daemon or not
+         * @return this builder
+         */
+        public Builder daemon(boolean daemon) {
+            this.daemon = daemon;
+            return this;
+        }
+
+        /**
+         * Starts the loops.
+         *
+         * @return the running group
+         */
+        public JobLoopGroup build() {
+            return new JobLoopGroup(this, false);
+        }
+    }
+}

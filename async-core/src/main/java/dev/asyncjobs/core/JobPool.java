@@ -1,0 +1,112 @@
+package dev.asyncjobs.core;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One thread's job pool ({@code {jobs, curr_size, max_size}} in OpenSSL).
+ *
+ * <p>Invariants: only the owner thread touches {@code idle}, {@code size} and {@code waiters};
+ * {@code size} counts the jobs this pool made that are not discarded (idle + running + paused),
+ * and never exceeds {@code max} when {@code max > 0}. A job that finishes on another thread (only
+ * possible when a scheduler broke its thread confinement and the job had to be finished there) is
+ * discarded and counted in {@code foreignReleases}, which the owner folds into {@code size} when
+ * it next runs out of slots.
+ */
+final class JobPool {
+    /** Someone waiting for a slot (FIFO); returns false if it no longer wants one. */
+    interface SlotWaiter {
+        boolean onSlotFree();
+    }
+
+    final Thread owner;
+    final int max;
+    private final ArrayDeque<AsyncJob> idle = new ArrayDeque<>();
+    private final AtomicInteger foreignReleases = new AtomicInteger();
+    private int size;
+    private boolean closed;
+    private @Nullable ArrayDeque<SlotWaiter> waiters;
+
+    JobPool(Thread owner, int max, int init) {
+        this.owner = owner;
+        this.max = max;
+        for (int i = 0; i < init; i++) {
+            idle.push(new AsyncJob(this));
+            size++;
+        }
+    }
+
+    @Nullable AsyncJob acquire() {
+        AsyncJob job = idle.poll();
+        if (job != null) {
+            return job;
+        }
+        if (max > 0 && size >= max) {
+            size -= foreignReleases.getAndSet(0);
+            if (size >= max) {
+                return null;
+            }
+        }
+        size++;
+        return new AsyncJob(this);
+    }
+
+    /** A job finished on the owner thread: back to the pool, then the first waiter gets the slot. */
+    void release(AsyncJob job) {
+        if (closed) {
+            size--;
+            job.terminate();
+        } else {
+            idle.push(job);
+        }
+        ArrayDeque<SlotWaiter> w = waiters;
+        if (w != null) {
+            SlotWaiter next;
+            while ((next = w.poll()) != null) {
+                if (next.onSlotFree()) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /** A job finished on a foreign thread: it is dropped and its slot handed back lazily. */
+    void releaseForeign(AsyncJob job) {
+        foreignReleases.incrementAndGet();
+    }
+
+    void addWaiter(SlotWaiter waiter, boolean first) {
+        ArrayDeque<SlotWaiter> w = waiters;
+        if (w == null) {
+            w = waiters = new ArrayDeque<>();
+        }
+        if (first) {
+            w.addFirst(waiter);
+        } else {
+            w.addLast(waiter);
+        }
+    }
+
+    boolean hasIdle() {
+        return !idle.isEmpty();
+    }
+
+    int size() {
+        return size - foreignReleases.get();
+    }
+
+    int idleCount() {
+        return idle.size();
+    }
+
+    /** cleanupThread(): frees the idle jobs now; paused ones are discarded when they finish. */
+    void close() {
+        closed = true;
+        AsyncJob job;
+        while ((job = idle.poll()) != null) {
+            size--;
+            job.terminate();
+        }
+    }
+}

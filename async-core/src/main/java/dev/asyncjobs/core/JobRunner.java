@@ -1,0 +1,437 @@
+package dev.asyncjobs.core;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Drives one launched job to its end: the shared mechanism behind {@link AsyncJobs} and the
+ * adapters.
+ *
+ * <h2>State</h2>
+ * {@code state} packs a phase (low 3 bits) and an epoch (the rest). The epoch grows at the start of
+ * every segment, so a wake-up armed for one pause can never resume a later one.
+ * <pre>
+ *  phase      who moves it                    to
+ *  NEW        start task (owner)              RUNNING
+ *             cancel (any)                    DONE         (the queued start task cleans up)
+ *  RUNNING    PAUSE returned (owner)          PAUSED       (fds armed first)
+ *             wake/cancel (any)               WOKEN
+ *             FINISH (owner)                  DONE
+ *             NO_JOBS (owner)                 SLOT_WAIT
+ *  WOKEN      PAUSE returned (owner)          RESUMING     (requeued: a yield lets others run)
+ *             FINISH (owner)                  DONE
+ *  PAUSED     fd ready, callback, cancel      RESUMING     (exactly one wins the CAS)
+ *  RESUMING   resume task (owner)             RUNNING, epoch + 1
+ *  SLOT_WAIT  slot freed (owner)              NEW          (start task queued)
+ *             cancel (any)                    DONE         (cleanup task queued)
+ * </pre>
+ * At most one task of this runner is queued or running at any time, so the runner itself is that
+ * task ({@link #run()}), and the only allocation per job is the runner, its handle and its ctx.
+ */
+final class JobRunner<R extends @Nullable Object>
+        implements JobTicket, Runnable, WaitCallback, FdWatcher.Target, JobPool.SlotWaiter, AsyncJob.SegmentHook {
+    private static final VarHandle STATE;
+    private static final int NEW = 0;
+    private static final int RUNNING = 1;
+    private static final int WOKEN = 2;
+    private static final int PAUSED = 3;
+    private static final int RESUMING = 4;
+    private static final int SLOT_WAIT = 5;
+    private static final int DONE = 6;
+    private static final int PHASE = 7;
+    private static final int EPOCH = 8;
+    /** Token of wake-ups that are not tied to one pause (callback, cancel). */
+    private static final int ANY = -1;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(JobRunner.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final JobFunction<R> func;
+    private final JobOptions options;
+    private final JobObserver<? super R> observer;
+    private final Executor executor;
+    private final @Nullable JobLoop loop;
+    private final JobHandle<R> handle = new JobHandle<>();
+    private final AsyncWaitCtx ctx = new AsyncWaitCtx();
+    private volatile int state;
+    private volatile boolean cancelled;
+    private boolean shutdownCancel;
+    private boolean waitedForSlot;
+    private @Nullable Thread owner;
+    private AsyncSelector.@Nullable Registration registration;
+    // JobLoop's list of live runners (loop thread only)
+    @Nullable JobRunner<?> prev;
+    @Nullable JobRunner<?> next;
+    boolean linked;
+
+    JobRunner(JobFunction<R> func, JobOptions options, JobObserver<? super R> observer, Executor executor,
+            @Nullable JobLoop loop) {
+        this.func = func;
+        this.options = options;
+        this.observer = observer;
+        this.executor = executor;
+        this.loop = loop;
+        ctx.setCallback(this, null); // before the first start, as the adapters' contract says
+    }
+
+    // ---------------------------------------------------------------- entry points
+
+    void submit() {
+        try {
+            executor.execute(this);
+        } catch (RejectedExecutionException e) {
+            rejectNow(e);
+        }
+    }
+
+    void rejectNow(Throwable error) {
+        if (STATE.compareAndSet(this, NEW, DONE)) {
+            ctx.close();
+            deliverFailure(error);
+        }
+    }
+
+    /** The runner's one task: start, resume, or clean up after a cancel. */
+    @Override
+    public void run() {
+        int s = state;
+        switch (s & PHASE) {
+            case NEW -> start(s);
+            case RESUMING -> resume(s);
+            case DONE -> cleanupNeverRun();
+            default -> { } // a stale task: nothing to do
+        }
+    }
+
+    @Override
+    public void cancel() {
+        cancelled = true;
+        handle.cancel();
+        for (;;) {
+            int s = state;
+            switch (s & PHASE) {
+                case NEW:
+                    if (STATE.compareAndSet(this, s, DONE)) {
+                        return; // the queued start task sees DONE and cleans up
+                    }
+                    break;
+                case SLOT_WAIT:
+                    if (STATE.compareAndSet(this, s, DONE)) {
+                        dispatch(); // nothing is queued: queue the cleanup
+                        return;
+                    }
+                    break;
+                case RUNNING:
+                    if (STATE.compareAndSet(this, s, (s & ~PHASE) | WOKEN)) {
+                        return; // resumed cancelled right after it pauses
+                    }
+                    break;
+                case PAUSED:
+                    if (STATE.compareAndSet(this, s, (s & ~PHASE) | RESUMING)) {
+                        dispatch();
+                        return;
+                    }
+                    break;
+                default:
+                    return;
+            }
+        }
+    }
+
+    @Override
+    public boolean isDone() {
+        return (state & PHASE) == DONE;
+    }
+
+    /** The ctx callback: an engine asks for a resume, from any thread. */
+    @Override
+    public boolean onWake(@Nullable Object arg) {
+        return wake(ANY);
+    }
+
+    @Override
+    public void onFdReady(int token) {
+        wake(token);
+    }
+
+    @Override
+    public boolean onSlotFree() {
+        int s = state;
+        if ((s & PHASE) == SLOT_WAIT && STATE.compareAndSet(this, s, (s & ~PHASE) | NEW)) {
+            dispatch();
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    public @Nullable AutoCloseable enter() {
+        return observer.onSegmentStart();
+    }
+
+    void cancelForShutdown() {
+        shutdownCancel = true;
+        cancel();
+    }
+
+    // ---------------------------------------------------------------- owner thread
+
+    private void start(int s) {
+        if (!STATE.compareAndSet(this, s, ((s & ~PHASE) + EPOCH) | RUNNING)) {
+            run(); // cancelled meanwhile
+            return;
+        }
+        if (owner == null) {
+            owner = Thread.currentThread();
+            if (loop != null) {
+                loop.addLive(this);
+            } else if (options.poolSize() > 0) {
+                AsyncJob.initThread(options.poolSize(), 0); // no-op if the thread has a pool
+            }
+        }
+        if (loop != null && loop.isShuttingDown()) {
+            state = DONE;
+            finish(null, new RejectedExecutionException("the job loop group is closed"), null);
+            return;
+        }
+        segment();
+    }
+
+    private void resume(int s) {
+        if (Thread.currentThread() != owner) {
+            confinementBroken();
+            return;
+        }
+        state = ((s & ~PHASE) + EPOCH) | RUNNING; // only this task leaves RESUMING: no race
+        if (loop != null) {
+            loop.watcher().disarm(ctx);
+        } else {
+            AsyncSelector.Registration reg = registration;
+            if (reg != null) {
+                registration = null;
+                reg.cancel();
+            }
+        }
+        if (cancelled) {
+            handle.cancel(); // a fresh start clears the mark: set it again
+        }
+        segment();
+    }
+
+    private void segment() {
+        StartStatus st = AsyncJob.start(handle, ctx, func, this);
+        switch (st) {
+            case FINISH -> {
+                STATE.getAndSet(this, DONE);
+                finish(handle.result(), handle.failure(), null);
+            }
+            case PAUSE -> paused();
+            case NO_JOBS -> noJobs();
+            case ERR -> {
+                // only a start from inside a running job gets here (the launch checks that)
+                STATE.getAndSet(this, DONE);
+                finish(null, new IllegalStateException("AsyncJob.start returned ERR: a job cannot be"
+                        + " started from inside another job on the same thread"), null);
+            }
+        }
+    }
+
+    private void paused() {
+        int s = state;
+        int epoch = s & ~PHASE;
+        if (cancelled) {
+            // cancelled in this very segment; the job paused anyway: resume it again at once
+        } else if (loop != null) {
+            FdWatcher w = loop.watcher();
+            FdWatcher.Plan plan = w.plan(ctx);
+            w.arm(plan, this, epoch);
+        } else if (ctx.watch != null || !ctx.liveFds().isEmpty()) {
+            registration = options.selector().watch(ctx, () -> wake(epoch));
+        }
+        for (;;) {
+            s = state;
+            int phase = s & PHASE;
+            if (phase == RUNNING && !cancelled) {
+                if (STATE.compareAndSet(this, s, (s & ~PHASE) | PAUSED)) {
+                    return;
+                }
+            } else if (phase == RUNNING || phase == WOKEN) {
+                if (STATE.compareAndSet(this, s, (s & ~PHASE) | RESUMING)) {
+                    // woken while it ran (a dasync-style callback before pausing, a QAT-style yield,
+                    // or a cancel): go to the back of the queue so the others get a turn
+                    enqueue();
+                    return;
+                }
+            } else {
+                return; // RESUMING already (the fd fired on this thread during arm)
+            }
+        }
+    }
+
+    private void noJobs() {
+        if (options.onNoJobs() == NoJobsPolicy.FAIL) {
+            STATE.getAndSet(this, DONE);
+            finish(null, new RejectedExecutionException("no free job slot on " + Thread.currentThread().getName()
+                    + " (pool at its max; NoJobsPolicy.FAIL)"), null);
+            return;
+        }
+        ThreadState ts = ThreadState.get();
+        JobPool pool = ts.pool;
+        int s = state;
+        if (pool == null || (s & PHASE) != RUNNING || !STATE.compareAndSet(this, s, (s & ~PHASE) | SLOT_WAIT)) {
+            STATE.getAndSet(this, DONE); // cancelled while trying
+            finish(null, null, null);
+            return;
+        }
+        // FIFO; a waiter that lost its slot to a newcomer goes back to the front
+        pool.addWaiter(this, waitedForSlot);
+        waitedForSlot = true;
+    }
+
+    /** Resume on this thread now if possible, else queue. */
+    private void dispatch() {
+        if (loop != null && loop.inLoop() && AsyncJob.current() == null) {
+            run();
+        } else {
+            enqueue();
+        }
+    }
+
+    private void enqueue() {
+        try {
+            if (loop != null) {
+                loop.loop.enqueue(this); // internal: accepted while the loop drains on close
+            } else {
+                executor.execute(this);
+            }
+        } catch (RejectedExecutionException e) {
+            // the user's scheduler is gone: the job can only be finished where it is, if at all
+            AsyncHooks.onError(new IllegalStateException("asyncjobs: the scheduler rejected the resume of a"
+                    + " paused job; it cannot be finished on its thread", e));
+        }
+    }
+
+    private boolean wake(int token) {
+        for (;;) {
+            int s = state;
+            if (token != ANY && token != (s & ~PHASE)) {
+                return false; // armed for an earlier pause
+            }
+            switch (s & PHASE) {
+                case RUNNING:
+                    if (STATE.compareAndSet(this, s, (s & ~PHASE) | WOKEN)) {
+                        return true;
+                    }
+                    break;
+                case PAUSED:
+                    if (STATE.compareAndSet(this, s, (s & ~PHASE) | RESUMING)) {
+                        dispatch();
+                        return true;
+                    }
+                    break;
+                default:
+                    return false;
+            }
+        }
+    }
+
+    /** The scheduler ran our resume on another thread: finish the job there, cancelled, and fail. */
+    private void confinementBroken() {
+        Thread started = owner;
+        AsyncSelector.Registration reg = registration;
+        if (reg != null) {
+            registration = null;
+            reg.cancel();
+        }
+        StartStatus st;
+        do {
+            st = AsyncJob.resumeForeign(handle);
+        } while (st == StartStatus.PAUSE);
+        STATE.getAndSet(this, DONE);
+        IllegalStateException e = new IllegalStateException("asyncjobs: the job was started on thread '"
+                + (started == null ? "?" : started.getName()) + "' but the scheduler resumed it on '"
+                + Thread.currentThread().getName() + "'. A job can only be resumed on the thread that"
+                + " started it: use a scheduler whose workers are each bound to one thread (Reactor:"
+                + " Schedulers.single()/parallel()/boundedElastic()/newSingle(); RxJava: computation()/"
+                + "single()/io()/newThread()), or the default job loops.");
+        if (handle.failure() != null) {
+            e.addSuppressed(handle.failure());
+        }
+        finish(null, e, null);
+    }
+
+    private void cleanupNeverRun() {
+        if (loop != null) {
+            loop.removeLive(this);
+        }
+        Throwable closeError = closeCtx();
+        if (closeError != null) {
+            AsyncHooks.onError(closeError);
+        }
+        if (!shutdownCancel) {
+            safeDropped(null, null);
+        } else {
+            deliverFailure(new RejectedExecutionException("the job loop group is closed"));
+        }
+    }
+
+    private void finish(@Nullable R value, @Nullable Throwable error, @Nullable Throwable extra) {
+        if (loop != null) {
+            loop.removeLive(this);
+        }
+        Throwable closeError = closeCtx();
+        if (cancelled && !shutdownCancel) {
+            safeDropped(value, error != null ? error : closeError);
+            if (error != null && closeError != null) {
+                AsyncHooks.onError(closeError);
+            }
+        } else if (error != null) {
+            if (closeError != null) {
+                error.addSuppressed(closeError);
+            }
+            deliverFailure(error);
+        } else if (closeError != null) {
+            safeDropped(value, null);
+            deliverFailure(closeError);
+        } else {
+            try {
+                observer.onSuccess(value);
+            } catch (Throwable t) {
+                AsyncHooks.onError(t);
+            }
+        }
+    }
+
+    private @Nullable Throwable closeCtx() {
+        try {
+            ctx.close();
+            return null;
+        } catch (Throwable t) {
+            return t;
+        }
+    }
+
+    private void deliverFailure(Throwable error) {
+        try {
+            observer.onFailure(error);
+        } catch (Throwable t) {
+            AsyncHooks.onError(t);
+        }
+    }
+
+    private void safeDropped(@Nullable R value, @Nullable Throwable error) {
+        try {
+            observer.onDropped(value, error);
+        } catch (Throwable t) {
+            AsyncHooks.onError(t);
+        }
+    }
+}

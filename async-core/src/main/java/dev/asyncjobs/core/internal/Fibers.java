@@ -1,0 +1,75 @@
+package dev.asyncjobs.core.internal;
+
+import java.lang.System.Logger.Level;
+
+/**
+ * Picks the fibre backend once, at class load: continuations when {@code jdk.internal.vm} is
+ * exported to us, virtual threads otherwise. The choice never changes during a run.
+ */
+public final class Fibers {
+    /** Backend name reported by {@code AsyncJob.backend()} for continuations. */
+    public static final String CONTINUATION = "continuation";
+    /** Backend name reported by {@code AsyncJob.backend()} for virtual threads. */
+    public static final String VIRTUAL_THREAD = "virtual-thread";
+
+    private static final boolean CONTINUATIONS;
+    private static final String UNAVAILABILITY;
+
+    static {
+        Throwable cause = ContinuationFiber.UNAVAILABILITY_CAUSE;
+        if ("virtual-thread".equals(System.getProperty("asyncjobs.backend"))) {
+            CONTINUATIONS = false;
+            UNAVAILABILITY = "asyncjobs.backend=virtual-thread was set";
+        } else if (cause == null) {
+            CONTINUATIONS = true;
+            UNAVAILABILITY = "";
+        } else {
+            CONTINUATIONS = false;
+            UNAVAILABILITY = "jdk.internal.vm.Continuation is not accessible (" + cause
+                    + "); run with --add-exports java.base/jdk.internal.vm=ALL-UNNAMED (class path)"
+                    + " or =dev.asyncjobs.core (module path) to use the continuation backend";
+            System.getLogger("dev.asyncjobs.core").log(Level.DEBUG,
+                    "asyncjobs: using the virtual-thread backend: " + UNAVAILABILITY);
+        }
+    }
+
+    private Fibers() {
+    }
+
+    /**
+     * Makes a fiber that will run {@code body}.
+     *
+     * @param body the body; it must return only when told to
+     * @return a fiber of the selected backend
+     */
+    public static Fiber create(Runnable body) {
+        return CONTINUATIONS ? new ContinuationFiber(body) : new VirtualThreadFiber(body);
+    }
+
+    /**
+     * The selected backend's name.
+     *
+     * @return {@link #CONTINUATION} or {@link #VIRTUAL_THREAD}
+     */
+    public static String backend() {
+        return CONTINUATIONS ? CONTINUATION : VIRTUAL_THREAD;
+    }
+
+    /**
+     * Why continuations are not used, or the empty string when they are.
+     *
+     * @return the reason
+     */
+    public static String unavailabilityCause() {
+        return UNAVAILABILITY;
+    }
+
+    /**
+     * Whether jobs run on continuations (and so on the starting thread itself).
+     *
+     * @return {@code true} for the continuation backend
+     */
+    public static boolean continuations() {
+        return CONTINUATIONS;
+    }
+}

@@ -1,0 +1,13 @@
+/**
+ * asyncjobs core: pausable jobs in the shape of OpenSSL's {@code ASYNC_JOB}, their wait contexts,
+ * a standalone selector and job loops. No runtime dependency.
+ *
+ * <p>The continuation backend needs {@code --add-exports java.base/jdk.internal.vm=dev.asyncjobs.core}
+ * on the module path ({@code =ALL-UNNAMED} on the class path); without it jobs run on the
+ * virtual-thread backend.
+ */
+module dev.asyncjobs.core {
+    requires static org.jspecify;
+
+    exports dev.asyncjobs.core;
+}
