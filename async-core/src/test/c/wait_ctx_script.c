@@ -7,10 +7,12 @@
  *   set K     ASYNC_WAIT_CTX_set_wait_fd(ctx, &keys[K], <read end of a fresh pipe>, rec, cleanup)
  *   clear K   ASYNC_WAIT_CTX_clear_fd(ctx, &keys[K])
  *   getfd K   ASYNC_WAIT_CTX_get_fd(ctx, &keys[K], &fd, &custom)
+ *   dup K     ASYNC_WAIT_CTX_set_wait_fd(ctx, &keys[K], <read end of the newest pipe>, NULL, NULL):
+ *             the same fd under a second entry, no custom data, no cleanup (a "set" if no pipe yet)
  *   list      get_all_fds + get_changed_fds, seen from inside the job
  *   pause     ASYNC_pause_job()
  *   newjob    the job returns; the caller starts a new job on the same ctx for the rest
- *   mset K, mclear K, mgetfd K, mlist
+ *   mset K, mclear K, mgetfd K, mlist, mdup K
  *             the same calls made by the caller ("main"): before each ASYNC_start_job the caller
  *             runs the m-ops found at the script position (so those right after a pause or a
  *             newjob, or at the start); an m-op met by a running job is run by the job
@@ -19,11 +21,12 @@
  * Output: for each script
  *   script <ops, normalized>
  *   <one line per op as it runs: in the job; prefixed "main " when run by the caller>
- *   start -> PAUSE|FINISH ret=N  all=[..] added=[..] deleted=[..]   (after each ASYNC_start_job)
+ *   start -> PAUSE|FINISH ret=N all=[..] added=[..] deleted=[..]    (after each ASYNC_start_job)
  *   free cleanups=[..]                                               (ASYNC_WAIT_CTX_free)
  *   end
  * File descriptors are printed as labels "K.n": the pipe made by the n-th "set K" of the script.
- * Label lists are sorted (neither API promises an order).
+ * Label lists are in the order the calls return them, cleanups in the order they ran (OpenSSL:
+ * newest entry first; the Java port keeps that order, and the test holds it to it).
  *
  * Build: gcc -O1 -o wait_ctx_script wait_ctx_script.c -lcrypto
  */
@@ -39,7 +42,10 @@
 #define MAXPIPES 1024
 #define LABELLEN 16
 
-enum { OP_SET, OP_CLEAR, OP_GETFD, OP_LIST, OP_PAUSE, OP_NEWJOB, OP_MSET, OP_MCLEAR, OP_MGETFD, OP_MLIST };
+enum {
+    OP_SET, OP_CLEAR, OP_GETFD, OP_LIST, OP_DUP, OP_PAUSE, OP_NEWJOB,
+    OP_MSET, OP_MCLEAR, OP_MGETFD, OP_MLIST, OP_MDUP /* same order as the first five */
+};
 
 #define IS_MAIN_OP(kind) ((kind) >= OP_MSET)
 /* the ctx call an op makes: mset -> set, etc. */
@@ -70,11 +76,6 @@ static int setcount[MAXKEYS];
 static char cleaned[MAXPIPES][LABELLEN + 16];
 static int ncleaned;
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp((const char *)a, (const char *)b);
-}
-
 static const char *label_of_fd(OSSL_ASYNC_FD fd)
 {
     static char unknown[32];
@@ -87,18 +88,14 @@ static const char *label_of_fd(OSSL_ASYNC_FD fd)
     return unknown;
 }
 
-/* Prints "name=[a,b,c]" with the labels of fds sorted. */
+/* Prints "name=[a,b,c]" with the labels of fds, in the given order. */
 static void print_fds(const char *name, OSSL_ASYNC_FD *fds, size_t n)
 {
-    static char labels[MAXPIPES][32];
     size_t i;
 
-    for (i = 0; i < n && i < MAXPIPES; i++)
-        snprintf(labels[i], sizeof(labels[i]), "%s", label_of_fd(fds[i]));
-    qsort(labels, n, sizeof(labels[0]), cmp_str);
     printf("%s=[", name);
     for (i = 0; i < n; i++)
-        printf("%s%s", i == 0 ? "" : ",", labels[i]);
+        printf("%s%s", i == 0 ? "" : ",", label_of_fd(fds[i]));
     printf("]");
 }
 
@@ -155,6 +152,16 @@ static void exec_ctx_op(ASYNC_WAIT_CTX *ctx, const struct op *o, const char *pre
     const void *key = &keys[o->key];
 
     switch (BASE_KIND(o->kind)) {
+    case OP_DUP:
+        if (npipes > 0) {
+            struct pipe_rec *rec = &pipes[npipes - 1];
+
+            printf("%sdup %d -> %d %s\n", prefix, o->key,
+                   ASYNC_WAIT_CTX_set_wait_fd(ctx, key, rec->rfd, NULL, NULL), rec->label);
+            break;
+        }
+        /* no pipe yet: a plain set */
+        /* fall through */
     case OP_SET: {
         int fds[2];
         struct pipe_rec *rec;
@@ -242,6 +249,8 @@ static const char *op_name(int kind)
     case OP_MCLEAR: return "mclear";
     case OP_MGETFD: return "mgetfd";
     case OP_MLIST: return "mlist";
+    case OP_DUP: return "dup";
+    case OP_MDUP: return "mdup";
     }
     return "?";
 }
@@ -277,6 +286,10 @@ static int parse(char *line)
             o.kind = OP_MCLEAR;
         } else if (strcmp(tok, "mgetfd") == 0) {
             o.kind = OP_MGETFD;
+        } else if (strcmp(tok, "dup") == 0) {
+            o.kind = OP_DUP;
+        } else if (strcmp(tok, "mdup") == 0) {
+            o.kind = OP_MDUP;
         } else if (strcmp(tok, "mlist") == 0) {
             o.kind = OP_MLIST;
             takes_key = 0;
@@ -322,7 +335,7 @@ static void run_script(void)
         printf(" %s", op_name(ops[i].kind));
         int base = BASE_KIND(ops[i].kind);
 
-        if (base == OP_SET || base == OP_CLEAR || base == OP_GETFD)
+        if (base == OP_SET || base == OP_CLEAR || base == OP_GETFD || base == OP_DUP)
             printf(" %d", ops[i].key);
     }
     printf("\n");
@@ -371,7 +384,6 @@ static void run_script(void)
     }
 
     ASYNC_WAIT_CTX_free(ctx);
-    qsort(cleaned, ncleaned < MAXPIPES ? ncleaned : MAXPIPES, sizeof(cleaned[0]), cmp_str);
     printf("free cleanups=[");
     for (i = 0; i < ncleaned && i < MAXPIPES; i++)
         printf("%s%s", i == 0 ? "" : ",", cleaned[i]);

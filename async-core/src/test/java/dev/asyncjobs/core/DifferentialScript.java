@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.channels.Pipe;
 import java.nio.channels.SelectableChannel;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,16 +17,16 @@ import java.util.stream.Collectors;
  * the same normalized trace as the C driver does with OpenSSL.
  *
  * <p>Grammar (whitespace separated): {@code set K}, {@code clear K}, {@code getfd K}, {@code list},
- * {@code pause}, {@code newjob}, and the caller's {@code mset K}, {@code mclear K}, {@code mgetfd K},
- * {@code mlist}, with K a key index 0..9. See the C file for what each op does and the trace format.
+ * {@code dup K}, {@code pause}, {@code newjob}, and the caller's {@code mset K}, {@code mclear K},
+ * {@code mgetfd K}, {@code mlist}, {@code mdup K}, with K a key index 0..9. See the C file for what each op does and the trace format.
  */
 final class DifferentialScript {
 
     static final int MAX_KEYS = 10;
 
     enum Kind {
-        SET(true), CLEAR(true), GETFD(true), LIST(false), PAUSE(false), NEWJOB(false),
-        MSET(true), MCLEAR(true), MGETFD(true), MLIST(false);
+        SET(true), CLEAR(true), GETFD(true), LIST(false), DUP(true), PAUSE(false), NEWJOB(false),
+        MSET(true), MCLEAR(true), MGETFD(true), MLIST(false), MDUP(true);
 
         final boolean takesKey;
 
@@ -47,6 +46,7 @@ final class DifferentialScript {
                 case MCLEAR -> CLEAR;
                 case MGETFD -> GETFD;
                 case MLIST -> LIST;
+                case MDUP -> DUP;
                 default -> this;
             };
         }
@@ -102,23 +102,26 @@ final class DifferentialScript {
             int roll = rnd.nextInt(100);
             int key = rnd.nextInt(keys);
             Kind kind;
-            if (roll < 30) {
+            if (roll < 28) {
                 kind = Kind.SET;
-            } else if (roll < 52) {
+            } else if (roll < 50) {
                 kind = Kind.CLEAR;
-            } else if (roll < 66) {
+            } else if (roll < 63) {
                 kind = Kind.GETFD;
-            } else if (roll < 74) {
+            } else if (roll < 68) {
+                kind = Kind.DUP;
+            } else if (roll < 75) {
                 kind = Kind.LIST;
             } else if (roll < 88) {
                 kind = Kind.PAUSE;
             } else if (roll < 92) {
                 kind = Kind.NEWJOB;
             } else {
-                kind = switch (rnd.nextInt(4)) {
+                kind = switch (rnd.nextInt(5)) {
                     case 0 -> Kind.MSET;
                     case 1 -> Kind.MCLEAR;
                     case 2 -> Kind.MGETFD;
+                    case 3 -> Kind.MDUP;
                     default -> Kind.MLIST;
                 };
             }
@@ -176,7 +179,17 @@ final class DifferentialScript {
             };
             CtxOps ctxOps = (c, op, prefix) -> {
                 Object key = keys[op.key()];
-                switch (op.kind().base()) {
+                Kind base = op.kind().base();
+                if (base == Kind.DUP && pipes.isEmpty()) {
+                    base = Kind.SET; // no pipe yet: a plain set, as in the C driver
+                }
+                switch (base) {
+                    case DUP -> {
+                        PipeRec rec = pipes.get(pipes.size() - 1);
+                        boolean rc = c.setWaitFd(key, rec.pipe().source(), null, null);
+                        out.append(prefix).append("dup ").append(op.key()).append(" -> ").append(rc ? 1 : 0)
+                                .append(' ').append(rec.label()).append('\n');
+                    }
                     case SET -> {
                         Pipe pipe;
                         try {
@@ -276,7 +289,6 @@ final class DifferentialScript {
             out.append("exception ").append(e).append('\n');
         } finally {
             ctx.close();
-            Collections.sort(cleaned);
             out.append("free cleanups=[").append(String.join(",", cleaned)).append("]\n");
             for (PipeRec rec : pipes) {
                 closeQuietly(rec.pipe());
@@ -298,7 +310,6 @@ final class DifferentialScript {
         for (SelectableChannel fd : fds) {
             labels.add(label(bySource, fd));
         }
-        Collections.sort(labels);
         return name + "=[" + String.join(",", labels) + "]";
     }
 

@@ -30,7 +30,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  *
  * <p>Skipped, with the reason, only when gcc or {@code /usr/include/openssl/async.h} is missing.
  * The random batches print their seed on failure; rerun one with
- * {@code -Dasyncjobs.differential.seed=N}.
+ * {@code -Dasyncjobs.differential.seed=N}; a longer soak of the fresh-seed batch with
+ * {@code -Dasyncjobs.differential.scripts=N}.
  */
 class OpenSslDifferentialTest {
 
@@ -116,6 +117,8 @@ class OpenSslDifferentialTest {
         "set 0 set 1 pause mclear 0 mlist mset 0 mclear 0 mset 2 mlist mgetfd 0 list getfd 2 pause list",
         // the caller sets fds before the first start and between jobs
         "mset 0 mlist list pause newjob mset 1 mclear 0 mlist list",
+        // one fd under two entries (no custom data, no cleanup on the second): listed twice
+        "dup 0 dup 1 getfd 1 list pause clear 1 mdup 2 mlist list getfd 0 clear 0 list",
         // nothing at all
         "pause pause list",
         "newjob newjob",
@@ -140,7 +143,7 @@ class OpenSslDifferentialTest {
     void randomScriptsWithFreshSeed() throws Exception {
         long seed = System.nanoTime();
         System.out.println("OpenSslDifferentialTest fresh seed: " + seed);
-        runRandomBatch(seed, FRESH_SCRIPTS);
+        runRandomBatch(seed, Integer.getInteger("asyncjobs.differential.scripts", FRESH_SCRIPTS));
     }
 
     private static void runRandomBatch(long seed, int count) throws Exception {
