@@ -68,7 +68,7 @@ public final class AsyncJob {
 
     AsyncJob(JobPool pool) {
         this.pool = pool;
-        this.fiber = Fibers.create(this::body);
+        this.fiber = Fibers.create(Fibers.continuations() ? this::runOnce : this::loop);
     }
 
     /** Runs around each segment of a job, inside it (context propagation for the adapters). */
@@ -211,6 +211,7 @@ public final class AsyncJob {
         if (h.job != null) {
             h.job = null;
         }
+        fiber.finished();
         recycle();
         if (foreign) {
             pool.releaseForeign(this);
@@ -316,24 +317,26 @@ public final class AsyncJob {
 
     // ---------------------------------------------------------------- internals
 
-    /** The fibre body: loops over job functions so a pooled job is reused like OpenSSL's. */
-    private void body() {
-        if (!Fibers.continuations()) {
-            ThreadState.get().current = this; // this job's own virtual thread
+    /** Runs the current job function once: the whole body on the continuation backend. */
+    private void runOnce() {
+        JobFunction<?> f = func;
+        enterSegment();
+        try {
+            result = f.run();
+        } catch (Throwable t) {
+            failure = t; // StackOverflowError included: the frames above are gone by now
         }
+        exitSegment();
+        finished = true;
+    }
+
+    /** The virtual-thread body: loops over job functions so the thread is reused, as OpenSSL's fibres. */
+    private void loop() {
+        ThreadState.get().current = this; // this job's own virtual thread
         while (!terminating) {
-            JobFunction<?> f = func;
-            enterSegment();
-            try {
-                result = f.run();
-            } catch (Throwable t) {
-                failure = t;
-            }
-            exitSegment();
-            finished = true;
+            runOnce();
             while (!fiber.suspend()) {
-                // cannot happen: nothing is on the stack between body() and suspend()
-                Thread.onSpinWait();
+                Thread.onSpinWait(); // cannot happen: nothing pins between loop() and suspend()
             }
         }
     }
@@ -393,8 +396,8 @@ public final class AsyncJob {
     /** Lets the body return and releases the fibre; the job is idle or just finished. */
     void terminate() {
         terminating = true;
-        if (started) {
-            fiber.resume();
+        if (started && fiber.loops()) {
+            fiber.resume(); // lets the looping body return, ending its virtual thread
         }
         fiber.dispose();
     }

@@ -72,20 +72,24 @@ final class ContinuationFiber extends Fiber {
         IS_DONE = isDone;
     }
 
-    private final Object continuation;
+    private final Runnable body;
+    /** The running or suspended continuation; null between jobs. */
+    private @Nullable Object continuation;
 
     ContinuationFiber(Runnable body) {
-        try {
-            continuation = (Object) NEW.invokeExact(SCOPE, body);
-        } catch (Throwable t) {
-            throw new IllegalStateException("cannot create a continuation", t);
-        }
+        this.body = body;
     }
 
     @Override
     public void resume() {
+        Object c = continuation;
         try {
-            RUN.invokeExact(continuation);
+            if (c == null) {
+                // One continuation per job: starting a fresh one and letting it run to its end
+                // costs ~20 ns here, a run+yield of a reused looping one ~80 ns (no freeze/thaw).
+                c = continuation = (Object) NEW.invokeExact(SCOPE, body);
+            }
+            RUN.invokeExact(c);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -109,15 +113,18 @@ final class ContinuationFiber extends Fiber {
     }
 
     @Override
-    public void dispose() {
-        // Nothing to release: an unreferenced continuation is garbage like any object.
+    public void finished() {
+        continuation = null; // the body returned: the next resume starts a new continuation
     }
 
-    boolean isDone() {
-        try {
-            return (boolean) IS_DONE.invokeExact(continuation);
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+    @Override
+    public void dispose() {
+        continuation = null; // an unreferenced continuation is garbage like any object
     }
+
+    @Override
+    public boolean loops() {
+        return false;
+    }
+
 }

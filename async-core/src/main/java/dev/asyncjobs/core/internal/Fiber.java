@@ -16,9 +16,20 @@ public abstract class Fiber {
      */
     public abstract boolean suspend();
 
+    /** Called by the owner after a job finished (the body returned, or suspended after the job). */
+    public abstract void finished();
+
     /**
-     * Called by the owner on a fiber whose body has returned or was never started, to release what
-     * the backend holds (the virtual thread). The body must have been told to return first.
+     * Whether the body must loop over jobs (suspending after each) rather than run one job and
+     * return. A virtual thread is worth keeping; a continuation is cheaper to make anew.
+     *
+     * @return {@code true} for a looping body
+     */
+    public abstract boolean loops();
+
+    /**
+     * Called by the owner on an idle fiber to release what the backend holds. A looping body must
+     * have been told to return and resumed once first.
      */
     public abstract void dispose();
 }

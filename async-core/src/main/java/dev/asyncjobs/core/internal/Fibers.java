@@ -37,9 +37,10 @@ public final class Fibers {
     }
 
     /**
-     * Makes a fiber that will run {@code body}.
+     * Makes a fiber that will run {@code body}: once per job on the continuation backend, as a
+     * loop over jobs on the virtual-thread backend (see {@link Fiber#loops()}).
      *
-     * @param body the body; it must return only when told to
+     * @param body the body
      * @return a fiber of the selected backend
      */
     public static Fiber create(Runnable body) {

@@ -93,6 +93,16 @@ final class VirtualThreadFiber extends Fiber {
     }
 
     @Override
+    public void finished() {
+        // the body loops: it suspended itself after the job, ready for the next one
+    }
+
+    @Override
+    public boolean loops() {
+        return true;
+    }
+
+    @Override
     public void dispose() {
         thread = null;
     }
