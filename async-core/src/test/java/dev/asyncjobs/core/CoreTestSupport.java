@@ -1,0 +1,242 @@
+package dev.asyncjobs.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.Pipe;
+import java.nio.channels.SelectableChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+
+/**
+ * Helpers shared by the core tests. Job state is per thread (pool, running job), so tests that
+ * touch pools run their body on a fresh platform thread ({@link #onNewThread}) and never see what
+ * an earlier test left on the JUnit thread.
+ */
+final class CoreTestSupport {
+    private static final AtomicInteger THREADS = new AtomicInteger();
+    private static final AtomicInteger NAMES = new AtomicInteger();
+
+    /** A body that may throw anything. */
+    @FunctionalInterface
+    interface Body {
+        void run() throws Throwable;
+    }
+
+    private CoreTestSupport() {
+    }
+
+    static boolean continuationBackend() {
+        return "continuation".equals(AsyncJob.backend());
+    }
+
+    /** A name unique within this JVM, so thread-name checks never see another test's threads. */
+    static String uniqueName(String prefix) {
+        return prefix + "-" + NAMES.incrementAndGet();
+    }
+
+    /** Runs {@code body} on a new platform thread (no pool, no job) and rethrows what it threw. */
+    static void onNewThread(Body body) {
+        onNewThread(0, body);
+    }
+
+    /** As {@link #onNewThread(Body)}, with a given stack size (0: the default). */
+    static void onNewThread(long stackSize, Body body) {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread t = new Thread(null, () -> {
+            try {
+                body.run();
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        }, "core-test-" + THREADS.incrementAndGet(), stackSize);
+        t.start();
+        try {
+            t.join(TimeUnit.SECONDS.toMillis(90));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting for " + t.getName(), e);
+        }
+        if (t.isAlive()) {
+            AssertionError e = new AssertionError(t.getName() + " did not finish within 90 s");
+            e.setStackTrace(t.getStackTrace());
+            throw e;
+        }
+        Throwable e = failure.get();
+        if (e instanceof Error err) {
+            throw err;
+        }
+        if (e instanceof RuntimeException re) {
+            throw re;
+        }
+        if (e != null) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Runs {@code call} on a new platform thread and returns its value. */
+    static <T> T callOnNewThread(Callable<T> call) {
+        AtomicReference<T> out = new AtomicReference<>();
+        onNewThread(() -> out.set(call.call()));
+        return out.get();
+    }
+
+    /** Polls {@code condition} until it holds or {@code timeout} passes (then fails with {@code what}). */
+    static void await(String what, Duration timeout, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("timed out after " + timeout.toMillis() + " ms waiting for: " + what);
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    static void await(CountDownLatch latch, String what) {
+        try {
+            if (!latch.await(20, TimeUnit.SECONDS)) {
+                fail("timed out after 20 s waiting for: " + what);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The number of open file descriptors of this process. */
+    static int openFds() {
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            return (int) s.count() - 1; // the directory stream's own fd
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Waits until the fd count is back to {@code baseline} (selector threads close theirs
+     * asynchronously) and fails with the count otherwise.
+     */
+    static void assertFdsBackTo(int baseline) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        int now;
+        while ((now = openFds()) > baseline && System.nanoTime() < deadline) {
+            sleepMillis(5);
+        }
+        assertThat(now).as("open fds (baseline %d)", baseline).isLessThanOrEqualTo(baseline);
+    }
+
+    static void sleepMillis(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Live threads whose name starts with {@code prefix}. */
+    static List<Thread> liveThreads(String prefix) {
+        List<Thread> out = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith(prefix) && t.isAlive()) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    static void assertNoThreadsLeft(String prefix) {
+        await("threads named " + prefix + "* to end", Duration.ofSeconds(10), () -> liveThreads(prefix).isEmpty());
+    }
+
+    /** Asserts that {@code call} throws a NullPointerException whose message names {@code param}. */
+    static void assertNpeNaming(String param, ThrowingCallable call) {
+        assertThatThrownBy(call)
+                .isInstanceOf(NullPointerException.class)
+                .as("the NullPointerException must name the parameter '%s'", param)
+                .satisfies(e -> assertThat(e.getMessage()).isNotNull()
+                        .matches("(?s).*\\b" + java.util.regex.Pattern.quote(param) + "\\b.*"));
+    }
+
+    /** Runs {@code call} on the loop's thread and waits for its value. */
+    static <T> T onLoop(JobLoop loop, Callable<T> call) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                f.complete(call.call());
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        });
+        try {
+            return f.get(20, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("task on " + loop.name() + " failed", e);
+        }
+    }
+
+    /** Waits until everything queued on {@code loop} before this call has run. */
+    static void flush(JobLoop loop) {
+        onLoop(loop, () -> null);
+    }
+
+    /** A pipe whose source end is the wait fd; close both ends with {@link #close(Pipe)}. */
+    static Pipe pipe() {
+        try {
+            Pipe p = Pipe.open();
+            p.source().configureBlocking(false);
+            p.sink().configureBlocking(false);
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void close(Pipe p) {
+        try {
+            p.source().close();
+            p.sink().close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void closeQuietly(SelectableChannel c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // test cleanup only
+        }
+    }
+
+    /** The pool of the calling thread, or null (white box: pool accounting). */
+    static JobPool pool() {
+        return ThreadState.get().pool;
+    }
+
+    /** Jobs of the calling thread's pool that are running or paused (taken and not given back). */
+    static int jobsInUse() {
+        JobPool p = pool();
+        return p == null ? 0 : p.size() - p.idleCount();
+    }
+}

@@ -1,0 +1,123 @@
+package dev.asyncjobs.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Runs two or three actions at the same instant, round after round, in the style of RxJava's
+ * {@code TestHelper.race}: the caller runs the first action itself and persistent helper threads
+ * run the others; all spin on a shared countdown so they start together. Helper threads are
+ * reused across rounds (starting a thread per round would dwarf the race window).
+ */
+final class Racer implements AutoCloseable {
+    private final List<Worker> workers = new ArrayList<>();
+
+    Racer(int helpers, String name) {
+        for (int i = 0; i < helpers; i++) {
+            Worker w = new Worker(name + "-" + i);
+            workers.add(w);
+            w.start();
+        }
+    }
+
+    /** Runs {@code actions[0]} here and the rest on the helpers, together; rethrows the first failure. */
+    void race(Runnable... actions) {
+        if (actions.length - 1 != workers.size()) {
+            throw new IllegalArgumentException(actions.length + " actions for " + workers.size() + " helpers");
+        }
+        AtomicInteger gate = new AtomicInteger(actions.length);
+        AtomicInteger done = new AtomicInteger(actions.length - 1);
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        for (int i = 1; i < actions.length; i++) {
+            workers.get(i - 1).submit(actions[i], gate, done, error);
+        }
+        gate.decrementAndGet();
+        while (gate.get() != 0) {
+            Thread.onSpinWait();
+        }
+        try {
+            actions[0].run();
+        } catch (Throwable t) {
+            error.compareAndSet(null, t);
+        }
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (done.get() != 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("a race action did not finish within 20 s");
+            }
+            Thread.onSpinWait();
+        }
+        Throwable t = error.get();
+        if (t instanceof Error e) {
+            throw e;
+        }
+        if (t instanceof RuntimeException e) {
+            throw e;
+        }
+        if (t != null) {
+            throw new AssertionError(t);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Worker w : workers) {
+            w.interrupt();
+        }
+        for (Worker w : workers) {
+            try {
+                w.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static final class Worker extends Thread {
+        private record Task(Runnable action, AtomicInteger gate, AtomicInteger done, AtomicReference<Throwable> error) {
+        }
+
+        private final AtomicReference<Task> next = new AtomicReference<>();
+
+        Worker(String name) {
+            super(name);
+            setDaemon(true);
+        }
+
+        void submit(Runnable action, AtomicInteger gate, AtomicInteger done, AtomicReference<Throwable> error) {
+            next.set(new Task(action, gate, done, error));
+            LockSupport.unpark(this);
+        }
+
+        @Override
+        public void run() {
+            while (!isInterrupted()) {
+                Task t = next.getAndSet(null);
+                if (t == null) {
+                    // spin briefly (rounds come back to back), then park
+                    for (int i = 0; i < 2_000 && next.get() == null; i++) {
+                        Thread.onSpinWait();
+                    }
+                    if (next.get() == null) {
+                        LockSupport.parkNanos(this, 100_000);
+                    }
+                    continue;
+                }
+                t.gate().decrementAndGet();
+                while (t.gate().get() != 0) {
+                    Thread.onSpinWait();
+                }
+                try {
+                    t.action().run();
+                } catch (Throwable e) {
+                    t.error().compareAndSet(null, e);
+                } finally {
+                    t.done().decrementAndGet();
+                }
+            }
+        }
+    }
+}
