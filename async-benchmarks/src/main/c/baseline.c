@@ -2,8 +2,9 @@
  * Native OpenSSL ASYNC_JOB baseline for the asyncjobs benchmark report.
  *
  * Build:  gcc -O2 baseline.c -o target/baseline -lcrypto      (OpenSSL 3, <openssl/async.h>)
- * Run:    target/baseline [--quick] [--million] [--no-rss] [--no-pin] [--settle-us N]
+ * Run:    target/baseline [--quick|--smoke] [--million] [--no-rss] [--no-pin] [--settle-us N]
  *           --quick      fewer runs/iterations/samples (the whole thing takes ~3 s)
+ *           --smoke      tiny counts, only to check the output format (well under a second)
  *           --million    also measure RSS with 1,000,000 paused jobs (~5.5 GB RSS, ~35 GB virtual)
  *           --no-rss     skip the RSS measurements
  *           --no-pin     do not pin the epoll reader and the writer to two different CPUs
@@ -29,9 +30,13 @@
  *                                         timestamp and writes one byte; the main thread wakes,
  *                                         resumes the job, and the job takes a timestamp first thing.
  *                                         One sample per wake-up; median and p99 over all samples.
- *   native.rss_per_paused_job_100k / _1m
+ *   native.rss_per_paused_job_1k / _10k / _100k / _1m
  *                               B/job     VmRSS before and after N jobs are each paused once
  *                                         (in a forked child so each count starts clean).
+ *   native.pause_resume_cycle_rr_1k / _10k / _100k / _1m
+ *                               ns/cycle  N jobs each loop on ASYNC_pause_job(); the caller resumes
+ *                                         them round robin, so each resume touches a cold stack (in
+ *                                         a forked child; median/spread over several runs).
  *
  * The raw java.nio.channels.Selector wake latency (the Java-side baseline of the fd-wake target)
  * is not measured here: it is a JMH benchmark in this module; tools/MergeResults.java maps it.
@@ -399,13 +404,17 @@ static int pause_once_job(void *arg)
 static void rss_child(long n, int outfd)
 {
     ASYNC_JOB **jobs = calloc((size_t)n, sizeof(ASYNC_JOB *));
+    /* one wait ctx shared by all jobs: OpenSSL 3.0's ASYNC_pause_job() resets the counts of the
+       job's wait ctx after the resume without a NULL check, so a job started with a NULL ctx crashes
+       when it is resumed */
+    ASYNC_WAIT_CTX *wctx = ASYNC_WAIT_CTX_new();
     int ret;
     long rss0, rss1, vm0, vm1;
     uint64_t t0, t1;
     char msg[128];
     int len;
 
-    if (jobs == NULL)
+    if (jobs == NULL || wctx == NULL)
         die("calloc jobs");
     memset(jobs, 0, (size_t)n * sizeof(ASYNC_JOB *)); /* touch it before the first count */
     if (!ASYNC_init_thread(0, 0)) {                    /* unlimited pool */
@@ -415,13 +424,13 @@ static void rss_child(long n, int outfd)
     /* one job started and finished first so one-time per-thread state is not counted */
     {
         ASYNC_JOB *j = NULL;
-        ASYNC_start_job(&j, NULL, &ret, return_job, NULL, 0);
+        ASYNC_start_job(&j, wctx, &ret, return_job, NULL, 0);
     }
     rss0 = status_kb("VmRSS");
     vm0 = status_kb("VmSize");
     t0 = now_ns();
     for (long i = 0; i < n; i++) {
-        if (ASYNC_start_job(&jobs[i], NULL, &ret, pause_once_job, NULL, 0) != ASYNC_PAUSE) {
+        if (ASYNC_start_job(&jobs[i], wctx, &ret, pause_once_job, NULL, 0) != ASYNC_PAUSE) {
             fprintf(stderr, "baseline: job %ld did not pause\n", i);
             _exit(3);
         }
@@ -436,8 +445,10 @@ static void rss_child(long n, int outfd)
         _exit(4);
     /* resume every job to its end so nothing is abandoned, then free the pool */
     for (long i = 0; i < n; i++)
-        ASYNC_start_job(&jobs[i], NULL, &ret, pause_once_job, NULL, 0);
+        if (ASYNC_start_job(&jobs[i], wctx, &ret, pause_once_job, NULL, 0) != ASYNC_FINISH)
+            _exit(5);
     ASYNC_cleanup_thread();
+    ASYNC_WAIT_CTX_free(wctx);
     _exit(0);
 }
 
@@ -466,7 +477,8 @@ static void run_rss(long n, const char *metric)
         got += k;
     close(p[0]);
     waitpid(pid, &status, 0);
-    if (got <= 0 || sscanf(buf, "%lf %lf %lf", &rss, &virt, &secs) != 3) {
+    if (got <= 0 || sscanf(buf, "%lf %lf %lf", &rss, &virt, &secs) != 3 || !WIFEXITED(status)
+        || WEXITSTATUS(status) != 0) {
         fprintf(stderr, "baseline: RSS child for %ld jobs failed (status %d)\n", n, status);
         return;
     }
@@ -474,14 +486,107 @@ static void run_rss(long n, const char *metric)
     snprintf(extra, sizeof extra, "\"jobs\":%ld,\"virt_bytes_per_job\":%.1f,\"create_seconds\":%.3f",
              n, virt, secs);
     emit(metric, "B/job", v, 1, 0, extra,
-         "VmRSS growth / jobs, each job paused once (fresh forked process)");
+         "VmRSS growth / jobs, each job paused once (fresh forked process, one shared wait ctx)");
+}
+
+
+/* ------------------------------------------- round robin over N paused jobs */
+
+static volatile int rr_stop;
+
+static int rr_loop_job(void *arg)
+{
+    (void)arg;
+    while (!rr_stop)
+        ASYNC_pause_job();
+    return 1;
+}
+
+/* runs in a forked child; writes one "ns_per_cycle" line per run to fd */
+static void rr_child(long n, long cycles, int runs, int outfd)
+{
+    ASYNC_JOB **jobs = calloc((size_t)n, sizeof(ASYNC_JOB *));
+    ASYNC_WAIT_CTX *wctx = ASYNC_WAIT_CTX_new(); /* shared, as in rss_child */
+    int ret;
+    long i = 0;
+    char msg[64];
+    int len;
+
+    if (jobs == NULL || wctx == NULL || !ASYNC_init_thread(0, 0))
+        _exit(3);
+    for (long k = 0; k < n; k++) {
+        if (ASYNC_start_job(&jobs[k], wctx, &ret, rr_loop_job, NULL, 0) != ASYNC_PAUSE)
+            _exit(3);
+    }
+    for (long k = 0; k < n; k++) /* warm-up: one pass over every job */
+        if (ASYNC_start_job(&jobs[k], wctx, &ret, rr_loop_job, NULL, 0) != ASYNC_PAUSE)
+            _exit(3);
+    for (int r = 0; r < runs; r++) {
+        uint64_t t0 = now_ns(), t1;
+
+        for (long c = 0; c < cycles; c++) {
+            if (ASYNC_start_job(&jobs[i], wctx, &ret, rr_loop_job, NULL, 0) != ASYNC_PAUSE)
+                _exit(3);
+            i = i + 1 == n ? 0 : i + 1;
+        }
+        t1 = now_ns();
+        len = snprintf(msg, sizeof msg, "%.3f\n", (double)(t1 - t0) / (double)cycles);
+        if (write(outfd, msg, (size_t)len) != len)
+            _exit(4);
+    }
+    rr_stop = 1;
+    for (long k = 0; k < n; k++)
+        if (ASYNC_start_job(&jobs[k], wctx, &ret, rr_loop_job, NULL, 0) != ASYNC_FINISH)
+            _exit(3);
+    ASYNC_cleanup_thread();
+    ASYNC_WAIT_CTX_free(wctx);
+    _exit(0);
+}
+
+static void run_rr(long n, long cycles, int runs, const char *metric)
+{
+    int p[2], status;
+    pid_t pid;
+    char buf[4096] = {0};
+    ssize_t k, got = 0;
+    double v[64];
+    int nv = 0;
+    char extra[128], *line, *save = NULL;
+
+    if (runs > 64)
+        runs = 64;
+    fflush(stdout);
+    fflush(stderr);
+    if (pipe(p) != 0)
+        die("pipe");
+    pid = fork();
+    if (pid < 0)
+        die("fork");
+    if (pid == 0) {
+        close(p[0]);
+        rr_child(n, cycles, runs, p[1]);
+    }
+    close(p[1]);
+    while ((k = read(p[0], buf + got, sizeof buf - 1 - (size_t)got)) > 0)
+        got += k;
+    close(p[0]);
+    waitpid(pid, &status, 0);
+    for (line = strtok_r(buf, "\n", &save); line != NULL && nv < runs; line = strtok_r(NULL, "\n", &save))
+        v[nv++] = atof(line);
+    if (nv != runs || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "baseline: round-robin child for %ld jobs failed (status %d)\n", n, status);
+        return;
+    }
+    snprintf(extra, sizeof extra, "\"jobs\":%ld,\"iterations_per_sample\":%ld", n, cycles);
+    emit(metric, "ns/cycle", v, (size_t)nv, 0, extra,
+         "resume of N paused ASYNC_JOBs round robin (each pauses again); one sample = mean over one run");
 }
 
 /* ----------------------------------------------------------------- main */
 
 int main(int argc, char **argv)
 {
-    int quick = 0, million = 0, rss = 1;
+    int quick = 0, smoke = 0, million = 0, rss = 1;
     int runs;
     long cycles, starts, wakes;
     double *v;
@@ -490,6 +595,8 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0)
             quick = 1;
+        else if (strcmp(argv[i], "--smoke") == 0)
+            quick = smoke = 1;
         else if (strcmp(argv[i], "--million") == 0)
             million = 1;
         else if (strcmp(argv[i], "--no-rss") == 0)
@@ -499,14 +606,16 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--settle-us") == 0 && i + 1 < argc)
             settle_us = atol(argv[++i]);
         else {
-            fprintf(stderr, "usage: %s [--quick] [--million] [--no-rss] [--no-pin] [--settle-us N]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--quick|--smoke] [--million] [--no-rss] [--no-pin] [--settle-us N]\n", argv[0]);
             return 1;
         }
     }
-    runs = quick ? 7 : 15;
-    cycles = quick ? 500000 : 2000000;
-    starts = quick ? 500000 : 2000000;
-    wakes = quick ? 5000 : 20000;
+    runs = smoke ? 3 : quick ? 7 : 15;
+    cycles = smoke ? 20000 : quick ? 500000 : 2000000;
+    starts = smoke ? 20000 : quick ? 500000 : 2000000;
+    wakes = smoke ? 200 : quick ? 5000 : 20000;
+    if (smoke)
+        million = 0;
 
     printf("{\"type\":\"env\",\"openssl_version\":\"%s\",\"openssl_build_version\":\"%s\","
            "\"compiler\":\"gcc %s\",\"quick\":%s,\"async_capable\":%s}\n",
@@ -520,11 +629,29 @@ int main(int argc, char **argv)
 
     /* RSS first, in forked children, before this process has grown. */
     if (rss) {
-        fprintf(stderr, "baseline: RSS per paused job, 100k jobs\n");
-        run_rss(100000, "native.rss_per_paused_job_100k");
+        fprintf(stderr, "baseline: RSS per paused job, 1k/10k/100k jobs\n");
+        run_rss(1000, "native.rss_per_paused_job_1k");
+        if (!smoke) {
+            run_rss(10000, "native.rss_per_paused_job_10k");
+            run_rss(100000, "native.rss_per_paused_job_100k");
+        }
         if (million) {
             fprintf(stderr, "baseline: RSS per paused job, 1M jobs (~5.5 GB)\n");
             run_rss(1000000, "native.rss_per_paused_job_1m");
+        }
+    }
+
+    /* round robin over N paused jobs, also in forked children (each needs an unlimited pool) */
+    {
+        static const long ns[] = {1000, 10000, 100000, 1000000};
+        static const char *names[] = {"native.pause_resume_cycle_rr_1k", "native.pause_resume_cycle_rr_10k",
+                                      "native.pause_resume_cycle_rr_100k", "native.pause_resume_cycle_rr_1m"};
+        int count = smoke ? 1 : million ? 4 : 3;
+        for (int k = 0; k < count; k++) {
+            long c = smoke ? 20000 : ns[k] > 1000000 / 2 ? 2 * ns[k] : 1000000;
+            fprintf(stderr, "baseline: round robin over %ld paused jobs, %d runs x %ld cycles\n", ns[k],
+                    quick ? 3 : 7, c);
+            run_rr(ns[k], c, quick ? 3 : 7, names[k]);
         }
     }
 
