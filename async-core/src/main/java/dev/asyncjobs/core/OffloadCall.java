@@ -1,0 +1,173 @@
+package dev.asyncjobs.core;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.reflect.UndeclaredThrowableException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One {@link OffloadEngine#call} in flight: the work, its outcome, and how to wake the job that
+ * waits for it. The only object a call allocates (besides what the work itself does).
+ *
+ * <h2>State</h2>
+ * <pre>
+ *  state      who moves it                          to
+ *  NEW        job: the queue accepts it (lock)      QUEUED
+ *  QUEUED     worker: takes it (lock)               RUNNING
+ *             close(): drains it (lock)             RUNNING   (then completed with a rejection)
+ *             job: withdraws it (lock)              CANCELLED (never runs)
+ *  RUNNING    worker: work returned or threw (CAS)  DONE      (then the job is woken)
+ *             job: cancelled (CAS)                  CANCELLED (the outcome is discarded)
+ * </pre>
+ * {@code outcome} and {@code failed} are written before the CAS to DONE and read only after seeing
+ * DONE, so the volatile state publishes them. A CAS lost to the other side decides who owns the
+ * outcome: exactly one of "the job gets it" and "it is discarded" happens.
+ */
+final class OffloadCall<T extends @Nullable Object> {
+    static final int NEW = 0;
+    static final int QUEUED = 1;
+    static final int RUNNING = 2;
+    static final int DONE = 3;
+    static final int CANCELLED = 4;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(OffloadCall.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final Callable<T> work;
+    volatile int state;
+    private @Nullable Object outcome;
+    private boolean failed;
+
+    // How the job is woken: through its ctx callback (QAT's path) or its engine fd (dasync's path).
+    @Nullable WaitCallback callback;
+    @Nullable Object callbackArg;
+    @Nullable EngineFd fd;
+    /** Set by a job that cannot pause (pausing blocked): it parks and wants an unpark instead. */
+    private volatile @Nullable Thread syncWaiter;
+
+    // The queue's FIFO of jobs waiting for room; guarded by the queue's lock.
+    @Nullable OffloadCall<?> roomPrev;
+    @Nullable OffloadCall<?> roomNext;
+    boolean inRoomList;
+    /** Taken off the room list by a worker that made room: this job owns one free slot notice. */
+    boolean roomWoken;
+
+    OffloadCall(Callable<T> work) {
+        this.work = work;
+    }
+
+    /** On a device thread, in state RUNNING: runs the work and hands over the outcome. */
+    void run() {
+        Object out;
+        boolean f;
+        try {
+            out = work.call();
+            f = false;
+        } catch (Throwable t) {
+            out = t;
+            f = true;
+        }
+        // An interrupt left behind by the work (or sent to the device thread meanwhile) would close
+        // the wake-up pipe under the write (ClosedByInterruptException): clear it first.
+        Thread.interrupted();
+        complete(out, f);
+    }
+
+    /**
+     * RUNNING to DONE and wakes the job; if the job was cancelled meanwhile, the outcome is
+     * discarded (a failure goes to {@link AsyncHooks}, as a late error has nobody else to reach).
+     */
+    void complete(@Nullable Object out, boolean f) {
+        outcome = out;
+        failed = f;
+        if (!STATE.compareAndSet(this, RUNNING, DONE)) {
+            outcome = null;
+            if (f) {
+                AsyncHooks.onError((Throwable) out);
+            }
+            return;
+        }
+        Thread t = syncWaiter; // read after DONE: pairs with awaitSync's write-then-read
+        if (t != null) {
+            LockSupport.unpark(t);
+        } else {
+            wake();
+        }
+    }
+
+    /** Asks for the job to be resumed: callback or fd. Safe from any thread; never throws. */
+    void wake() {
+        WaitCallback cb = callback;
+        if (cb != null) {
+            try {
+                cb.onWake(callbackArg);
+            } catch (Throwable t) {
+                AsyncHooks.onError(t); // a callback must not throw; it never kills a device thread
+            }
+        } else {
+            EngineFd f = fd;
+            if (f != null) {
+                f.signal();
+            }
+        }
+    }
+
+    /**
+     * Job side, after a cancel: RUNNING to CANCELLED so the outcome is discarded. An outcome that
+     * arrived first is discarded here instead.
+     */
+    void abandon() {
+        if (STATE.compareAndSet(this, RUNNING, CANCELLED)) {
+            return;
+        }
+        if (state == DONE && failed) {
+            Object o = outcome;
+            outcome = null;
+            AsyncHooks.onError((Throwable) o);
+        }
+        outcome = null;
+    }
+
+    /** Job side, when pausing is impossible: waits on the thread until the outcome is in. */
+    void awaitSync() {
+        boolean interrupted = false;
+        syncWaiter = Thread.currentThread();
+        while (state == QUEUED || state == RUNNING) {
+            LockSupport.park(this);
+            if (Thread.interrupted()) {
+                interrupted = true; // keep waiting: the job cannot give up a call it cannot withdraw
+            }
+        }
+        syncWaiter = null;
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Job side, after seeing DONE: the value, or the work's own exception as it was thrown. */
+    @SuppressWarnings("unchecked")
+    T outcome() throws Exception {
+        Object o = outcome;
+        outcome = null;
+        if (!failed) {
+            return (T) o;
+        }
+        Throwable t = (Throwable) o;
+        if (t instanceof Exception e) {
+            throw e;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new UndeclaredThrowableException(t);
+    }
+}

@@ -1,0 +1,411 @@
+package dev.asyncjobs.core;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.RejectedExecutionException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A bounded "device" that jobs hand work to and pause on, modelled on OpenSSL's async engines
+ * ({@code dasync}, Intel's QAT engine): {@code N} device threads and a submission queue of at most
+ * {@code Q} calls. {@link #call(Callable)} looks synchronous; inside a job it frees the job's thread
+ * while the device works.
+ *
+ * <pre>{@code
+ * OffloadEngine engine = OffloadEngine.builder().threads(2).queueCapacity(64).build();
+ * Mono<byte[]> sig = AsyncMono.fromJob(() -> engine.call(() -> sign(key, data)));
+ * }</pre>
+ *
+ * <h2>What a call does</h2>
+ * <ul>
+ *   <li><b>Outside a job</b> the work runs in the caller, synchronously, as OpenSSL's calls do
+ *       outside a job; the queue is not involved (so a full queue does not matter).</li>
+ *   <li><b>Inside a job</b> it queues the work and {@link AsyncJob#pause() pauses}; a device thread
+ *       runs it and wakes the job, which returns the value or throws the work's own exception
+ *       (the same instance, e.g. a {@code SignatureException}; its stack trace is the device
+ *       thread's).</li>
+ *   <li><b>Wake-up.</b> If the job's ctx has a {@linkplain AsyncWaitCtx#getCallback() callback}
+ *       (as every job launched through {@link AsyncJobs} or the adapters has), the device thread
+ *       calls it and the ctx status is set to {@link WaitStatus#OK} (QAT's path). Otherwise the
+ *       engine keeps one {@link WakeupFd} per ctx under its own key ({@link AsyncWaitCtx#getFd}),
+ *       reused by every call on that ctx and closed by the ctx's cleanup; the device thread
+ *       signals it and the job drains it after resuming (dasync's path).</li>
+ *   <li><b>Spurious resumes</b> (the job resumed before its work completed) pause again; the
+ *       call never returns early.</li>
+ *   <li><b>Device full.</b> With {@code Q} calls queued, the job yields: it wakes itself and
+ *       pauses with the ctx status {@link WaitStatus#EAGAIN} (QAT's EAGAIN), so the other jobs on
+ *       its thread run. If the queue is still full after that, it waits on the engine's list of
+ *       jobs waiting for room, in FIFO order, and a device thread wakes it when it takes a call
+ *       (no job spins on a full device). Load backs up into the job pool, never into an
+ *       unbounded queue or a thread per call.</li>
+ *   <li><b>Cancellation.</b> When the paused job is {@linkplain JobHandle#cancel() cancelled}, a
+ *       call still queued is withdrawn (its work never runs); a call already running is left to
+ *       finish and its outcome is discarded (the device thread is not interrupted; a failure goes
+ *       to {@link AsyncHooks}). Either way {@code call} throws {@link CancellationException}
+ *       at once and the job can end; nothing of the call is left behind.</li>
+ *   <li><b>Pausing blocked</b> ({@link AsyncJob#blockPause()}, or a pause the JVM refuses): the
+ *       call behaves as outside a job: a call not yet taken by the device runs inline, one
+ *       already running is waited for on the thread.</li>
+ * </ul>
+ *
+ * <h2>Device threads</h2>
+ * Daemon threads named {@code name-0} to {@code name-(N-1)} ({@code asyncjobs-engine-N} by
+ * default). Work that throws, an {@link Error} included, fails only its own call: the device
+ * thread goes on. Device threads ignore interrupts for their own lifecycle; an interrupt never
+ * loses a completion (it is cleared before the job is woken, and a wake-up pipe broken by one is
+ * replaced). {@link #close()} stops taking work: calls still queued fail with a {@link
+ * RejectedExecutionException}, running ones complete normally, and the threads then end.
+ *
+ * <p>Work must not pause (it runs on a device thread, not in a job) and should not block for long:
+ * it holds one of the {@code N} threads while it runs.
+ */
+public final class OffloadEngine implements AutoCloseable {
+    private static final int BLOCKED = 0;
+    private static final int RESUMED = 1;
+    private static final int CANCELLED = 2;
+
+    /** This engine's key for its wait fd on a ctx: an identity no other engine can reuse. */
+    private final Object key = new Object() {
+        @Override
+        public String toString() {
+            return "OffloadEngine.key[" + name + "]";
+        }
+    };
+    private final String name;
+    private final OffloadQueue queue;
+    private final Thread[] threads;
+    private volatile boolean closed;
+
+    private OffloadEngine(Builder b) {
+        this.name = b.name;
+        this.queue = new OffloadQueue(b.queueCapacity > 0 ? b.queueCapacity : 64 * b.threads);
+        this.threads = new Thread[b.threads];
+        for (int i = 0; i < threads.length; i++) {
+            Thread t = new Thread(this::work, name + "-" + i);
+            t.setDaemon(true);
+            threads[i] = t;
+        }
+        for (Thread t : threads) {
+            t.start();
+        }
+    }
+
+    /**
+     * A builder: one device thread per core and a queue of 64 calls per thread unless set.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Runs {@code work} on the device and returns its value: inside a job, the job pauses until
+     * the work is done; outside a job, the work runs in the caller. See the class description.
+     *
+     * @param work the work; it runs on a device thread (inside a job) or in the caller
+     * @param <T> the value type
+     * @return what {@code work} returned
+     * @throws Exception what {@code work} threw, unchanged
+     * @throws CancellationException if the job was cancelled before the work's outcome arrived
+     * @throws RejectedExecutionException if the engine is closed (or closes before the work runs)
+     * @throws NullPointerException if {@code work} is null
+     */
+    public <T extends @Nullable Object> T call(Callable<T> work) throws Exception {
+        Objects.requireNonNull(work, "work");
+        if (closed) {
+            throw closedError();
+        }
+        AsyncJob job = AsyncJob.current();
+        if (job == null) {
+            return work.call();
+        }
+        if (job.isCancelled()) {
+            throw new CancellationException("the job was cancelled");
+        }
+        AsyncWaitCtx ctx = job.waitCtx();
+        OffloadCall<T> c = new OffloadCall<>(work);
+        WaitCallback cb = ctx.getCallback();
+        if (cb != null) {
+            c.callback = cb;
+            c.callbackArg = ctx.getCallbackArg();
+        } else {
+            EngineFd fd = EngineFd.acquire(ctx, key);
+            fd.drain(); // a late signal of this ctx's previous call is no news for this one
+            c.fd = fd;
+        }
+        if (!submit(job, ctx, c)) {
+            return work.call(); // pausing is blocked: behave as outside a job
+        }
+        return await(job, ctx, c);
+    }
+
+    /** Queues {@code c}, yielding while the device is full; false if the job cannot pause. */
+    private boolean submit(AsyncJob job, AsyncWaitCtx ctx, OffloadCall<?> c) {
+        WaitStatus before = null;
+        boolean yielded = false;
+        boolean submitted = false;
+        try {
+            for (;;) {
+                int r = queue.submit(c, yielded);
+                if (r == OffloadQueue.SUBMITTED) {
+                    submitted = true;
+                    if (c.callback != null) {
+                        ctx.setStatus(WaitStatus.OK); // QAT: OK means "the callback will come"
+                    }
+                    return true;
+                }
+                if (r == OffloadQueue.CLOSED) {
+                    throw closedError();
+                }
+                if (before == null) {
+                    before = ctx.getStatus();
+                    ctx.setStatus(WaitStatus.EAGAIN);
+                }
+                if (!yielded) {
+                    yielded = true;
+                    c.wake(); // QAT's EAGAIN: wake ourselves, then pause, so the others run
+                }
+                int p = pause(job, ctx, c);
+                if (p != RESUMED) {
+                    queue.leaveRoom(c);
+                    if (p == CANCELLED) {
+                        throw new CancellationException("the job was cancelled");
+                    }
+                    return false;
+                }
+            }
+        } finally {
+            if (before != null && !(submitted && c.callback != null)) {
+                ctx.setStatus(before);
+            }
+        }
+    }
+
+    /** Pauses until {@code c} is done; spurious resumes pause again. */
+    private <T extends @Nullable Object> T await(AsyncJob job, AsyncWaitCtx ctx, OffloadCall<T> c)
+            throws Exception {
+        for (;;) {
+            int s = c.state;
+            if (s == OffloadCall.DONE) {
+                return c.outcome();
+            }
+            int p = pause(job, ctx, c);
+            if (p == CANCELLED) {
+                if (!queue.withdraw(c)) {
+                    c.abandon();
+                }
+                throw new CancellationException("the job was cancelled");
+            }
+            if (p == BLOCKED) {
+                if (queue.withdraw(c)) {
+                    return c.work.call();
+                }
+                c.awaitSync();
+            }
+        }
+    }
+
+    /** One pause, told apart: resumed, cancelled, or not paused at all (blocked or refused). */
+    private int pause(AsyncJob job, AsyncWaitCtx ctx, OffloadCall<?> c) {
+        int resumes = ctx.resumes;
+        boolean ok = AsyncJob.pause();
+        EngineFd fd = c.fd;
+        if (fd != null) {
+            fd.afterResume(ctx, key);
+        }
+        if (!ok) {
+            return job.isCancelled() ? CANCELLED : BLOCKED;
+        }
+        return ctx.resumes != resumes ? RESUMED : BLOCKED;
+    }
+
+    /** A device thread's loop. */
+    private void work() {
+        for (;;) {
+            OffloadCall<?> c = null;
+            try {
+                c = queue.take();
+                if (c == null) {
+                    return;
+                }
+                Thread.interrupted(); // a stale interrupt must not fail the next work
+                c.run();
+            } catch (Throwable t) {
+                // only the engine's own code gets here (e.g. an OutOfMemoryError while waking):
+                // the call must not hang, and the device thread carries on
+                if (c != null && c.state == OffloadCall.RUNNING) {
+                    c.complete(t, true);
+                } else {
+                    AsyncHooks.onError(t);
+                }
+            }
+        }
+    }
+
+    /**
+     * Stops taking work. Calls still queued fail with a {@link RejectedExecutionException} (the
+     * jobs waiting on them are woken and get it), jobs waiting for room get it too, calls running
+     * complete normally, and the device threads end after them. Later calls are rejected.
+     * Idempotent; does not wait (see {@link #awaitTermination}).
+     */
+    @Override
+    public void close() {
+        closed = true;
+        List<OffloadCall<?>> pending = queue.close();
+        for (OffloadCall<?> c : pending) {
+            c.complete(closedError(), true);
+        }
+    }
+
+    /**
+     * Waits for the device threads to end after {@link #close()}.
+     *
+     * @param timeout how long to wait at most
+     * @return {@code true} if every device thread has ended
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (Thread t : threads) {
+            long left = Math.max(1, deadline - System.nanoTime());
+            if (!t.join(Duration.ofNanos(left))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether {@link #close()} was called.
+     *
+     * @return {@code true} once closed
+     */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * The thread name prefix.
+     *
+     * @return the name
+     */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * The number of device threads ({@code N}).
+     *
+     * @return the thread count
+     */
+    public int threads() {
+        return threads.length;
+    }
+
+    /**
+     * The queue capacity ({@code Q}).
+     *
+     * @return the capacity
+     */
+    public int queueCapacity() {
+        return queue.capacity();
+    }
+
+    /**
+     * Calls queued and not yet taken by a device thread (a snapshot).
+     *
+     * @return the count, at most {@link #queueCapacity()}
+     */
+    public int queued() {
+        return queue.size();
+    }
+
+    @Override
+    public String toString() {
+        return "OffloadEngine[" + name + ", threads=" + threads.length + ", queue=" + queue.capacity()
+                + (closed ? ", closed]" : "]");
+    }
+
+    // ---------------------------------------------------------------- package-private (tests)
+
+    Object key() {
+        return key;
+    }
+
+    OffloadQueue queue() {
+        return queue;
+    }
+
+    Thread[] deviceThreads() {
+        return threads.clone();
+    }
+
+    private RejectedExecutionException closedError() {
+        return new RejectedExecutionException("the offload engine '" + name + "' is closed");
+    }
+
+    /** Builds an {@link OffloadEngine}. */
+    public static final class Builder {
+        private int threads = Runtime.getRuntime().availableProcessors();
+        private int queueCapacity = -1;
+        private String name = "asyncjobs-engine";
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the number of device threads ({@code N}).
+         *
+         * @param threads at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if below 1
+         */
+        public Builder threads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be >= 1, was " + threads);
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        /**
+         * Sets the submission queue's capacity ({@code Q}): how many calls may wait for a device
+         * thread before jobs yield. Default: 64 per device thread.
+         *
+         * @param queueCapacity at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if below 1
+         */
+        public Builder queueCapacity(int queueCapacity) {
+            if (queueCapacity < 1) {
+                throw new IllegalArgumentException("queueCapacity must be >= 1, was " + queueCapacity);
+            }
+            this.queueCapacity = queueCapacity;
+            return this;
+        }
+
+        /**
+         * Sets the thread name prefix; threads are named {@code name-N}.
+         *
+         * @param name the prefix
+         * @return this builder
+         */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /**
+         * Starts the device threads.
+         *
+         * @return the running engine
+         */
+        public OffloadEngine build() {
+            return new OffloadEngine(this);
+        }
+    }
+}

@@ -1,0 +1,251 @@
+package dev.asyncjobs.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
+
+/** Drivers and resource counters shared by the offload engine tests. */
+final class OffloadEngineTestKit {
+    static final Duration WAIT = Duration.ofSeconds(30);
+
+    private OffloadEngineTestKit() {
+    }
+
+    /** Open file descriptors of this process. */
+    static int openFds() {
+        String[] names = new File("/proc/self/fd").list();
+        if (names == null) {
+            throw new IllegalStateException("/proc/self/fd is not readable");
+        }
+        return names.length;
+    }
+
+    /** Waits (polling, with a deadline) until {@code condition} holds. */
+    static void await(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out waiting until " + what);
+            }
+            Thread.onSpinWait();
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail("interrupted waiting until " + what);
+            }
+        }
+    }
+
+    /** Waits until the fd count is back to {@code baseline} (closing a registered fd is deferred). */
+    static void awaitFds(int baseline) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        int now;
+        while ((now = openFds()) > baseline) {
+            if (System.nanoTime() > deadline) {
+                fail("fds not released: " + now + " open, baseline " + baseline);
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Live threads whose name starts with {@code prefix}. */
+    static int threadsNamed(String prefix) {
+        int n = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.isAlive() && t.getName().startsWith(prefix)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Drives one job on this thread, OpenSSL style: start, then select on the ctx's wait fds and
+     * resume when one is readable, until FINISH. The ctx has no callback: the engine's fd path.
+     *
+     * @param resumes counts the resumes (spurious ones included)
+     */
+    static <R> JobHandle<R> driveWithSelect(AsyncWaitCtx ctx, JobFunction<R> func, @Nullable AtomicInteger resumes) {
+        JobHandle<R> handle = new JobHandle<>();
+        try (Selector selector = Selector.open()) {
+            StartStatus st = AsyncJob.start(handle, ctx, func);
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (st == StartStatus.PAUSE) {
+                List<SelectableChannel> fds = ctx.getAllFds();
+                assertThat(fds).as("a job paused on the fd path has a wait fd").isNotEmpty();
+                for (SelectionKey k : new ArrayList<>(selector.keys())) {
+                    if (!fds.contains(k.channel())) {
+                        k.cancel();
+                    }
+                }
+                for (SelectableChannel fd : fds) {
+                    if (fd.keyFor(selector) == null) {
+                        fd.register(selector, SelectionKey.OP_READ);
+                    }
+                }
+                selector.selectedKeys().clear();
+                while (selector.select(10) == 0) {
+                    if (System.nanoTime() > deadline) {
+                        fail("the job was never woken through its fd");
+                    }
+                }
+                if (resumes != null) {
+                    resumes.incrementAndGet();
+                }
+                st = AsyncJob.start(handle, ctx, null);
+            }
+            assertThat(st).isEqualTo(StartStatus.FINISH);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return handle;
+    }
+
+    /**
+     * Drives one job on this thread with a callback on the ctx (the engine's callback path): the
+     * callback releases a wait here, then the job is resumed on this thread.
+     */
+    static <R> JobHandle<R> driveWithCallback(AsyncWaitCtx ctx, JobFunction<R> func, AtomicInteger wakes) {
+        java.util.concurrent.Semaphore woken = new java.util.concurrent.Semaphore(0);
+        ctx.setCallback(arg -> {
+            wakes.incrementAndGet();
+            woken.release();
+            return true;
+        }, null);
+        JobHandle<R> handle = new JobHandle<>();
+        StartStatus st = AsyncJob.start(handle, ctx, func);
+        while (st == StartStatus.PAUSE) {
+            try {
+                if (!woken.tryAcquire(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    fail("the callback never came");
+                }
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            woken.drainPermits();
+            st = AsyncJob.start(handle, ctx, null);
+        }
+        assertThat(st).isEqualTo(StartStatus.FINISH);
+        assertThat(ctx.getAllFds()).as("the callback path sets no wait fd").isEmpty();
+        return handle;
+    }
+
+    /** A JobObserver that completes a future (dropped: completes exceptionally with a marker). */
+    static final class Outcome<R> implements JobObserver<R> {
+        final CompletableFuture<R> future = new CompletableFuture<>();
+        volatile @Nullable Throwable dropped;
+        volatile boolean wasDropped;
+        final AtomicInteger segments = new AtomicInteger();
+
+        @Override
+        public void onSuccess(@Nullable R value) {
+            future.complete(value);
+        }
+
+        @Override
+        public void onFailure(Throwable error) {
+            future.completeExceptionally(error);
+        }
+
+        @Override
+        public void onDropped(@Nullable R value, @Nullable Throwable error) {
+            dropped = error;
+            wasDropped = true;
+            future.completeExceptionally(new DroppedMarker(error));
+        }
+
+        @Override
+        public @Nullable AutoCloseable onSegmentStart() {
+            segments.incrementAndGet();
+            return null;
+        }
+    }
+
+    /** Completes {@link Outcome#future} when the job was dropped after a cancel. */
+    static final class DroppedMarker extends RuntimeException {
+        DroppedMarker(@Nullable Throwable cause) {
+            super("dropped", cause);
+        }
+    }
+
+    /**
+     * Runs jobs by hand on a thread-confined executor with the ctx's fds watched by an
+     * {@link AsyncSelector}: the fd path (no callback on the ctx) through the core's own selector.
+     */
+    static final class FdPathRunner<R> implements Runnable {
+        private final Executor thread;
+        private final AsyncSelector selector;
+        private final JobFunction<R> func;
+        private final JobHandle<R> handle = new JobHandle<>();
+        final AsyncWaitCtx ctx = new AsyncWaitCtx();
+        final CompletableFuture<R> future = new CompletableFuture<>();
+        final AtomicInteger resumes = new AtomicInteger();
+        private boolean started;
+
+        FdPathRunner(Executor thread, AsyncSelector selector, JobFunction<R> func) {
+            this.thread = thread;
+            this.selector = selector;
+            this.func = func;
+        }
+
+        void start() {
+            thread.execute(this);
+        }
+
+        /** Marks the job cancelled and resumes it (on its thread). */
+        void cancel() {
+            thread.execute(() -> {
+                if (handle.cancel()) {
+                    run();
+                }
+            });
+        }
+
+        @Override
+        public void run() {
+            if (handle.job() == null && started) {
+                return; // finished already
+            }
+            if (started) {
+                resumes.incrementAndGet();
+            }
+            started = true;
+            StartStatus st = AsyncJob.start(handle, ctx, func);
+            switch (st) {
+                case PAUSE -> selector.watch(ctx, () -> thread.execute(this));
+                case FINISH -> {
+                    ctx.close();
+                    if (handle.failure() != null) {
+                        future.completeExceptionally(handle.failure());
+                    } else {
+                        future.complete(handle.result());
+                    }
+                }
+                default -> {
+                    ctx.close();
+                    future.completeExceptionally(new IllegalStateException("start returned " + st));
+                }
+            }
+        }
+    }
+}
