@@ -1,36 +1,52 @@
 #!/usr/bin/env bash
-# One-command benchmark run for asyncjobs:
-#   1. builds and runs the native OpenSSL ASYNC_JOB baseline (src/main/c/baseline.c, gcc + libcrypto)
-#   2. runs the JMH benchmarks (target/benchmarks.jar) if that jar has been built
-#   3. merges both into results/latest.json and renders RESULTS.md (tools/MergeResults.java)
+# One-command benchmark run for asyncjobs, everything on this machine in one go:
+#   0. builds: mvn install of async-core, async-reactor, async-rxjava and this module (benchmarks.jar)
+#   1. the native OpenSSL ASYNC_JOB baseline (src/main/c/baseline.c, gcc -O2 + libcrypto)
+#   2. the Java measurement programs (fd wake latency vs raw Selector, heap per paused job, ...)
+#   3. the JMH benchmarks (baselines such as the naive hand-off and plain Reactor run in the same JMH run)
+#   4. merges everything into results/latest.json and renders RESULTS.md (tools/MergeResults.java)
 #
-# usage: async-benchmarks/run.sh [--quick] [--million|--no-million] [-- JMH args...]
-#   --quick        fewer iterations everywhere (native ~3 s; JMH -f 1 -wi 2 -i 3 -w 1s -r 1s)
-#   --million      also measure native RSS with 1M paused jobs (~5.5 GB, ~15 s). Default: on in
-#                  full mode when MemAvailable >= 8 GiB, off in quick mode.
-#   --no-million   never run the 1M measurement
+# usage: async-benchmarks/run.sh [--quick|--smoke] [--no-build] [--million|--no-million]
+#                                [--out-dir DIR] [-- JMH args...]
+#   (default)      the full run RESULTS.md quotes: JMH 3 forks x 5 x 1 s, all counts up to 1M (~20 min)
+#   --quick        fewer iterations and counts everywhere (under 3 minutes on 2 cores)
+#   --smoke        tiny counts, one JMH benchmark, only to check that the pipeline writes valid JSON
+#                  (used by RunShSmokeTest); never builds; writes to target/smoke/ unless --out-dir
+#   --no-build     use the jar (or BENCH_CLASSPATH) as it is
+#   --million      also measure native RSS and round robin with 1M paused jobs (~5.5 GB). Default: on
+#                  in full mode when MemAvailable >= 8 GiB, off otherwise
+#   --no-million   never run the native 1M measurements
+#   --out-dir DIR  write latest.json and RESULTS.md to DIR instead of results/ and .
 #   -- ARGS        passed to JMH after the defaults (e.g. a benchmark regex: -- PauseResume)
 # env: JAVA_HOME (used if no temurin-25 is installed and it is JDK >= 21),
-#      BASELINE_ARGS (extra flags for target/baseline, e.g. "--settle-us 100")
+#      BASELINE_ARGS (extra flags for target/baseline, e.g. "--settle-us 100"),
+#      BENCH_CLASSPATH (run JMH and the programs from this class path instead of target/benchmarks.jar;
+#                       JMH finds its benchmark list in target/classes; implies --no-build)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
+here=$(pwd)
 
-quick=0
+mode=full
+build=1
 million=auto
+out_dir=
 jmh_extra=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
-        --quick) quick=1 ;;
+        --quick) mode=quick ;;
+        --smoke) mode=smoke; build=0 ;;
+        --no-build) build=0 ;;
         --million) million=1 ;;
         --no-million) million=0 ;;
+        --out-dir) out_dir=$2; shift ;;
         --) shift; jmh_extra=("$@"); break ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 1 ;;
     esac
     shift
 done
-mode=$([[ $quick == 1 ]] && echo quick || echo full)
+[[ -n "${BENCH_CLASSPATH:-}" ]] && build=0
 
 # ---------------------------------------------------------------- JDK
 java_major() { # prints the feature version of the java at $1/bin/java, or 0
@@ -57,57 +73,136 @@ pick_jdk() {
 JAVA_HOME=$(pick_jdk) || { echo "run.sh: no JDK >= 21 found under /usr/lib/jvm" >&2; exit 1; }
 export JAVA_HOME
 JAVA="$JAVA_HOME/bin/java"
+CONT_FLAG=--add-exports=java.base/jdk.internal.vm=ALL-UNNAMED
 echo "run.sh: mode=$mode JAVA_HOME=$JAVA_HOME" >&2
 
-mkdir -p target results
+if [[ $mode == smoke ]]; then
+    work=target/smoke
+    out_json=${out_dir:-target/smoke}/latest.json
+    out_md=${out_dir:-target/smoke}/RESULTS.md
+else
+    work=target
+    out_json=${out_dir:-results}/latest.json
+    out_md=${out_dir:-.}/RESULTS.md
+fi
+mkdir -p "$work" "$(dirname "$out_json")" "$(dirname "$out_md")"
+rm -f "$work"/*.metrics.jsonl "$work/jmh.json" "$work/baseline.jsonl"
 start=$(date +%s)
+env_file="$work/env.metrics.jsonl"
+printf '{"type":"env","loadavg_start":"%s"}\n' "$(cut -d' ' -f1-3 /proc/loadavg)" > "$env_file"
+
+# ---------------------------------------------------------------- build
+if [[ $build == 1 ]]; then
+    echo "run.sh: building (mvn -B -q -DskipTests install -pl async-core,async-reactor,async-rxjava,async-benchmarks -am)" >&2
+    (cd .. && MAVEN_OPTS="${MAVEN_OPTS:---sun-misc-unsafe-memory-access=allow}" \
+        mvn -B -q -DskipTests install -pl async-core,async-reactor,async-rxjava,async-benchmarks -am)
+fi
+if [[ -n "${BENCH_CLASSPATH:-}" ]]; then
+    cp=$BENCH_CLASSPATH
+elif [[ -f target/benchmarks.jar ]]; then
+    cp=target/benchmarks.jar
+else
+    cp=
+    echo "run.sh: target/benchmarks.jar not built (run without --no-build); Java rows will read 'not measured'" >&2
+fi
+failed=()
 
 # ---------------------------------------------------------------- native baseline
-gcc -O2 -Wall src/main/c/baseline.c -o target/baseline -lcrypto -lpthread
+gcc -O2 -Wall src/main/c/baseline.c -o "$work/baseline" -lcrypto -lpthread
 
 native_args=()
-[[ $quick == 1 ]] && native_args+=(--quick)
+case $mode in
+    quick) native_args+=(--quick) ;;
+    smoke) native_args+=(--smoke) ;;
+esac
 if [[ $million == auto ]]; then
     avail_kb=$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)
-    if [[ $quick == 0 && ${avail_kb:-0} -ge $((8 * 1024 * 1024)) ]]; then million=1; else million=0; fi
+    if [[ $mode == full && ${avail_kb:-0} -ge $((8 * 1024 * 1024)) ]]; then million=1; else million=0; fi
 fi
 [[ $million == 1 ]] && native_args+=(--million)
 # shellcheck disable=SC2206
 native_args+=(${BASELINE_ARGS:-})
 
-echo "run.sh: target/baseline ${native_args[*]}" >&2
-target/baseline "${native_args[@]}" > target/baseline.jsonl
-native_done=$(date +%s)
-echo "run.sh: native baseline done in $((native_done - start)) s" >&2
+echo "run.sh: $work/baseline ${native_args[*]}" >&2
+"$work/baseline" "${native_args[@]}" > "$work/baseline.jsonl"
+echo "run.sh: native baseline done in $(( $(date +%s) - start )) s" >&2
 
-# ---------------------------------------------------------------- JMH (hook)
-# The JMH module builds target/benchmarks.jar (mvn -pl async-benchmarks -am package); this
-# script only runs it. Benchmarks needing the continuation backend should add
-# --add-exports java.base/jdk.internal.vm=ALL-UNNAMED through @Fork(jvmArgsAppend = ...).
-rm -f target/jmh.json
-if [[ -f target/benchmarks.jar ]]; then
-    if [[ $quick == 1 ]]; then
-        jmh_opts=(-f 1 -wi 2 -i 3 -w 1s -r 1s)
-    else
-        jmh_opts=(-f 3 -wi 5 -i 5)
+# ---------------------------------------------------------------- Java measurement programs
+# Each writes metrics lines (the native baseline's format) to $work/NAME.metrics.jsonl.
+program() { # program OUT_NAME JVM_ARGS... -- CLASS ARGS...
+    local name=$1; shift
+    local jvm=()
+    while [[ $1 != -- ]]; do jvm+=("$1"); shift; done
+    shift
+    local cls=$1; shift
+    echo "run.sh: $cls $* ${jvm[*]:-}" >&2
+    if ! "$JAVA" ${jvm[@]+"${jvm[@]}"} -cp "$cp" "dev.asyncjobs.benchmarks.$cls" "$@" \
+            --out "$work/$name.metrics.jsonl"; then
+        echo "run.sh: $cls $* failed; its rows will read 'not measured'" >&2
+        failed+=("$cls $*")
     fi
+}
+
+if [[ -n "$cp" ]]; then
+    case $mode in
+        full)  fd=(--rounds 5 --samples 4000 --warmup 5000); vtfd=(--rounds 3 --samples 2000 --warmup 3000) ;;
+        quick) fd=(--rounds 2 --samples 1500 --warmup 3000); vtfd=(--rounds 1 --samples 1000 --warmup 1000) ;;
+        smoke) fd=(--rounds 1 --samples 50 --warmup 50); vtfd=() ;;
+    esac
+    program fdwake "$CONT_FLAG" -- FdWakeLatency "${fd[@]}"
+    [[ ${#vtfd[@]} -gt 0 ]] && program fdwake-vt -- FdWakeLatency --modes loop "${vtfd[@]}"
+
+    # heap per paused job: a fresh JVM per count, as the native baseline forks per count
+    mem() { program memory "$@"; }
+    heap=(-Xmx6g -Xms1g)
+    case $mode in
+        full)
+            for n in 1000 10000 100000 1000000; do mem "$CONT_FLAG" "${heap[@]}" -- PausedJobMemory --kind job --jobs $n; done
+            for n in 1000 10000 100000; do mem "$CONT_FLAG" "${heap[@]}" -- PausedJobMemory --kind ctx --jobs $n; done
+            for n in 1000 10000 100000; do mem "$CONT_FLAG" "${heap[@]}" -- PausedJobMemory --kind loop --jobs $n; done
+            for n in 1000 10000 100000; do mem "${heap[@]}" -- PausedJobMemory --kind job --jobs $n --rounds 1; done
+            ;;
+        quick)
+            mem "$CONT_FLAG" "${heap[@]}" -- PausedJobMemory --kind job --jobs 100000 --rounds 2
+            mem "$CONT_FLAG" "${heap[@]}" -- PausedJobMemory --kind loop --jobs 100000 --rounds 1 --warmup 20000
+            mem "${heap[@]}" -- PausedJobMemory --kind job --jobs 100000 --rounds 1 --warmup 2000
+            ;;
+        smoke)
+            mem "$CONT_FLAG" -- PausedJobMemory --kind job --jobs 1000 --rounds 1 --warmup 1000
+            ;;
+    esac
+fi
+
+# ---------------------------------------------------------------- JMH
+if [[ -n "$cp" ]]; then
+    case $mode in
+        full)  jmh_opts=(-f 3 -wi 5 -i 5 -w 1s -r 1s) ;;
+        quick) jmh_opts=(-f 1 -wi 1 -i 2 -w 1s -r 1s -p jobs=1000,10000,100000) ;;
+        smoke) jmh_opts=(-f 1 -wi 0 -i 1 -w 100ms -r 100ms PauseResumeContinuation) ;;
+    esac
+    printf '{"type":"env","jmh_options":"%s"}\n' "${jmh_opts[*]} ${jmh_extra[*]:-}" >> "$env_file"
     echo "run.sh: JMH ${jmh_opts[*]} ${jmh_extra[*]:-}" >&2
-    if ! "$JAVA" -jar target/benchmarks.jar "${jmh_opts[@]}" -rf json -rff target/jmh.json \
-            ${jmh_extra[@]+"${jmh_extra[@]}"}; then
-        echo "run.sh: JMH failed; the report will list its rows as not measured" >&2
+    if ! "$JAVA" -cp "$cp" org.openjdk.jmh.Main "${jmh_opts[@]}" -rf json -rff "$work/jmh.json" \
+            ${jmh_extra[@]+"${jmh_extra[@]}"} > "$work/jmh.log" 2>&1; then
+        echo "run.sh: JMH failed (see $work/jmh.log); its rows will read 'not measured'" >&2
+        failed+=("JMH")
     fi
-else
-    echo "run.sh: target/benchmarks.jar not built; skipping JMH (rows will read 'not measured')" >&2
+    grep -E '^(Benchmark|[A-Z][A-Za-z]+\.[a-zA-Z]+ )' "$work/jmh.log" >&2 || true
 fi
 
 # ---------------------------------------------------------------- merge + report
-# Extra non-JMH Java measurements may drop target/*.metrics.jsonl (same line format as
-# target/baseline.jsonl); they are merged too.
-metrics_args=(--metrics target/baseline.jsonl)
-for f in target/*.metrics.jsonl; do
+printf '{"type":"env","loadavg_end":"%s","wall_seconds":%d}\n' "$(cut -d' ' -f1-3 /proc/loadavg)" \
+    $(( $(date +%s) - start )) >> "$env_file"
+metrics_args=(--metrics "$work/baseline.jsonl")
+for f in "$work"/*.metrics.jsonl; do
     [[ -f "$f" ]] && metrics_args+=(--metrics "$f")
 done
-"$JAVA" tools/MergeResults.java "${metrics_args[@]}" --jmh target/jmh.json \
-    --out results/latest.json --md RESULTS.md --mode "$mode"
+"$JAVA" tools/MergeResults.java "${metrics_args[@]}" --jmh "$work/jmh.json" \
+    --out "$out_json" --md "$out_md" --mode "$mode" --analysis analysis.md
 
-echo "run.sh: done in $(( $(date +%s) - start )) s -> async-benchmarks/results/latest.json, async-benchmarks/RESULTS.md" >&2
+echo "run.sh: done in $(( $(date +%s) - start )) s -> $here/$out_json, $here/$out_md" >&2
+if [[ ${#failed[@]} -gt 0 ]]; then
+    echo "run.sh: failed parts: ${failed[*]}" >&2
+    [[ $mode == smoke ]] && exit 1
+fi
+exit 0

@@ -1,9 +1,10 @@
 /*
- * Merges the native OpenSSL baseline and the JMH results into results/latest.json and renders
- * RESULTS.md. Single-file program, JDK only, no dependencies:
+ * Merges the native OpenSSL baseline, the Java measurement programs and the JMH results into
+ * results/latest.json and renders RESULTS.md. Single-file program, JDK only, no dependencies:
  *
- *   java tools/MergeResults.java [--metrics target/baseline.jsonl]... [--jmh target/jmh.json]
- *        [--out results/latest.json] [--md RESULTS.md] [--mode quick|full]
+ *   java tools/MergeResults.java [--metrics FILE]... [--jmh target/jmh.json]
+ *        [--out results/latest.json] [--md RESULTS.md] [--mode quick|full|smoke]
+ *        [--analysis analysis.md]
  *
  * (run from async-benchmarks/; run.sh does this). Every input may be missing: a row whose figure
  * is missing gets "ours": null / "baseline": null and "pass": null, and RESULTS.md lists it as
@@ -12,21 +13,29 @@
  * Inputs
  *   --metrics FILE  (repeatable) one JSON object per line; lines with "type":"metric" carry
  *                   "metric", "unit", "median", "p99", "p25", "p75", "min", "max", "samples";
- *                   the line with "type":"env" carries "openssl_version". target/baseline.jsonl
- *                   (from src/main/c/baseline.c) is one such file; a Java measurement that is not a
- *                   JMH benchmark can write target/NAME.metrics.jsonl in the same format and
- *                   run.sh passes it here too.
+ *                   lines with "type":"env" carry facts about the run (openssl_version, loadavg..).
+ *                   target/baseline.jsonl (src/main/c/baseline.c) is one such file; the Java
+ *                   programs (FdWakeLatency, PausedJobMemory, ...) write target/NAME.metrics.jsonl.
  *   --jmh FILE      JMH's -rf json output (a JSON array, one object per benchmark+params).
+ *   --analysis FILE hand-written analysis (profiles of missed targets), copied into RESULTS.md.
  *
- * Adding or changing a row: edit ROWS below. A row = metric id, description (the DESIGN.md
- * performance-table row), unit, where "ours" comes from, where the baseline comes from, and the
- * target. Sources:
- *   jmh("Class.method")                         primary score (matched by benchmark-name suffix)
+ * Output: a JSON array, one object per ROWS entry, with at least
+ *   {"metric","unit","ours","baseline","baseline_name","ratio","target","pass"}
+ * plus description, group, the spread (p25/p75) of both figures, the OpenSSL figure where one
+ * exists, and where each figure came from.
+ *
+ * Figures: a JMH score is the median over all measurement iterations of all forks (rawData),
+ * with p25..p75 as its spread (JMH's own mean is in the JMH table); a SampleTime percentile is
+ * JMH's; a metrics line gives its median (or p99) and p25..p75.
+ *
+ * Adding or changing a row: edit ROWS below. A row = group, metric id, description, unit, where
+ * "ours" comes from, where the baseline comes from, and the target. Sources:
+ *   jmh("Class.method")                         the median iteration score (benchmark-name suffix)
  *   jmh("Class.method", "param=value,...")      ... only the run with those @Param values
- *   jmh(...).p50() / .p99()                     a percentile (SampleTime mode) instead of the score
- *   jmh(...).secondary("name")                  a secondary metric (e.g. @AuxCounters, gc profiler)
+ *   jmh(...).p50() / .p99()                     a percentile (SampleTime mode) instead
+ *   jmh(...).secondary("name")                  a secondary metric (@AuxCounters, profilers)
  *   metric("native.start_finish")               median of a metrics-file line; .p99() for its p99
- * JMH scores are converted to the row's unit (ns/us/ms/s per op, ops per time, B/KB/MB).
+ * Scores are converted to the row's unit (ns/us/ms/s per op, ops per time, B/KB/MB).
  */
 
 import java.io.IOException;
@@ -35,6 +44,7 @@ import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -44,63 +54,142 @@ public class MergeResults {
 
     // ------------------------------------------------------------------ the table (edit here)
 
-    /** One row per line of the "Performance targets" table in /work/shared/DESIGN.md. */
+    static final String DESIGN = "DESIGN.md performance table";
+    static final String REACTOR = "issue 3: job loops + async-reactor";
+    static final String CRYPTO = "issue 5: offload engine + crypto";
+
+    /** One row per line of DESIGN.md's performance table and of issues 3 and 5's performance sections. */
     static final List<Row> ROWS = List.of(
-        new Row("pause_resume_cycle.continuation",
+        new Row(DESIGN, "pause_resume_cycle.continuation",
             "pause+resume cycle, continuation backend", "ns/cycle",
-            jmh("PauseResumeBenchmark.pauseResume", "backend=continuation"),
+            jmh("PauseResumeContinuation.cycle"),
             metric("native.pause_resume_cycle"), "OpenSSL ASYNC_pause_job + resume",
             Target.ratioAtMost(1.2)),
-        new Row("start_finish.no_pause",
-            "job start+finish, no pause", "ns/job",
-            jmh("StartFinishBenchmark.startFinish"),
+        new Row(DESIGN, "start_finish.no_pause",
+            "job start+finish, no pause (continuation backend)", "ns/job",
+            jmh("StartFinishContinuation.startFinish"),
             metric("native.start_finish"), "OpenSSL ASYNC_start_job, no pause",
             Target.ratioAtMost(1.0)),
-        new Row("pause_resume_cycle.virtual_thread",
+        new Row(DESIGN, "pause_resume_cycle.virtual_thread",
             "pause+resume cycle, virtual-thread backend", "ns/cycle",
-            jmh("PauseResumeBenchmark.pauseResume", "backend=virtual-thread"),
-            jmh("NaiveHandoffBenchmark.parkUnpark"), "naive park/unpark hand-off, platform-thread caller",
+            jmh("PauseResumeVirtualThread.cycle"),
+            jmh("NaiveHandoff.parkUnpark"), "naive park/unpark hand-off, platform-thread caller",
             Target.atMost(2000, "ns")),
-        // fd wake: the target is against raw Java select; the OpenSSL+epoll figure is shown beside it.
-        // The raw-Selector benchmark is the JMH author's to write (placeholder name below).
-        new Row("fd_wake.median",
+        new Row(DESIGN, "fd_wake.median",
             "fd readable -> job resumed, job loop (median)", "ns",
-            jmh("FdWakeBenchmark.jobLoop").p50(),
-            jmh("FdWakeBenchmark.rawSelector").p50(), "raw java.nio Selector wake",
+            metric("java.fd_wake.job_loop"),
+            metric("java.fd_wake.raw_selector"), "raw java.nio Selector wake, same JVM",
             Target.ratioAtMost(1.1), metric("native.epoll_wake")),
-        new Row("fd_wake.p99",
+        new Row(DESIGN, "fd_wake.p99",
             "fd readable -> job resumed, job loop (p99)", "ns",
-            jmh("FdWakeBenchmark.jobLoop").p99(),
-            jmh("FdWakeBenchmark.rawSelector").p99(), "raw java.nio Selector wake",
+            metric("java.fd_wake.job_loop").p99(),
+            metric("java.fd_wake.raw_selector").p99(), "raw java.nio Selector wake, same JVM",
             Target.ratioAtMost(1.1), metric("native.epoll_wake").p99()),
-        new Row("memory_per_paused_job.100k",
-            "memory per paused job, 100k paused", "B/job",
-            jmh("PausedJobMemoryBenchmark.bytesPerPausedJob", "jobs=100000"),
+        new Row(DESIGN, "memory_per_paused_job.100k",
+            "memory per paused job, 100k paused (continuation; Java heap vs OpenSSL RSS)", "B/job",
+            metric("java.paused_job_heap.continuation.job.100000"),
             metric("native.rss_per_paused_job_100k"), "OpenSSL RSS per paused ASYNC_JOB",
             Target.atMost(600, "B")),
-        new Row("memory_per_paused_job.1m",
-            "memory per paused job, 1M paused", "B/job",
-            jmh("PausedJobMemoryBenchmark.bytesPerPausedJob", "jobs=1000000"),
+        new Row(DESIGN, "memory_per_paused_job.1m",
+            "memory per paused job, 1M paused (continuation; Java heap vs OpenSSL RSS)", "B/job",
+            metric("java.paused_job_heap.continuation.job.1000000"),
             metric("native.rss_per_paused_job_1m"), "OpenSSL RSS per paused ASYNC_JOB",
             Target.atMost(600, "B")),
-        new Row("mono_overhead.never_pauses",
-            "Mono overhead for a job that never pauses", "ns/op",
-            jmh("MonoOverheadBenchmark.asyncMono"),
-            jmh("MonoOverheadBenchmark.fromCallableSubscribeOn"), "Mono.fromCallable(f).subscribeOn(parallel())",
+        new Row(DESIGN, "memory_per_paused_job.100k.virtual_thread",
+            "memory per paused job, 100k paused (virtual-thread backend)", "B/job",
+            metric("java.paused_job_heap.virtual-thread.job.100000"),
+            metric("native.rss_per_paused_job_100k"), "OpenSSL RSS per paused ASYNC_JOB",
+            Target.atMost(600, "B")),
+        new Row(DESIGN, "mono_overhead.latency",
+            "Mono overhead, never-pausing job: one subscription at a time (subscribe -> value)", "ns/op",
+            jmh("MonoOverhead.asyncMono"),
+            jmh("MonoOverhead.fromCallableSubscribeOn"), "Mono.fromCallable(f).subscribeOn(parallel())",
             Target.ratioAtMost(1.5)),
-        new Row("concurrent_paused_monos.10k",
-            "10,000 concurrent paused Monos: all complete, heap for the jobs", "MB",
-            jmh("ConcurrentMonosBenchmark.tenThousandPausedMonos").secondary("jobHeapMB"),
+        new Row(DESIGN, "mono_overhead.throughput",
+            "Mono overhead, never-pausing job: 1,000 in flight (time per job)", "ns/op",
+            jmh("MonoOverhead.asyncMonoMany"),
+            jmh("MonoOverhead.fromCallableSubscribeOnMany"), "Mono.fromCallable(f).subscribeOn(parallel()), 1,000 in flight",
+            Target.ratioAtMost(1.5)),
+        new Row(DESIGN, "paused_monos.10k.heap",
+            "10,000 concurrent paused Monos: all complete; heap held while paused", "MB",
+            metric("java.paused_monos_heap.10000"),
             null, null,
-            Target.lessThan(64, "MB")));
+            Target.lessThan(64, "MB")),
+        new Row(REACTOR, "mono_loop_subscribed.hops",
+            "Mono subscribed on a job loop thread: subscriptions whose job did not start inline", "hops",
+            jmh("MonoLoopSubscribed.asyncMono").secondary("hops"),
+            null, null,
+            Target.atMost(0, "hops")),
+        new Row(REACTOR, "mono_loop_subscribed.latency",
+            "Mono subscribed on a job loop thread: subscribe -> value, inline", "ns/op",
+            jmh("MonoLoopSubscribed.asyncMono"),
+            jmh("MonoLoopSubscribed.fromCallable"), "Mono.fromCallable(f) subscribed on the same thread",
+            Target.none()),
+        new Row(CRYPTO, "crypto.ecdsa_p256_sign.vs_jca",
+            "ECDSA P-256 sign, engine + AsyncFlux.mapJobs vs plain JCA, same device threads", "ops/s",
+            jmh("CryptoThroughput.engineMapJobs", "op=ecdsa-p256-sign"),
+            jmh("CryptoThroughput.plainJca", "op=ecdsa-p256-sign"), "plain JCA on the same number of threads",
+            Target.ratioAtLeast(0.9)),
+        new Row(CRYPTO, "crypto.aes_gcm_16k.vs_jca",
+            "AES-256-GCM encrypt 16 KiB, engine + AsyncFlux.mapJobs vs plain JCA, same device threads", "ops/s",
+            jmh("CryptoThroughput.engineMapJobs", "op=aes-gcm-16k"),
+            jmh("CryptoThroughput.plainJca", "op=aes-gcm-16k"), "plain JCA on the same number of threads",
+            Target.ratioAtLeast(0.9)),
+        new Row(CRYPTO, "crypto.ecdsa_p256_sign.10k.throughput",
+            "ECDSA P-256 sign, 10,000 concurrent requests: throughput", "ops/s",
+            metric("java.crypto10k.ecdsa-p256-sign.engine.throughput"),
+            metric("java.crypto10k.ecdsa-p256-sign.bounded_elastic.throughput"), "Mono.fromCallable(sign).subscribeOn(boundedElastic())",
+            Target.none()),
+        new Row(CRYPTO, "crypto.ecdsa_p256_sign.10k.p99",
+            "ECDSA P-256 sign, 10,000 concurrent requests: p99 latency", "ms",
+            metric("java.crypto10k.ecdsa-p256-sign.engine.latency").p99(),
+            metric("java.crypto10k.ecdsa-p256-sign.bounded_elastic.latency").p99(), "Mono.fromCallable(sign).subscribeOn(boundedElastic())",
+            Target.none()),
+        new Row(CRYPTO, "crypto.ecdsa_p256_sign.10k.threads",
+            "ECDSA P-256 sign, 10,000 concurrent requests: peak live threads", "threads",
+            metric("java.crypto10k.ecdsa-p256-sign.engine.threads"),
+            metric("java.crypto10k.ecdsa-p256-sign.bounded_elastic.threads"), "Mono.fromCallable(sign).subscribeOn(boundedElastic())",
+            Target.none()),
+        new Row(CRYPTO, "crypto.ecdsa_p256_sign.10k.heap",
+            "ECDSA P-256 sign, 10,000 concurrent requests: peak heap in use", "MB",
+            metric("java.crypto10k.ecdsa-p256-sign.engine.heap"),
+            metric("java.crypto10k.ecdsa-p256-sign.bounded_elastic.heap"), "Mono.fromCallable(sign).subscribeOn(boundedElastic())",
+            Target.none()),
+        new Row(CRYPTO, "crypto.aes_gcm_16k.10k.throughput",
+            "AES-256-GCM 16 KiB, 10,000 concurrent requests: throughput", "ops/s",
+            metric("java.crypto10k.aes-gcm-16k.engine.throughput"),
+            metric("java.crypto10k.aes-gcm-16k.bounded_elastic.throughput"), "Mono.fromCallable(encrypt).subscribeOn(boundedElastic())",
+            Target.none()),
+        new Row(CRYPTO, "crypto.aes_gcm_16k.10k.p99",
+            "AES-256-GCM 16 KiB, 10,000 concurrent requests: p99 latency", "ms",
+            metric("java.crypto10k.aes-gcm-16k.engine.latency").p99(),
+            metric("java.crypto10k.aes-gcm-16k.bounded_elastic.latency").p99(), "Mono.fromCallable(encrypt).subscribeOn(boundedElastic())",
+            Target.none()),
+        new Row(CRYPTO, "crypto.aes_gcm_16k.10k.threads",
+            "AES-256-GCM 16 KiB, 10,000 concurrent requests: peak live threads", "threads",
+            metric("java.crypto10k.aes-gcm-16k.engine.threads"),
+            metric("java.crypto10k.aes-gcm-16k.bounded_elastic.threads"), "Mono.fromCallable(encrypt).subscribeOn(boundedElastic())",
+            Target.none()),
+        new Row(CRYPTO, "crypto.aes_gcm_16k.10k.heap",
+            "AES-256-GCM 16 KiB, 10,000 concurrent requests: peak heap in use", "MB",
+            metric("java.crypto10k.aes-gcm-16k.engine.heap"),
+            metric("java.crypto10k.aes-gcm-16k.bounded_elastic.heap"), "Mono.fromCallable(encrypt).subscribeOn(boundedElastic())",
+            Target.none()));
+
+    /** The growth table: how cost grows with the number of jobs paused at once. */
+    static final long[] GROWTH = {1_000, 10_000, 100_000, 1_000_000};
+
+    static String shortCount(long n) {
+        return n >= 1_000_000 ? n / 1_000_000 + "m" : n / 1000 + "k";
+    }
 
     // ------------------------------------------------------------------ model
 
-    record Row(String metric, String description, String unit, Source ours, Source baseline,
+    record Row(String group, String metric, String description, String unit, Source ours, Source baseline,
                String baselineName, Target target, Source nativeOpenssl) {
-        Row(String metric, String description, String unit, Source ours, Source baseline,
+        Row(String group, String metric, String description, String unit, Source ours, Source baseline,
             String baselineName, Target target) {
-            this(metric, description, unit, ours, baseline, baselineName, target, null);
+            this(group, metric, description, unit, ours, baseline, baselineName, target, null);
         }
     }
 
@@ -121,24 +210,36 @@ public class MergeResults {
     static Source jmh(String benchmark, String params) { return new Source("jmh", benchmark, params, "score", null); }
     static Source metric(String name) { return new Source("metric", name, null, "median", null); }
 
-    /** kind "ratio": ours/baseline <= limit; "max": ours <= limit; "lt": ours < limit. */
+    /** A figure with its spread (p25..p75; null when there is none). */
+    record Fig(Double value, Double lo, Double hi) { }
+
+    /**
+     * kind "ratio": ours/baseline <= limit; "ratio_min": ours/baseline >= limit; "max": ours <= limit;
+     * "lt": ours < limit; "none": shown for comparison only (pass is null).
+     */
     record Target(String kind, double limit, String unit) {
         static Target ratioAtMost(double x) { return new Target("ratio", x, null); }
+        static Target ratioAtLeast(double x) { return new Target("ratio_min", x, null); }
         static Target atMost(double x, String unit) { return new Target("max", x, unit); }
         static Target lessThan(double x, String unit) { return new Target("lt", x, unit); }
+        static Target none() { return new Target("none", 0, null); }
         String text() {
             return switch (kind) {
                 case "ratio" -> String.format(Locale.ROOT, "<= %.1fx baseline", limit);
+                case "ratio_min" -> String.format(Locale.ROOT, ">= %.1fx baseline", limit);
                 case "max" -> "<= " + fmt(limit) + " " + unit;
-                default -> "< " + fmt(limit) + " " + unit;
+                case "lt" -> "< " + fmt(limit) + " " + unit;
+                default -> "none (comparison)";
             };
         }
         Boolean pass(Double ours, Double baseline) {
             if (ours == null) return null;
             return switch (kind) {
                 case "ratio" -> baseline == null || baseline == 0 ? null : ours / baseline <= limit;
+                case "ratio_min" -> baseline == null || baseline == 0 ? null : ours / baseline >= limit;
                 case "max" -> ours <= limit;
-                default -> ours < limit;
+                case "lt" -> ours < limit;
+                default -> null;
             };
         }
     }
@@ -150,6 +251,7 @@ public class MergeResults {
         Path jmhFile = Path.of("target/jmh.json");
         Path out = Path.of("results/latest.json");
         Path md = Path.of("RESULTS.md");
+        Path analysis = null;
         String mode = "full";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -158,6 +260,7 @@ public class MergeResults {
                 case "--out" -> out = Path.of(args[++i]);
                 case "--md" -> md = Path.of(args[++i]);
                 case "--mode" -> mode = args[++i];
+                case "--analysis" -> analysis = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -190,28 +293,37 @@ public class MergeResults {
         // rows
         List<Map<String, Object>> results = new ArrayList<>();
         for (Row r : ROWS) {
-            Double ours = value(r.ours(), r.unit(), metrics, jmh);
-            Double base = r.baseline() == null ? null : value(r.baseline(), r.unit(), metrics, jmh);
-            Double nat = r.nativeOpenssl() != null ? value(r.nativeOpenssl(), r.unit(), metrics, jmh)
-                : r.baseline() != null && r.baseline().kind().equals("metric") ? base : null;
-            if (base == null && r.baseline() != null && r.baseline().kind().equals("metric")) {
+            Fig ours = fig(r.ours(), r.unit(), metrics, jmh);
+            Fig base = r.baseline() == null ? null : fig(r.baseline(), r.unit(), metrics, jmh);
+            Fig nat = r.nativeOpenssl() != null ? fig(r.nativeOpenssl(), r.unit(), metrics, jmh)
+                : r.baseline() != null && r.baseline().kind().equals("metric")
+                  && r.baseline().name().startsWith("native.") ? base : null;
+            Double o = ours == null ? null : ours.value();
+            Double b = base == null ? null : base.value();
+            if (b == null && r.baseline() != null && r.baseline().kind().equals("metric")
+                && r.baseline().name().startsWith("native.")) {
                 warnings.add(r.baseline().name() + " not measured"
                     + (r.baseline().name().endsWith("_1m") ? " (run.sh without --quick, or with --million)" : ""));
             }
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("metric", r.metric());
-            o.put("description", r.description());
-            o.put("unit", r.unit());
-            o.put("ours", round(ours));
-            o.put("baseline", round(base));
-            o.put("baseline_name", r.baselineName());
-            o.put("ratio", ours != null && base != null && base != 0 ? round3(ours / base) : null);
-            o.put("target", r.target().text());
-            o.put("pass", r.target().pass(ours, base));
-            o.put("native_openssl", round(nat));
-            o.put("ours_source", r.ours().describe());
-            o.put("baseline_source", r.baseline() == null ? null : r.baseline().describe());
-            results.add(o);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("metric", r.metric());
+            m.put("unit", r.unit());
+            m.put("ours", round(o));
+            m.put("baseline", round(b));
+            m.put("baseline_name", r.baselineName());
+            m.put("ratio", o != null && b != null && b != 0 ? round3(o / b) : null);
+            m.put("target", r.target().text());
+            m.put("pass", r.target().pass(o, b));
+            m.put("group", r.group());
+            m.put("description", r.description());
+            m.put("ours_p25", ours == null ? null : round(ours.lo()));
+            m.put("ours_p75", ours == null ? null : round(ours.hi()));
+            m.put("baseline_p25", base == null ? null : round(base.lo()));
+            m.put("baseline_p75", base == null ? null : round(base.hi()));
+            m.put("native_openssl", nat == null ? null : round(nat.value()));
+            m.put("ours_source", r.ours().describe());
+            m.put("baseline_source", r.baseline() == null ? null : r.baseline().describe());
+            results.add(m);
         }
 
         Files.createDirectories(out.toAbsolutePath().getParent());
@@ -222,41 +334,88 @@ public class MergeResults {
         js.append("]\n");
         Files.writeString(out, js);
 
-        Files.writeString(md, render(results, metrics, env, jmh, mode, warnings));
+        String analysisText = analysis != null && Files.isRegularFile(analysis) ? Files.readString(analysis) : null;
+        Path mdParent = md.toAbsolutePath().getParent();
+        if (mdParent != null) Files.createDirectories(mdParent);
+        Files.writeString(md, render(results, metrics, env, jmh, mode, warnings, analysisText));
         for (String w : warnings) System.err.println("MergeResults: " + w);
-        long measured = results.stream().filter(o -> o.get("ours") != null).count();
-        System.err.printf("MergeResults: %d rows (%d with our figure) -> %s, %s%n",
-            results.size(), measured, out, md);
+        long measured = results.stream().filter(x -> x.get("ours") != null).count();
+        long failed = results.stream().filter(x -> Boolean.FALSE.equals(x.get("pass"))).count();
+        System.err.printf("MergeResults: %d rows (%d with our figure, %d missing their target) -> %s, %s%n",
+            results.size(), measured, failed, out, md);
     }
 
     // ------------------------------------------------------------------ lookup + units
 
     static Double value(Source s, String rowUnit, Map<String, Map<String, Object>> metrics,
                         List<Map<String, Object>> jmh) {
+        Fig f = fig(s, rowUnit, metrics, jmh);
+        return f == null ? null : f.value();
+    }
+
+    static Fig fig(Source s, String rowUnit, Map<String, Map<String, Object>> metrics,
+                   List<Map<String, Object>> jmh) {
         if (s.kind().equals("metric")) {
             Map<String, Object> m = metrics.get(s.name());
             if (m == null) return null;
+            String unit = str(m.get("unit"));
             Double v = num(m.get(s.stat()));
-            return v == null ? null : convert(v, str(m.get("unit")), rowUnit);
+            if (v == null) return null;
+            boolean median = s.stat().equals("median");
+            Double lo = median ? num(m.get("p25")) : null, hi = median ? num(m.get("p75")) : null;
+            return new Fig(convert(v, unit, rowUnit), lo == null ? null : convert(lo, unit, rowUnit),
+                hi == null ? null : convert(hi, unit, rowUnit));
         }
+        Map<String, Object> b = findJmh(s, jmh);
+        if (b == null) return null;
+        Map<String, Object> metric = asMap(b.get("primaryMetric"));
+        if (s.secondary() != null) {
+            Object sec = asMap(b.get("secondaryMetrics")).get(s.secondary());
+            if (sec == null) return null;
+            metric = asMap(sec);
+        }
+        String unit = str(metric.get("scoreUnit"));
+        switch (s.stat()) {
+            case "p50", "p99" -> {
+                Double v = num(asMap(metric.get("scorePercentiles")).get(s.stat().equals("p50") ? "50.0" : "99.0"));
+                return v == null ? null : new Fig(convert(v, unit, rowUnit), null, null);
+            }
+            default -> {
+                // median over every measurement iteration of every fork, p25..p75 as its spread
+                List<Double> raw = new ArrayList<>();
+                for (Object fork : asList(metric.get("rawData"))) {
+                    for (Object it : asList(fork)) {
+                        Double d = num(it);
+                        if (d != null) raw.add(d);
+                    }
+                }
+                if (raw.isEmpty()) {
+                    Double v = num(metric.get("score"));
+                    return v == null ? null : new Fig(convert(v, unit, rowUnit), null, null);
+                }
+                Collections.sort(raw);
+                double med = pct(raw, 0.5), p25 = pct(raw, 0.25), p75 = pct(raw, 0.75);
+                double c1 = convert(p25, unit, rowUnit), c2 = convert(p75, unit, rowUnit);
+                // ops/s -> ns/op flips the order
+                return new Fig(convert(med, unit, rowUnit), Math.min(c1, c2), Math.max(c1, c2));
+            }
+        }
+    }
+
+    static Map<String, Object> findJmh(Source s, List<Map<String, Object>> jmh) {
         for (Map<String, Object> b : jmh) {
             String name = str(b.get("benchmark"));
             if (name == null || !(name.equals(s.name()) || name.endsWith("." + s.name()))) continue;
             if (!paramsMatch(s.params(), b.get("params"))) continue;
-            Map<String, Object> metric = asMap(b.get("primaryMetric"));
-            if (s.secondary() != null) {
-                Object sec = asMap(b.get("secondaryMetrics")).get(s.secondary());
-                if (sec == null) return null;
-                metric = asMap(sec);
-            }
-            Double v = switch (s.stat()) {
-                case "p50" -> num(asMap(metric.get("scorePercentiles")).get("50.0"));
-                case "p99" -> num(asMap(metric.get("scorePercentiles")).get("99.0"));
-                default -> num(metric.get("score"));
-            };
-            return v == null ? null : convert(v, str(metric.get("scoreUnit")), rowUnit);
+            return b;
         }
         return null;
+    }
+
+    /** Nearest-rank percentile of a sorted list, as baseline.c computes it. */
+    static double pct(List<Double> sorted, double q) {
+        int i = (int) (q * (sorted.size() - 1) + 0.5);
+        return sorted.get(Math.min(i, sorted.size() - 1));
     }
 
     static boolean paramsMatch(String wanted, Object actual) {
@@ -269,19 +428,24 @@ public class MergeResults {
         return true;
     }
 
-    /** Converts time-per-op, ops-per-time (to time-per-op) and byte units; unknown units pass through. */
+    /** Converts time-per-op, ops-per-time (both ways) and byte units; unknown units pass through. */
     static double convert(double v, String from, String to) {
         if (from == null || to == null || from.equals(to)) return v;
-        Double fromNs = timeNs(from.split("/", 2)[0]), toNs = timeNs(to.split("/", 2)[0]);
-        if (fromNs != null && toNs != null) return v * fromNs / toNs;          // "us/op" -> "ns/job"
-        String[] f = from.split("/", 2);
-        if (f.length == 2 && (f[0].equals("ops") || f[0].equals("op")) && timeNs(f[1]) != null
-            && toNs != null && v != 0) {
-            return timeNs(f[1]) / v / toNs;                                      // "ops/s" -> "ns/op"
-        }
+        String[] f = from.split("/", 2), t = to.split("/", 2);
+        Double fromNs = timeNs(f[0]), toNs = timeNs(t[0]);
+        if (fromNs != null && toNs != null) return v * fromNs / toNs;            // "us/op" -> "ns/job"
+        boolean fromRate = f.length == 2 && isOps(f[0]) && timeNs(f[1]) != null;
+        boolean toRate = t.length == 2 && isOps(t[0]) && timeNs(t[1]) != null;
+        if (fromRate && toNs != null && v != 0) return timeNs(f[1]) / v / toNs;   // "ops/s" -> "ns/op"
+        if (fromRate && toRate) return v * timeNs(t[1]) / timeNs(f[1]);          // "ops/ms" -> "ops/s"
+        if (fromNs != null && toRate && v != 0) return timeNs(t[1]) / (v * fromNs); // "us/op" -> "ops/s"
         Double fromB = bytes(from), toB = bytes(to);
-        if (fromB != null && toB != null) return v * fromB / toB;               // "B/op" -> "MB"
+        if (fromB != null && toB != null) return v * fromB / toB;                 // "B/op" -> "MB"
         return v;
+    }
+
+    static boolean isOps(String u) {
+        return u.equals("ops") || u.equals("op");
     }
 
     static Double timeNs(String u) {
@@ -309,12 +473,13 @@ public class MergeResults {
 
     static String render(List<Map<String, Object>> rows, Map<String, Map<String, Object>> metrics,
                          Map<String, Object> env, List<Map<String, Object>> jmh, String mode,
-                         List<String> warnings) {
+                         List<String> warnings, String analysis) {
         StringBuilder s = new StringBuilder();
         s.append("# asyncjobs benchmark results\n\n");
-        s.append("Generated by `async-benchmarks/run.sh").append(mode.equals("quick") ? " --quick" : "")
-         .append("` (tools/MergeResults.java from `target/baseline.jsonl` and `target/jmh.json`). ")
-         .append("Machine-readable copy: `results/latest.json`.\n\n");
+        s.append("Generated by `async-benchmarks/run.sh").append(mode.equals("full") ? "" : " --" + mode)
+         .append("` (tools/MergeResults.java from the native baseline, the Java measurement programs and JMH). ")
+         .append("Machine-readable copy: `results/latest.json`. Every ratio is computed from figures ")
+         .append("measured in this one run.\n\n");
 
         s.append("## Environment\n\n");
         s.append("| | |\n|---|---|\n");
@@ -322,38 +487,57 @@ public class MergeResults {
         s.append("| mode | ").append(mode).append(" |\n");
         String jdk = System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
             + " (" + System.getProperty("java.vendor") + ")";
-        s.append("| JDK (report) | ").append(jdk).append(" |\n");
+        s.append("| JDK | ").append(jdk).append(" |\n");
         if (!jmh.isEmpty()) {
             Map<String, Object> b = jmh.get(0);
-            s.append("| JDK (JMH) | ").append(str(b.get("vmName"))).append(" ").append(str(b.get("vmVersion")))
+            s.append("| JDK (JMH forks) | ").append(str(b.get("vmName"))).append(" ").append(str(b.get("vmVersion")))
              .append(", JMH ").append(str(b.get("jmhVersion"))).append(" |\n");
         }
         s.append("| OpenSSL | ").append(env.getOrDefault("openssl_version", "not measured")).append(" |\n");
         s.append("| compiler | ").append(env.getOrDefault("compiler", "?")).append(" -O2 |\n");
         s.append("| CPU | ").append(cpuModel()).append(" x ").append(Runtime.getRuntime().availableProcessors())
          .append(" |\n");
-        s.append("| kernel | ").append(readFirstLine("/proc/sys/kernel/osrelease")).append(" |\n\n");
+        s.append("| kernel | ").append(readFirstLine("/proc/sys/kernel/osrelease")).append(" |\n");
+        for (String k : List.of("loadavg_start", "loadavg_end", "jmh_options", "wall_seconds")) {
+            if (env.containsKey(k)) s.append("| ").append(k.replace('_', ' ')).append(" | ").append(env.get(k)).append(" |\n");
+        }
+        s.append("\n");
 
-        s.append("## Targets (DESIGN.md performance table)\n\n");
-        s.append("| what | ours | baseline | ratio | target | pass |\n|---|---:|---|---:|---|---|\n");
+        s.append("## Targets\n\n");
+        s.append("Figures are medians (JMH: over every measurement iteration of every fork; programs: over ")
+         .append("all samples or rounds), p25..p75 in brackets. Memory: Java live heap after full GC vs ")
+         .append("OpenSSL's resident set (its jobs' stacks live outside any heap).\n\n");
+        String group = null;
         for (Map<String, Object> r : rows) {
+            if (!r.get("group").equals(group)) {
+                group = (String) r.get("group");
+                s.append("\n### ").append(group).append("\n\n");
+                s.append("| what | ours | baseline | ratio | target | pass |\n|---|---:|---|---:|---|---|\n");
+            }
             String unit = str(r.get("unit"));
             Double ours = num(r.get("ours")), base = num(r.get("baseline")), nat = num(r.get("native_openssl"));
             String baseText = base == null ? (r.get("baseline_name") == null ? "—" : "not measured ("
-                + r.get("baseline_name") + ")") : fmt(base) + " " + unit + " (" + r.get("baseline_name") + ")";
+                + r.get("baseline_name") + ")") : fmt(base) + " " + unit + spread(r, "baseline") + " ("
+                + r.get("baseline_name") + ")";
             if (nat != null && !nat.equals(base)) baseText += "; OpenSSL native " + fmt(nat) + " " + unit;
             Object pass = r.get("pass");
             s.append("| ").append(r.get("description"))
-             .append(" | ").append(ours == null ? "not measured" : fmt(ours) + " " + unit)
+             .append(" | ").append(ours == null ? "not measured" : fmt(ours) + " " + unit + spread(r, "ours"))
              .append(" | ").append(baseText)
              .append(" | ").append(r.get("ratio") == null ? "—" : fmt(num(r.get("ratio"))) + "x")
              .append(" | ").append(r.get("target"))
-             .append(" | ").append(pass == null ? "—" : (Boolean) pass ? "PASS" : "FAIL")
+             .append(" | ").append(pass == null ? "—" : (Boolean) pass ? "PASS" : "**FAIL**")
              .append(" |\n");
         }
         s.append("\n");
 
-        s.append("## Native OpenSSL baseline (src/main/c/baseline.c)\n\n");
+        renderGrowth(s, metrics, jmh);
+
+        if (analysis != null && !analysis.isBlank()) {
+            s.append(analysis.strip()).append("\n\n");
+        }
+
+        s.append("## Native OpenSSL baseline (src/main/c/baseline.c) and Java measurement programs\n\n");
         if (metrics.isEmpty()) {
             s.append("Not measured.\n\n");
         } else {
@@ -367,24 +551,28 @@ public class MergeResults {
                  .append(" | ").append(fmtN(m.get("p99")))
                  .append(" | ").append(fmtN(m.get("samples"))).append(" |\n");
             }
-            s.append("\nMethod: pause+resume and start+finish: one sample = the mean over one run of ")
-             .append("many iterations, several runs. epoll wake: one sample per wake-up; the writer ")
-             .append("thread (pinned to another CPU than the reader) waits until the reader sleeps in ")
-             .append("`epoll_wait` (task state `S`), busy-waits ")
-             .append("50 us more, timestamps and writes one byte to a pipe; the job timestamps when ")
-             .append("resumed. RSS: VmRSS growth over N jobs paused once, in a fresh forked process.\n\n");
+            s.append("\nMethod. Native pause+resume and start+finish: one sample = the mean over one run of ")
+             .append("many iterations, several runs. Wake-up latency (native `epoll_wait`, Java raw `Selector`, ")
+             .append("Java job loop): one sample per wake-up; the writer thread (pinned to another CPU than ")
+             .append("the reader) waits until the reader sleeps in the kernel (task state `S` in ")
+             .append("`/proc/self/task/TID/stat`), busy-waits 50 us more, timestamps and writes one byte to a ")
+             .append("pipe; the reader timestamps when it runs again (the job: as `pause()` returns). Native RSS: ")
+             .append("VmRSS growth over N jobs paused once, in a fresh forked process. Java heap: live heap ")
+             .append("after full GC with N jobs paused minus before, in a fresh JVM per count, after a warm-up ")
+             .append("that compiles the path; one sample per round.\n\n");
         }
 
         s.append("## All JMH results\n\n");
         if (jmh.isEmpty()) {
-            s.append("Not measured (no `target/benchmarks.jar` or no `target/jmh.json`).\n\n");
+            s.append("Not measured (no JMH results).\n\n");
         } else {
-            s.append("| benchmark | params | mode | score | error | unit | p50 | p99 |\n")
+            s.append("| benchmark | params | mode | score (mean) | error | unit | p50 | p99 |\n")
              .append("|---|---|---|---:|---:|---|---:|---:|\n");
             for (Map<String, Object> b : jmh) {
                 Map<String, Object> pm = asMap(b.get("primaryMetric"));
                 Map<String, Object> pc = asMap(pm.get("scorePercentiles"));
-                s.append("| ").append(b.get("benchmark"))
+                String name = str(b.get("benchmark")).replace("dev.asyncjobs.benchmarks.", "");
+                s.append("| ").append(name)
                  .append(" | ").append(b.get("params") == null ? "" : paramsText(asMap(b.get("params"))))
                  .append(" | ").append(b.get("mode"))
                  .append(" | ").append(fmtN(pm.get("score")))
@@ -394,7 +582,7 @@ public class MergeResults {
                  .append(" | ").append(fmtN(pc.get("99.0"))).append(" |\n");
                 for (Map.Entry<String, Object> e : asMap(b.get("secondaryMetrics")).entrySet()) {
                     Map<String, Object> sm = asMap(e.getValue());
-                    s.append("| ").append(b.get("benchmark")).append(" :").append(e.getKey())
+                    s.append("| ").append(name).append(" :").append(e.getKey())
                      .append(" | | | ").append(fmtN(sm.get("score"))).append(" | ")
                      .append(fmtN(sm.get("scoreError"))).append(" | ").append(sm.get("scoreUnit"))
                      .append(" | | |\n");
@@ -408,6 +596,45 @@ public class MergeResults {
             s.append("\n");
         }
         return s.toString();
+    }
+
+    static String spread(Map<String, Object> r, String which) {
+        Double lo = num(r.get(which + "_p25")), hi = num(r.get(which + "_p75"));
+        return lo == null || hi == null ? "" : " [" + fmt(lo) + " .. " + fmt(hi) + "]";
+    }
+
+    /** Memory and pause+resume cost per job against the number of jobs paused at once. */
+    static void renderGrowth(StringBuilder s, Map<String, Map<String, Object>> metrics, List<Map<String, Object>> jmh) {
+        s.append("## How cost grows with the number of jobs paused at once\n\n");
+        s.append("| jobs paused | Java heap/job, continuation (job + handle) | ... + own wait ctx | launched on a job loop (runner + ctx + job) ")
+         .append("| Java heap/job, virtual-thread | OpenSSL RSS/job | pause+resume round robin, Java (continuation) ")
+         .append("| pause+resume round robin, OpenSSL |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (long n : GROWTH) {
+            String k = shortCount(n);
+            s.append("| ").append(String.format(Locale.ROOT, "%,d", n))
+             .append(" | ").append(metricCell(metrics, "java.paused_job_heap.continuation.job." + n, " B"))
+             .append(" | ").append(metricCell(metrics, "java.paused_job_heap.continuation.ctx." + n, " B"))
+             .append(" | ").append(metricCell(metrics, "java.paused_job_heap.continuation.loop." + n, " B"))
+             .append(" | ").append(metricCell(metrics, "java.paused_job_heap.virtual-thread.job." + n, " B"))
+             .append(" | ").append(metricCell(metrics, "native.rss_per_paused_job_" + k, " B"))
+             .append(" | ").append(jmhCell(jmh, "PausedPopulation.cycleRoundRobin", "jobs=" + n))
+             .append(" | ").append(metricCell(metrics, "native.pause_resume_cycle_rr_" + k, " ns"))
+             .append(" |\n");
+        }
+        s.append("\nThe round-robin column resumes a different paused job each time, so every resume touches a ")
+         .append("cold stack (the single-job cycle in the targets table keeps one hot). \"—\" = not measured in ")
+         .append("this mode.\n\n");
+    }
+
+    static String metricCell(Map<String, Map<String, Object>> metrics, String name, String unit) {
+        Map<String, Object> m = metrics.get(name);
+        Double v = m == null ? null : num(m.get("median"));
+        return v == null ? "—" : fmt(v) + unit;
+    }
+
+    static String jmhCell(List<Map<String, Object>> jmh, String name, String params) {
+        Fig f = fig(jmh(name, params), "ns/op", Map.of(), jmh);
+        return f == null || f.value() == null ? "—" : fmt(f.value()) + " ns";
     }
 
     static String paramsText(Map<String, Object> p) {
@@ -443,6 +670,10 @@ public class MergeResults {
     @SuppressWarnings("unchecked")
     static Map<String, Object> asMap(Object o) {
         return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    }
+
+    static List<?> asList(Object o) {
+        return o instanceof List<?> l ? l : List.of();
     }
 
     static String str(Object o) { return o == null ? null : o.toString(); }
