@@ -35,7 +35,29 @@ final class Probe {
         };
     }
 
-    /** Inside a job: publish fd and callback, pause until one of them fires; false if cancelled. */
+    /** A job with no wait fd: only its ctx callback (or a cancel) wakes it. */
+    <R> JobFunction<R> callbackOnlyJob(R value) {
+        return () -> {
+            started.incrementAndGet();
+            AsyncWaitCtx ctx = AsyncJob.current().waitCtx();
+            callbackArg = ctx.getCallbackArg();
+            callback = ctx.getCallback();
+            paused.countDown();
+            for (;;) {
+                boolean ok = AsyncJob.pause();
+                resumes.incrementAndGet();
+                if (!ok) {
+                    cancelSeen.incrementAndGet();
+                    throw new CancellationException("cancelled while paused");
+                }
+                if (called) {
+                    return value;
+                }
+            }
+        };
+    }
+
+    /** Inside a job: publish fd and callback, pause until one of them fires; throws if cancelled. */
     void waitForWake() {
         started.incrementAndGet();
         WakeupFd f = WakeupFd.open();

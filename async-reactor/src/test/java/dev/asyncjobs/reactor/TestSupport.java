@@ -53,10 +53,28 @@ final class TestSupport {
         }
     }
 
+    /** What each open fd is (for failure messages). */
+    static String describeFds() {
+        StringBuilder sb = new StringBuilder();
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            s.forEach(p -> {
+                try {
+                    sb.append(p.getFileName()).append("->").append(Files.readSymbolicLink(p)).append(' ');
+                } catch (IOException e) {
+                    sb.append(p.getFileName()).append("->? ");
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return sb.toString();
+    }
+
     /** Waits until the open fds are back to {@code baseline} (closing is not always synchronous). */
-    static void awaitFdsBackTo(long baseline) {
+    static void awaitFdsBackTo(long baseline, String before) {
         await(() -> openFds() <= baseline, Duration.ofSeconds(20),
-                () -> "open fds back to " + baseline + ", now " + openFds());
+                () -> "open fds back to " + baseline + ", now " + openFds() + "\nbefore: " + before
+                        + "\nnow:    " + describeFds());
     }
 
     /** Live platform threads (ids). */
