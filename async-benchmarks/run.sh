@@ -17,6 +17,8 @@
 #                  in full mode when MemAvailable >= 8 GiB, off otherwise
 #   --no-million   never run the native 1M measurements
 #   --out-dir DIR  write latest.json and RESULTS.md to DIR instead of results/ and .
+#   --wait-quiet S wait up to S seconds for the 1-minute load average to drop below half the CPUs
+#                  before measuring (the report names the load average either way)
 #   -- ARGS        passed to JMH after the defaults (e.g. a benchmark regex: -- PauseResume)
 # env: JAVA_HOME (used if no temurin-25 is installed and it is JDK >= 21),
 #      BASELINE_ARGS (extra flags for target/baseline, e.g. "--settle-us 100"),
@@ -31,6 +33,7 @@ mode=full
 build=1
 million=auto
 out_dir=
+wait_quiet=0
 jmh_extra=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -40,8 +43,9 @@ while [[ $# -gt 0 ]]; do
         --million) million=1 ;;
         --no-million) million=0 ;;
         --out-dir) out_dir=$2; shift ;;
+        --wait-quiet) wait_quiet=$2; shift ;;
         --) shift; jmh_extra=("$@"); break ;;
-        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 1 ;;
     esac
     shift
@@ -87,16 +91,27 @@ else
 fi
 mkdir -p "$work" "$(dirname "$out_json")" "$(dirname "$out_md")"
 rm -f "$work"/*.metrics.jsonl "$work/jmh.json" "$work/baseline.jsonl"
-start=$(date +%s)
-env_file="$work/env.metrics.jsonl"
-printf '{"type":"env","loadavg_start":"%s"}\n' "$(cut -d' ' -f1-3 /proc/loadavg)" > "$env_file"
-
 # ---------------------------------------------------------------- build
 if [[ $build == 1 ]]; then
     echo "run.sh: building (mvn -B -q -DskipTests install -pl async-core,async-reactor,async-rxjava,async-benchmarks -am)" >&2
     (cd .. && MAVEN_OPTS="${MAVEN_OPTS:---sun-misc-unsafe-memory-access=allow}" \
         mvn -B -q -DskipTests install -pl async-core,async-reactor,async-rxjava,async-benchmarks -am)
 fi
+# ---------------------------------------------------------------- measure
+if [[ $wait_quiet -gt 0 ]]; then
+    cpus=$(nproc)
+    until awk -v c="$cpus" '{ exit !($1 < c / 2) }' /proc/loadavg; do
+        if [[ $(( $(date +%s) - ${quiet_start:=$(date +%s)} )) -ge $wait_quiet ]]; then
+            echo "run.sh: still busy after $wait_quiet s (load $(cut -d' ' -f1-3 /proc/loadavg)); measuring anyway" >&2
+            break
+        fi
+        sleep 10
+    done
+fi
+start=$(date +%s)
+env_file="$work/env.metrics.jsonl"
+printf '{"type":"env","loadavg_start":"%s"}\n' "$(cut -d' ' -f1-3 /proc/loadavg)" > "$env_file"
+
 if [[ -n "${BENCH_CLASSPATH:-}" ]]; then
     cp=$BENCH_CLASSPATH
 elif [[ -f target/benchmarks.jar ]]; then
@@ -200,7 +215,7 @@ done
 "$JAVA" tools/MergeResults.java "${metrics_args[@]}" --jmh "$work/jmh.json" \
     --out "$out_json" --md "$out_md" --mode "$mode" --analysis analysis.md
 
-echo "run.sh: done in $(( $(date +%s) - start )) s -> $here/$out_json, $here/$out_md" >&2
+echo "run.sh: done in $(( $(date +%s) - start )) s -> $(realpath "$out_json"), $(realpath "$out_md")" >&2
 if [[ ${#failed[@]} -gt 0 ]]; then
     echo "run.sh: failed parts: ${failed[*]}" >&2
     [[ $mode == smoke ]] && exit 1

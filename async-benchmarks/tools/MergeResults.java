@@ -502,6 +502,12 @@ public class MergeResults {
             if (env.containsKey(k)) s.append("| ").append(k.replace('_', ' ')).append(" | ").append(env.get(k)).append(" |\n");
         }
         s.append("\n");
+        Double load = env.get("loadavg_start") == null ? null : num(str(env.get("loadavg_start")).split(" ")[0]);
+        if (load != null && load > Runtime.getRuntime().availableProcessors() * 0.5) {
+            s.append("**Warning: the machine was busy when this run started (1-minute load average ")
+             .append(fmt(load)).append(" on ").append(Runtime.getRuntime().availableProcessors())
+             .append(" CPUs); hand-off and wake-up figures are inflated by CPU contention.**\n\n");
+        }
 
         s.append("## Targets\n\n");
         s.append("Figures are medians (JMH: over every measurement iteration of every fork; programs: over ")

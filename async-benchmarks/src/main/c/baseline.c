@@ -648,7 +648,7 @@ int main(int argc, char **argv)
                                       "native.pause_resume_cycle_rr_100k", "native.pause_resume_cycle_rr_1m"};
         int count = smoke ? 1 : million ? 4 : 3;
         for (int k = 0; k < count; k++) {
-            long c = smoke ? 20000 : ns[k] > 1000000 / 2 ? 2 * ns[k] : 1000000;
+            long c = smoke ? 20000 : quick ? 300000 : ns[k] > 1000000 / 2 ? 2 * ns[k] : 1000000;
             fprintf(stderr, "baseline: round robin over %ld paused jobs, %d runs x %ld cycles\n", ns[k],
                     quick ? 3 : 7, c);
             run_rr(ns[k], c, quick ? 3 : 7, names[k]);
