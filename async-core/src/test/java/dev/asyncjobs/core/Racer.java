@@ -35,20 +35,18 @@ final class Racer implements AutoCloseable {
             workers.get(i - 1).submit(actions[i], gate, done, error);
         }
         gate.decrementAndGet();
-        while (gate.get() != 0) {
-            Thread.onSpinWait();
-        }
+        spinUntilZero(gate);
         try {
             actions[0].run();
         } catch (Throwable t) {
             error.compareAndSet(null, t);
         }
         long deadline = System.nanoTime() + 20_000_000_000L;
-        while (done.get() != 0) {
+        for (int spins = 0; done.get() != 0; spins++) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("a race action did not finish within 20 s");
             }
-            Thread.onSpinWait();
+            backOff(spins);
         }
         Throwable t = error.get();
         if (t instanceof Error e) {
@@ -59,6 +57,25 @@ final class Racer implements AutoCloseable {
         }
         if (t != null) {
             throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * Spins (the racers start within nanoseconds of each other on an idle machine), then yields:
+     * on a loaded machine with fewer cores than racers a pure spin would starve the racer it
+     * waits for.
+     */
+    static void spinUntilZero(AtomicInteger counter) {
+        for (int spins = 0; counter.get() != 0; spins++) {
+            backOff(spins);
+        }
+    }
+
+    static void backOff(int spins) {
+        if (spins < 200) {
+            Thread.onSpinWait();
+        } else {
+            Thread.yield();
         }
     }
 
@@ -98,8 +115,8 @@ final class Racer implements AutoCloseable {
                 Task t = next.getAndSet(null);
                 if (t == null) {
                     // spin briefly (rounds come back to back), then park
-                    for (int i = 0; i < 2_000 && next.get() == null; i++) {
-                        Thread.onSpinWait();
+                    for (int i = 0; i < 500 && next.get() == null; i++) {
+                        backOff(i);
                     }
                     if (next.get() == null) {
                         LockSupport.parkNanos(this, 100_000);
@@ -107,9 +124,7 @@ final class Racer implements AutoCloseable {
                     continue;
                 }
                 t.gate().decrementAndGet();
-                while (t.gate().get() != 0) {
-                    Thread.onSpinWait();
-                }
+                spinUntilZero(t.gate());
                 try {
                     t.action().run();
                 } catch (Throwable e) {
