@@ -1,0 +1,85 @@
+package dev.asyncjobs.stress;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import dev.asyncjobs.core.AsyncJob;
+import dev.asyncjobs.core.AsyncJobs;
+import dev.asyncjobs.core.AsyncSelector;
+import dev.asyncjobs.core.AsyncWaitCtx;
+import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.JobTicket;
+import dev.asyncjobs.core.WakeupFd;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.IIIII_Result;
+
+/**
+ * fd ready vs cancel for a job on a user's thread-confined executor, whose fds an
+ * {@link AsyncSelector} watches: the watch's {@code onReady} and the ticket's cancel race to resume
+ * the job, and the resume then cancels the registration.
+ *
+ * <p>Result: the pause returned true, terminal kind, terminal signals, segments, cleanups.
+ */
+@JCStressTest
+@Outcome(id = "1, 1, 1, 2, 1", expect = ACCEPTABLE, desc = "the selector resumed it and it finished before the cancel")
+@Outcome(id = "1, 3, 1, 2, 1", expect = ACCEPTABLE, desc = "the selector resumed it; cancel came after the pause returned")
+@Outcome(id = "0, 3, 1, 2, 1", expect = ACCEPTABLE_INTERESTING, desc = "cancel resumed it (or marked it before the selector's resume ran)")
+@Outcome(expect = FORBIDDEN, desc = "lost, resumed twice, not exactly one terminal signal and cleanup")
+@State
+public class SelectorLaunchFdVsCancelStress {
+    static final AsyncSelector SELECTOR;
+    static final ExecutorService CONFINED;
+
+    static {
+        Probe.checkBackend();
+        SELECTOR = AsyncSelector.open("stress-launch-selector");
+        CONFINED = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "stress-confined");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private final Probe probe = new Probe();
+    private final JobTicket ticket;
+    private volatile WakeupFd fd;
+    private volatile int pauseResult = -1;
+
+    public SelectorLaunchFdVsCancelStress() {
+        ticket = AsyncJobs.launch(() -> {
+            AsyncWaitCtx c = AsyncJob.current().waitCtx();
+            WakeupFd f = WakeupFd.open();
+            c.setWaitFd(this, f.channel(), f, probe.cleanup());
+            fd = f;
+            pauseResult = AsyncJob.pause() ? 1 : 0;
+            return "done";
+        }, JobOptions.builder().selector(SELECTOR).build(), CONFINED, probe);
+        Probe.barrier(CONFINED);
+    }
+
+    @Actor
+    public void fd() {
+        fd.signal();
+    }
+
+    @Actor
+    public void canceller() {
+        ticket.cancel();
+    }
+
+    @Arbiter
+    public void arbiter(IIIII_Result r) {
+        r.r2 = probe.awaitKind();
+        r.r1 = pauseResult;
+        r.r3 = probe.terminals.get() + 10 * Probe.hookErrors();
+        r.r4 = probe.segments.get();
+        r.r5 = probe.cleanups.get();
+    }
+}
