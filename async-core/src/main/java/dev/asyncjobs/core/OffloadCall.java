@@ -50,7 +50,7 @@ final class OffloadCall<T extends @Nullable Object> {
     // How the job is woken: through its ctx callback (QAT's path) or its engine fd (dasync's path).
     @Nullable WaitCallback callback;
     @Nullable Object callbackArg;
-    @Nullable EngineFd fd;
+    @Nullable WakeupFd fd;
     /** Set by a job that cannot pause (pausing blocked): it parks and wants an unpark instead. */
     private volatile @Nullable Thread syncWaiter;
 
@@ -76,8 +76,8 @@ final class OffloadCall<T extends @Nullable Object> {
             out = t;
             f = true;
         }
-        // An interrupt left behind by the work (or sent to the device thread meanwhile) would close
-        // the wake-up pipe under the write (ClosedByInterruptException): clear it first.
+        // An interrupt left behind by the work must not reach the wake-up (a ctx callback may do
+        // interruptible things) nor the next work.
         Thread.interrupted();
         complete(out, f);
     }
@@ -114,9 +114,13 @@ final class OffloadCall<T extends @Nullable Object> {
                 AsyncHooks.onError(t); // a callback must not throw; it never kills a device thread
             }
         } else {
-            EngineFd f = fd;
+            WakeupFd f = fd;
             if (f != null) {
-                f.signal();
+                try {
+                    f.signal(); // non-blocking pipe: an interrupt of this thread cannot close it
+                } catch (Throwable t) {
+                    AsyncHooks.onError(t);
+                }
             }
         }
     }

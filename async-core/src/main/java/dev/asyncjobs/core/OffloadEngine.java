@@ -55,8 +55,9 @@ import org.jspecify.annotations.Nullable;
  * Daemon threads named {@code name-0} to {@code name-(N-1)} ({@code asyncjobs-engine-N} by
  * default). Work that throws, an {@link Error} included, fails only its own call: the device
  * thread goes on. Device threads ignore interrupts for their own lifecycle; an interrupt never
- * loses a completion (it is cleared before the job is woken, and a wake-up pipe broken by one is
- * replaced). {@link #close()} stops taking work: calls still queued fail with a {@link
+ * loses a completion (the wake-up pipe is non-blocking, so an interrupt cannot close it, and a
+ * device thread clears its interrupt status before waking a job and before each work).
+ * {@link #close()} stops taking work: calls still queued fail with a {@link
  * RejectedExecutionException}, running ones complete normally, and the threads then end.
  *
  * <p>Work must not pause (it runs on a device thread, not in a job) and should not block for long:
@@ -66,6 +67,8 @@ public final class OffloadEngine implements AutoCloseable {
     private static final int BLOCKED = 0;
     private static final int RESUMED = 1;
     private static final int CANCELLED = 2;
+    /** The ctx cleanup of the engine's fd (dasync's pipe cleanup closes both ends). */
+    private static final WaitFdCleanup CLOSE_FD = (ctx, key, channel, data) -> ((WakeupFd) data).close();
 
     /** This engine's key for its wait fd on a ctx: an identity no other engine can reuse. */
     private final Object key = new Object() {
@@ -84,7 +87,7 @@ public final class OffloadEngine implements AutoCloseable {
         this.queue = new OffloadQueue(b.queueCapacity > 0 ? b.queueCapacity : 64 * b.threads);
         this.threads = new Thread[b.threads];
         for (int i = 0; i < threads.length; i++) {
-            Thread t = new Thread(this::work, name + "-" + i);
+            Thread t = new DeviceThread(this::work, name + "-" + i);
             t.setDaemon(true);
             threads[i] = t;
         }
@@ -100,6 +103,17 @@ public final class OffloadEngine implements AutoCloseable {
      */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * Whether the caller is a device thread of an engine (any engine). Work may keep per-thread
+     * state (e.g. JCA instances in a {@link ThreadLocal}) only there: the same work runs in the
+     * caller when called outside a job, and a job may run on a different thread at each segment.
+     *
+     * @return {@code true} on a device thread
+     */
+    public static boolean isDeviceThread() {
+        return Thread.currentThread() instanceof DeviceThread;
     }
 
     /**
@@ -133,7 +147,7 @@ public final class OffloadEngine implements AutoCloseable {
             c.callback = cb;
             c.callbackArg = ctx.getCallbackArg();
         } else {
-            EngineFd fd = EngineFd.acquire(ctx, key);
+            WakeupFd fd = wakeupFd(ctx);
             fd.drain(); // a late signal of this ctx's previous call is no news for this one
             c.fd = fd;
         }
@@ -213,14 +227,25 @@ public final class OffloadEngine implements AutoCloseable {
     private int pause(AsyncJob job, AsyncWaitCtx ctx, OffloadCall<?> c) {
         int resumes = ctx.resumes;
         boolean ok = AsyncJob.pause();
-        EngineFd fd = c.fd;
+        WakeupFd fd = c.fd;
         if (fd != null) {
-            fd.afterResume(ctx, key);
+            fd.drain();
         }
         if (!ok) {
             return job.isCancelled() ? CANCELLED : BLOCKED;
         }
         return ctx.resumes != resumes ? RESUMED : BLOCKED;
+    }
+
+    /** This engine's wait fd on {@code ctx}: made and registered on first use, then reused. */
+    private WakeupFd wakeupFd(AsyncWaitCtx ctx) {
+        WaitFd w = ctx.getFd(key);
+        if (w != null) {
+            return (WakeupFd) w.customData();
+        }
+        WakeupFd fd = WakeupFd.open();
+        ctx.setWaitFd(key, fd.channel(), fd, CLOSE_FD);
+        return fd;
     }
 
     /** A device thread's loop. */
@@ -346,6 +371,13 @@ public final class OffloadEngine implements AutoCloseable {
 
     private RejectedExecutionException closedError() {
         return new RejectedExecutionException("the offload engine '" + name + "' is closed");
+    }
+
+    /** A device thread: a type of its own so work can tell where it runs ({@link #isDeviceThread()}). */
+    private static final class DeviceThread extends Thread {
+        DeviceThread(Runnable body, String name) {
+            super(body, name);
+        }
     }
 
     /** Builds an {@link OffloadEngine}. */

@@ -31,6 +31,7 @@ class OffloadEngineTest {
     @BeforeEach
     void setUp() {
         AsyncHooks.setOnError(hookErrors::add);
+        OffloadEngineTestKit.warmUpNio();
         engine = OffloadEngine.builder().threads(2).queueCapacity(8).name("test-engine").build();
     }
 
@@ -109,7 +110,8 @@ class OffloadEngineTest {
                 seen.addAll(ctx.getAllFds());
                 WaitFd wf = ctx.getFd(engine.key());
                 assertThat(wf).isNotNull();
-                assertThat(wf.customData()).isInstanceOf(EngineFd.class);
+                assertThat(wf.customData()).isInstanceOf(WakeupFd.class);
+                assertThat(((WakeupFd) wf.customData()).channel()).isSameAs(wf.fd());
             }
             assertThat(ctx.getStatus()).as("the fd path leaves the status alone").isEqualTo(WaitStatus.UNSUPPORTED);
             return sum;
@@ -150,19 +152,19 @@ class OffloadEngineTest {
         CountDownLatch started = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger resumes = new AtomicInteger();
-        AtomicReference<EngineFd> engineFd = new AtomicReference<>();
+        AtomicReference<WakeupFd> engineFd = new AtomicReference<>();
         try (AsyncWaitCtx ctx = new AsyncWaitCtx()) {
             Thread early = new Thread(() -> {
                 try {
                     started.await();
-                    // wake the job while its work is still running, twice
+                    // wake the job twice while its work is still running; each time it must resume
+                    // and pause again (a late signal of the warm-up call may add a resume: fine)
                     for (int i = 0; i < 2; i++) {
-                        int expected = i;
-                        OffloadEngineTestKit.await("the job drained the early signal",
-                                () -> !engineFd.get().wakeupFd().isSignalled() && resumes.get() == expected);
-                        engineFd.get().wakeupFd().signal();
+                        int before = resumes.get();
+                        engineFd.get().signal();
+                        OffloadEngineTestKit.await("a spurious resume",
+                                () -> resumes.get() > before && !engineFd.get().isSignalled());
                     }
-                    OffloadEngineTestKit.await("two spurious resumes", () -> resumes.get() == 2);
                     release.countDown();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -172,7 +174,7 @@ class OffloadEngineTest {
             // a work that blocks until released, woken early twice meanwhile
             JobHandle<String> h2 = driveWithSelect(ctx, () -> {
                 engine.call(() -> "warm-up"); // makes the engine's fd on this ctx
-                engineFd.set((EngineFd) ctx.getFd(engine.key()).customData());
+                engineFd.set((WakeupFd) ctx.getFd(engine.key()).customData());
                 resumes.set(0);
                 return engine.call(() -> {
                     started.countDown();
@@ -183,7 +185,7 @@ class OffloadEngineTest {
             early.join();
             assertThat(h2.failure()).isNull();
             assertThat(h2.result()).isEqualTo("right");
-            assertThat(resumes.get()).as("two spurious resumes and the real one").isEqualTo(3);
+            assertThat(resumes.get()).as("two spurious resumes and the real one").isGreaterThanOrEqualTo(3);
         }
     }
 
@@ -244,6 +246,49 @@ class OffloadEngineTest {
         assertThat(engine.deviceThreads()).containsExactly(before);
         assertThat(before).allSatisfy(t -> assertThat(t.isAlive()).isTrue());
         assertThat(threadsNamed("test-engine-")).isEqualTo(2);
+    }
+
+    @Test
+    void anInterruptLeftByTheWorkReachesNeitherTheWakeUpNorTheNextWork() {
+        AtomicInteger interruptedInCallback = new AtomicInteger();
+        AtomicInteger interruptedAtStart = new AtomicInteger();
+        AtomicInteger wakes = new AtomicInteger();
+        try (AsyncWaitCtx ctx = new AsyncWaitCtx()) {
+            JobHandle<Integer> h = OffloadEngineTestKit.driveWithCallback(ctx, () -> {
+                int n = 0;
+                for (int i = 0; i < 200; i++) {
+                    n += engine.call(() -> {
+                        if (Thread.interrupted()) {
+                            interruptedAtStart.incrementAndGet();
+                        }
+                        Thread.currentThread().interrupt(); // left behind on purpose
+                        return 1;
+                    });
+                }
+                return n;
+            }, wakes, () -> {
+                if (Thread.currentThread().isInterrupted()) {
+                    interruptedInCallback.incrementAndGet();
+                }
+            });
+            assertThat(h.result()).isEqualTo(200);
+        }
+        assertThat(interruptedInCallback.get()).isZero();
+        assertThat(interruptedAtStart.get()).isZero();
+        // the same on the fd path: the interrupted device thread still signals the pipe
+        try (AsyncWaitCtx ctx = new AsyncWaitCtx()) {
+            JobHandle<Integer> h = driveWithSelect(ctx, () -> {
+                int n = 0;
+                for (int i = 0; i < 200; i++) {
+                    n += engine.call(() -> {
+                        Thread.currentThread().interrupt();
+                        return 1;
+                    });
+                }
+                return n;
+            }, null);
+            assertThat(h.result()).isEqualTo(200);
+        }
     }
 
     @Test

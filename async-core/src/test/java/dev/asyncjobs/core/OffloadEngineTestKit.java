@@ -25,6 +25,22 @@ final class OffloadEngineTestKit {
     private OffloadEngineTestKit() {
     }
 
+    /**
+     * Makes the JDK allocate what it keeps for the whole run on first use (e.g. the socket the NIO
+     * dispatcher dup2s over a registered channel being closed), so fd counts taken afterwards see
+     * only what the test itself opens.
+     */
+    static void warmUpNio() {
+        try (Selector selector = Selector.open()) {
+            WakeupFd fd = WakeupFd.open();
+            fd.channel().register(selector, SelectionKey.OP_READ);
+            fd.close();
+            selector.selectNow();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Open file descriptors of this process. */
     static int openFds() {
         String[] names = new File("/proc/self/fd").list();
@@ -57,7 +73,19 @@ final class OffloadEngineTestKit {
         int now;
         while ((now = openFds()) > baseline) {
             if (System.nanoTime() > deadline) {
-                fail("fds not released: " + now + " open, baseline " + baseline);
+                StringBuilder sb = new StringBuilder();
+                try (var files = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+                    files.forEach(f -> {
+                        try {
+                            sb.append(f.getFileName()).append("->").append(java.nio.file.Files.readSymbolicLink(f)).append(' ');
+                        } catch (IOException e) {
+                            sb.append(f.getFileName()).append("->? ");
+                        }
+                    });
+                } catch (IOException e) {
+                    sb.append(e);
+                }
+                fail("fds not released: " + now + " open, baseline " + baseline + ": " + sb);
             }
             try {
                 Thread.sleep(2);
@@ -126,8 +154,15 @@ final class OffloadEngineTestKit {
      * callback releases a wait here, then the job is resumed on this thread.
      */
     static <R> JobHandle<R> driveWithCallback(AsyncWaitCtx ctx, JobFunction<R> func, AtomicInteger wakes) {
+        return driveWithCallback(ctx, func, wakes, () -> { });
+    }
+
+    /** As above; {@code inCallback} runs inside each callback, on the waking thread. */
+    static <R> JobHandle<R> driveWithCallback(AsyncWaitCtx ctx, JobFunction<R> func, AtomicInteger wakes,
+            Runnable inCallback) {
         java.util.concurrent.Semaphore woken = new java.util.concurrent.Semaphore(0);
         ctx.setCallback(arg -> {
+            inCallback.run();
             wakes.incrementAndGet();
             woken.release();
             return true;
@@ -154,6 +189,7 @@ final class OffloadEngineTestKit {
     static final class Outcome<R> implements JobObserver<R> {
         final CompletableFuture<R> future = new CompletableFuture<>();
         volatile @Nullable Throwable dropped;
+        volatile @Nullable R droppedValue;
         volatile boolean wasDropped;
         final AtomicInteger segments = new AtomicInteger();
 
@@ -170,6 +206,7 @@ final class OffloadEngineTestKit {
         @Override
         public void onDropped(@Nullable R value, @Nullable Throwable error) {
             dropped = error;
+            droppedValue = value;
             wasDropped = true;
             future.completeExceptionally(new DroppedMarker(error));
         }
