@@ -10,4 +10,5 @@ module dev.asyncjobs.core {
     requires static org.jspecify;
 
     exports dev.asyncjobs.core;
+    exports dev.asyncjobs.crypto;
 }
