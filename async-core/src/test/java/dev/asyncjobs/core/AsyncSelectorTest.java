@@ -344,7 +344,7 @@ class AsyncSelectorTest {
 
     @Test
     void closeFiresArmedWatchesEndsTheThreadAndReleasesItsFds() throws Exception {
-        int baseline = CoreTestSupport.openFds();
+        int baseline = CoreTestSupport.fdBaseline();
         String name = CoreTestSupport.uniqueName("asel-close");
         AsyncSelector sel = AsyncSelector.open(name);
         List<String> fired = new CopyOnWriteArrayList<>();
@@ -442,7 +442,7 @@ class AsyncSelectorTest {
 
     @Test
     void openingAndClosingSelectorsLeavesNoThreadOrFd() {
-        int baseline = CoreTestSupport.openFds();
+        int baseline = CoreTestSupport.fdBaseline();
         String prefix = CoreTestSupport.uniqueName("asel-many");
         List<AsyncSelector> sels = new ArrayList<>();
         for (int i = 0; i < 20; i++) {

@@ -123,18 +123,49 @@ final class CoreTestSupport {
         }
     }
 
+    /**
+     * The fd count to compare against later. Warms up first: the JDK opens a process-lifetime
+     * socket (NIO's pre-close fd) the first time a pipe is made, which is not a leak.
+     */
+    static int fdBaseline() {
+        WakeupFd.open().close();
+        try {
+            java.nio.channels.Selector.open().close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return openFds();
+    }
+
     /** The number of open file descriptors of this process. */
     static int openFds() {
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return (int) s.count() - 1; // the directory stream's own fd
+            return (int) s.count();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    /** What each open fd points to (pipe:[n], anon_inode:[eventpoll], a jar, ...). */
+    static List<String> fdTargets() {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            s.forEach(p -> {
+                try {
+                    out.add(p.getFileName() + " -> " + Files.readSymbolicLink(p));
+                } catch (IOException e) {
+                    // closed meanwhile (e.g. the directory stream's own fd)
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
     /**
      * Waits until the fd count is back to {@code baseline} (selector threads close theirs
-     * asynchronously) and fails with the count otherwise.
+     * asynchronously) and fails with the count and the open fds otherwise.
      */
     static void assertFdsBackTo(int baseline) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -142,7 +173,8 @@ final class CoreTestSupport {
         while ((now = openFds()) > baseline && System.nanoTime() < deadline) {
             sleepMillis(5);
         }
-        assertThat(now).as("open fds (baseline %d)", baseline).isLessThanOrEqualTo(baseline);
+        assertThat(now).as("open fds (baseline %d); open now: %s", baseline, fdTargets())
+                .isLessThanOrEqualTo(baseline);
     }
 
     static void sleepMillis(long millis) {

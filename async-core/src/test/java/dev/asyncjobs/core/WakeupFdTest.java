@@ -172,7 +172,7 @@ class WakeupFdTest {
 
     @Test
     void openAndCloseLeaveTheFdCountWhereItWas() {
-        int baseline = CoreTestSupport.openFds();
+        int baseline = CoreTestSupport.fdBaseline();
         List<WakeupFd> fds = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
             fds.add(WakeupFd.open());
