@@ -1,0 +1,166 @@
+package dev.asyncjobs.rxjava;
+
+import dev.asyncjobs.core.JobLoop;
+import dev.asyncjobs.core.JobLoopGroup;
+import io.reactivex.rxjava3.core.Scheduler;
+import io.reactivex.rxjava3.disposables.CompositeDisposable;
+import io.reactivex.rxjava3.disposables.Disposable;
+import io.reactivex.rxjava3.disposables.DisposableContainer;
+import io.reactivex.rxjava3.exceptions.Exceptions;
+import io.reactivex.rxjava3.plugins.RxJavaPlugins;
+import io.reactivex.rxjava3.schedulers.Schedulers;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@link AsyncRxSchedulers#jobLoops}: each worker is pinned to one {@link JobLoop}. The behaviour is
+ * documented on {@link AsyncRxSchedulers}.
+ */
+final class JobLoopScheduler extends Scheduler {
+    final JobLoopGroup group;
+
+    JobLoopScheduler(JobLoopGroup group) {
+        this.group = group;
+    }
+
+    @Override
+    public Worker createWorker() {
+        return new LoopWorker(group.next());
+    }
+
+    static final class LoopWorker extends Worker {
+        final JobLoop loop;
+        final CompositeDisposable tasks = new CompositeDisposable();
+
+        LoopWorker(JobLoop loop) {
+            this.loop = loop;
+        }
+
+        @Override
+        public Disposable schedule(Runnable run, long delay, TimeUnit unit) {
+            Objects.requireNonNull(run, "run is null");
+            Objects.requireNonNull(unit, "unit is null");
+            if (tasks.isDisposed()) {
+                return Disposable.disposed();
+            }
+            LoopTask task = new LoopTask(RxJavaPlugins.onSchedule(run), tasks);
+            if (!tasks.add(task)) {
+                return Disposable.disposed(); // the worker was disposed meanwhile (add disposed the task)
+            }
+            if (delay <= 0L) {
+                submit(task);
+            } else {
+                task.setTimer(Schedulers.computation().scheduleDirect(() -> submit(task), delay, unit));
+            }
+            return task;
+        }
+
+        private void submit(LoopTask task) {
+            try {
+                loop.execute(task);
+            } catch (RejectedExecutionException e) {
+                task.dispose();
+                RxJavaPlugins.onError(e);
+            }
+        }
+
+        @Override
+        public void dispose() {
+            tasks.dispose();
+        }
+
+        @Override
+        public boolean isDisposed() {
+            return tasks.isDisposed();
+        }
+    }
+
+    /**
+     * One scheduled task. States:
+     * <pre>
+     *  READY     run (loop)       RUNNING, then DONE
+     *            dispose (any)    DISPOSED   (timer cancelled; the queued hop finds DISPOSED)
+     *  RUNNING   dispose (any)    DISPOSED   (not interrupted: the loop is shared)
+     * </pre>
+     * The timer slot holds the delayed hop's {@link Disposable}, or {@code TIMER_DONE} once the task
+     * is disposed, so a timer set after the dispose is cancelled on arrival.
+     */
+    static final class LoopTask implements Runnable, Disposable {
+        private static final VarHandle STATE;
+        private static final VarHandle TIMER;
+        private static final int READY = 0;
+        private static final int RUNNING = 1;
+        private static final int DONE = 2;
+        private static final int DISPOSED = 3;
+        private static final Disposable TIMER_DONE = Disposable.empty();
+
+        static {
+            try {
+                MethodHandles.Lookup l = MethodHandles.lookup();
+                STATE = l.findVarHandle(LoopTask.class, "state", int.class);
+                TIMER = l.findVarHandle(LoopTask.class, "timer", Disposable.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        final Runnable actual;
+        final DisposableContainer parent;
+        private volatile int state;
+        private volatile @Nullable Disposable timer;
+
+        LoopTask(Runnable actual, DisposableContainer parent) {
+            this.actual = actual;
+            this.parent = parent;
+        }
+
+        void setTimer(Disposable d) {
+            if (!TIMER.compareAndSet(this, (Disposable) null, d)) {
+                d.dispose(); // disposed before the timer was set
+            }
+        }
+
+        @Override
+        public void run() {
+            if (!STATE.compareAndSet(this, READY, RUNNING)) {
+                return; // disposed before it ran
+            }
+            try {
+                actual.run();
+            } catch (Throwable t) {
+                Exceptions.throwIfFatal(t);
+                RxJavaPlugins.onError(t);
+            } finally {
+                STATE.compareAndSet(this, RUNNING, DONE);
+                parent.delete(this);
+            }
+        }
+
+        @Override
+        public void dispose() {
+            for (;;) {
+                int s = state;
+                if (s >= DONE) {
+                    return;
+                }
+                if (STATE.compareAndSet(this, s, DISPOSED)) {
+                    break;
+                }
+            }
+            Disposable t = (Disposable) TIMER.getAndSet(this, TIMER_DONE);
+            if (t != null) {
+                t.dispose();
+            }
+            parent.delete(this);
+        }
+
+        @Override
+        public boolean isDisposed() {
+            return state >= DONE;
+        }
+    }
+}
