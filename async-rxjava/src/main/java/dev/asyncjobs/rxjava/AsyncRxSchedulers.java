@@ -20,7 +20,9 @@ import java.util.Objects;
  *   <li>Delays: the loops have no timer. A delayed task waits on {@code Schedulers.computation()}
  *       (looked up at each schedule, so {@code RxJavaPlugins.setComputationSchedulerHandler}
  *       applies, e.g. a {@code TestScheduler}), then hops onto its loop; periodic tasks are built on
- *       that by {@link Scheduler.Worker#schedulePeriodically}.</li>
+ *       that by {@link Scheduler.Worker#schedulePeriodically}. {@code now()} is that timer's clock
+ *       too, so delays and periodic drift are measured on one clock (virtual under a
+ *       {@code TestScheduler}).</li>
  *   <li>Dispose, as in RxJava: disposing a task before it runs (or its worker) means it never
  *       runs and its timer is cancelled. A task already running is not interrupted: the loop thread
  *       is shared by every job on it.</li>

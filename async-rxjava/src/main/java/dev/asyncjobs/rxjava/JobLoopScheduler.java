@@ -32,6 +32,12 @@ final class JobLoopScheduler extends Scheduler {
         return new LoopWorker(group.next());
     }
 
+    /** The clock of the timer that runs the delays, so periodic drift is measured on it too. */
+    @Override
+    public long now(TimeUnit unit) {
+        return Schedulers.computation().now(unit);
+    }
+
     static final class LoopWorker extends Worker {
         final JobLoop loop;
         final CompositeDisposable tasks = new CompositeDisposable();
@@ -66,6 +72,11 @@ final class JobLoopScheduler extends Scheduler {
                 task.dispose();
                 RxJavaPlugins.onError(e);
             }
+        }
+
+        @Override
+        public long now(TimeUnit unit) {
+            return Schedulers.computation().now(unit);
         }
 
         @Override

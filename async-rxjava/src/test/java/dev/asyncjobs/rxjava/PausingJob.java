@@ -94,8 +94,10 @@ final class PausingJob<R> implements JobFunction<R> {
         TestSupport.await(paused);
     }
 
+    /** Waits until the job has returned and its ctx was closed (the cleanup ran). */
     void awaitEnded() {
         TestSupport.await(ended);
+        TestSupport.await("the ctx closed", () -> cleanups.get() > 0);
     }
 
     /** Signals the job's fd (after it was set). */
