@@ -441,6 +441,15 @@ class AsyncSelectorTest {
     }
 
     @Test
+    void closingAPrivateSelectorDoesNotStartTheSharedOne() throws Exception {
+        // a fresh JVM, where nothing has touched AsyncSelector.shared() yet
+        String cp = ChildJvm.locationOf(AsyncSelector.class) + java.io.File.pathSeparator
+                + ChildJvm.locationOf(SelectorCloseProbe.class);
+        List<String> args = List.of("-cp", cp, SelectorCloseProbe.class.getName());
+        assertThat(ChildJvm.await(ChildJvm.start(args), args)).containsExactly("shared selector started: false");
+    }
+
+    @Test
     void openingAndClosingSelectorsLeavesNoThreadOrFd() {
         int baseline = CoreTestSupport.fdBaseline();
         String prefix = CoreTestSupport.uniqueName("asel-many");

@@ -112,6 +112,17 @@ final class CoreTestSupport {
         }
     }
 
+    /** As {@link #await(String, Duration, BooleanSupplier)}, spinning then yielding: for race loops. */
+    static void spinUntil(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        for (int spins = 0; !condition.getAsBoolean(); spins++) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("timed out after 20 s waiting for: " + what);
+            }
+            Racer.backOff(spins);
+        }
+    }
+
     static void await(CountDownLatch latch, String what) {
         try {
             if (!latch.await(20, TimeUnit.SECONDS)) {
@@ -124,11 +135,13 @@ final class CoreTestSupport {
     }
 
     /**
-     * The fd count to compare against later. Warms up first: the JDK opens a process-lifetime
-     * socket (NIO's pre-close fd) the first time a pipe is made, which is not a leak.
+     * The fd count to compare against later. Warms up first what lives as long as the process
+     * and is not a leak: the socket the JDK opens the first time a pipe is made (NIO's pre-close
+     * fd), and the lazily started shared AsyncSelector (two fds).
      */
     static int fdBaseline() {
         WakeupFd.open().close();
+        AsyncSelector.shared();
         try {
             java.nio.channels.Selector.open().close();
         } catch (IOException e) {
