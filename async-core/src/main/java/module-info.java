@@ -8,7 +8,10 @@
  */
 module dev.asyncjobs.core {
     requires static org.jspecify;
+    requires static reactor.blockhound;
 
     exports dev.asyncjobs.core;
     exports dev.asyncjobs.crypto;
+
+    provides reactor.blockhound.integration.BlockHoundIntegration with dev.asyncjobs.core.internal.AsyncJobsBlockHoundIntegration;
 }
