@@ -55,13 +55,13 @@ abstract class EventThread implements Executor {
         thread.start();
     }
 
-    /** Runs the task on this thread, in order. */
+    /** Runs the task on this thread, after the tasks already queued (even when called from it). */
     @Override
     public void execute(Runnable task) {
         if (stopped) {
             throw new RejectedExecutionException(thread.getName() + " is closed");
         }
-        executeInternal(task);
+        enqueue(task);
     }
 
     /** Inline when already on the thread (used for watcher bookkeeping), else queued. */

@@ -166,7 +166,9 @@ final class JobRunner<R extends @Nullable Object>
     public boolean onSlotFree() {
         int s = state;
         if ((s & PHASE) == SLOT_WAIT && STATE.compareAndSet(this, s, (s & ~PHASE) | NEW)) {
-            dispatch();
+            // Called from inside the pool's release, i.e. inside another job's start(): queue the
+            // start, never run it here (nesting would grow the stack with every waiter).
+            enqueue();
             return true;
         }
         return false;
@@ -199,7 +201,7 @@ final class JobRunner<R extends @Nullable Object>
         }
         if (loop != null && loop.isShuttingDown()) {
             state = DONE;
-            finish(null, new RejectedExecutionException("the job loop group is closed"), null);
+            finish(null, new RejectedExecutionException("the job loop group is closed"));
             return;
         }
         segment();
@@ -231,7 +233,7 @@ final class JobRunner<R extends @Nullable Object>
         switch (st) {
             case FINISH -> {
                 STATE.getAndSet(this, DONE);
-                finish(handle.result(), handle.failure(), null);
+                finish(handle.result(), handle.failure());
             }
             case PAUSE -> paused();
             case NO_JOBS -> noJobs();
@@ -239,7 +241,7 @@ final class JobRunner<R extends @Nullable Object>
                 // only a start from inside a running job gets here (the launch checks that)
                 STATE.getAndSet(this, DONE);
                 finish(null, new IllegalStateException("AsyncJob.start returned ERR: a job cannot be"
-                        + " started from inside another job on the same thread"), null);
+                        + " started from inside another job on the same thread"));
             }
         }
     }
@@ -280,7 +282,7 @@ final class JobRunner<R extends @Nullable Object>
         if (options.onNoJobs() == NoJobsPolicy.FAIL) {
             STATE.getAndSet(this, DONE);
             finish(null, new RejectedExecutionException("no free job slot on " + Thread.currentThread().getName()
-                    + " (pool at its max; NoJobsPolicy.FAIL)"), null);
+                    + " (pool at its max; NoJobsPolicy.FAIL)"));
             return;
         }
         ThreadState ts = ThreadState.get();
@@ -288,7 +290,7 @@ final class JobRunner<R extends @Nullable Object>
         int s = state;
         if (pool == null || (s & PHASE) != RUNNING || !STATE.compareAndSet(this, s, (s & ~PHASE) | SLOT_WAIT)) {
             STATE.getAndSet(this, DONE); // cancelled while trying
-            finish(null, null, null);
+            finish(null, null);
             return;
         }
         // FIFO; a waiter that lost its slot to a newcomer goes back to the front
@@ -365,13 +367,10 @@ final class JobRunner<R extends @Nullable Object>
         if (handle.failure() != null) {
             e.addSuppressed(handle.failure());
         }
-        finish(null, e, null);
+        finish(null, e);
     }
 
     private void cleanupNeverRun() {
-        if (loop != null) {
-            loop.removeLive(this);
-        }
         Throwable closeError = closeCtx();
         if (closeError != null) {
             AsyncHooks.onError(closeError);
@@ -381,12 +380,25 @@ final class JobRunner<R extends @Nullable Object>
         } else {
             deliverFailure(new RejectedExecutionException("the job loop group is closed"));
         }
+        unlink();
     }
 
-    private void finish(@Nullable R value, @Nullable Throwable error, @Nullable Throwable extra) {
+    /** Last step of every end: a loop counts the job live until its ctx is closed and its observer told. */
+    private void unlink() {
         if (loop != null) {
             loop.removeLive(this);
         }
+    }
+
+    private void finish(@Nullable R value, @Nullable Throwable error) {
+        try {
+            deliver(value, error);
+        } finally {
+            unlink();
+        }
+    }
+
+    private void deliver(@Nullable R value, @Nullable Throwable error) {
         Throwable closeError = closeCtx();
         if (cancelled && !shutdownCancel) {
             safeDropped(value, error != null ? error : closeError);
