@@ -3,12 +3,14 @@ package dev.asyncjobs.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The build runs this suite once per fibre backend and tells each run which backend it must get
  * ({@code -Dasyncjobs.expectBackend}, see async-core/pom.xml), so a silent fallback from
  * continuations to virtual threads fails the build instead of halving the coverage.
  */
+@Timeout(60)
 class BackendSelectionTest {
 
     @Test

@@ -332,6 +332,89 @@ class JobLoopLaunchTest {
     }
 
     @Test
+    void aTicketCancelledBeforeTheJobStartsNeverRunsIt() {
+        CountDownLatch release = new CountDownLatch(1);
+        group.loop(0).execute(() -> CoreTestSupport.await(release, "release")); // keep the loop busy
+        AtomicInteger runs = new AtomicInteger();
+        RecordingObserver<String> obs = new RecordingObserver<>();
+        JobTicket t = AsyncJobs.launch(() -> "ran " + runs.incrementAndGet(), options, obs);
+        assertThat(t.isDone()).isFalse();
+        t.cancel();
+        release.countDown();
+        RecordingObserver.Call c = obs.await();
+        flush(group.loop(0));
+        assertThat(obs.only().kind()).isEqualTo("dropped");
+        assertThat(c.value()).isNull();
+        assertThat(c.error()).isNull();
+        assertThat(runs).hasValue(0);
+        assertThat(t.isDone()).isTrue();
+        assertThat(group.liveJobs()).isZero();
+    }
+
+    @Test
+    void cancellingAPausedJobResumesItCancelledClosesItsCtxAndDropsItsOutcome() {
+        WakeupFd fd = WakeupFd.open();
+        AtomicInteger cleanups = new AtomicInteger();
+        CountDownLatch pausing = new CountDownLatch(1);
+        RecordingObserver<String> obs = new RecordingObserver<>(cleanups::get);
+        JobTicket t = AsyncJobs.launch(waitOnFd(fd, cleanups, pausing), options, obs);
+        CoreTestSupport.await(pausing, "the job to set its fd");
+        flush(group.loop(0));
+        t.cancel();
+        RecordingObserver.Call c = obs.await();
+        flush(group.loop(0));
+        assertThat(obs.only().kind()).isEqualTo("dropped");
+        assertThat(c.value()).as("the job saw pause() == false and isCancelled()").isEqualTo("cancelled true");
+        assertThat(c.error()).isNull();
+        assertThat(c.probe()).isEqualTo(1);
+        assertThat(c.thread()).isSameAs(group.loop(0).thread());
+        assertThat(fd.channel().isOpen()).isFalse();
+        assertThat(t.isDone()).isTrue();
+        assertThat(group.liveJobs()).isZero();
+        assertThat(CoreTestSupport.onLoop(group.loop(0), CoreTestSupport::jobsInUse)).isZero();
+        t.cancel(); // idempotent, after the end
+        flush(group.loop(0));
+        assertThat(obs.calls).hasSize(1);
+    }
+
+    @Test
+    void aJobCancelledWhileItRunsSeesFalseAtItsNextPause() {
+        AtomicReference<JobTicket> ticket = new AtomicReference<>();
+        CountDownLatch go = new CountDownLatch(1);
+        RecordingObserver<String> obs = new RecordingObserver<>();
+        ticket.set(AsyncJobs.launch(() -> {
+            CoreTestSupport.await(go, "the ticket");
+            ticket.get().cancel(); // cancelled while running its first segment
+            boolean first = AsyncJob.pause();
+            boolean second = AsyncJob.pause();
+            return first + " " + second + " " + AsyncJob.current().isCancelled();
+        }, options, obs));
+        go.countDown();
+        RecordingObserver.Call c = obs.await();
+        assertThat(c.kind()).isEqualTo("dropped");
+        assertThat(c.value()).isEqualTo("false false true");
+    }
+
+    @Test
+    void aJobCancelledFromInsideAfterAResumeSeesFalseAtItsNextPause() {
+        AtomicReference<JobTicket> ticket = new AtomicReference<>();
+        CountDownLatch go = new CountDownLatch(1);
+        RecordingObserver<String> obs = new RecordingObserver<>();
+        ticket.set(AsyncJobs.launch(() -> {
+            CoreTestSupport.await(go, "the ticket");
+            AsyncJob.current().waitCtx().getCallback().onWake(null); // a yield
+            boolean yielded = AsyncJob.pause();
+            ticket.get().cancel();
+            boolean next = AsyncJob.pause();
+            return yielded + " " + next;
+        }, options, obs));
+        go.countDown();
+        RecordingObserver.Call c = obs.await();
+        assertThat(c.kind()).isEqualTo("dropped");
+        assertThat(c.value()).isEqualTo("true false");
+    }
+
+    @Test
     void aThrowingJobDoesNotKillTheLoop() {
         Thread loopThread = group.loop(0).thread();
         RecordingObserver<String> failing = new RecordingObserver<>();
