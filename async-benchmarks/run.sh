@@ -186,6 +186,18 @@ if [[ -n "$cp" ]]; then
             mem "$CONT_FLAG" -- PausedJobMemory --kind job --jobs 1000 --rounds 1 --warmup 1000
             ;;
     esac
+
+    # 10,000 paused Monos (heap, all complete, no fd left) and crypto at 10,000 concurrent requests
+    case $mode in
+        full)  monos=(--rounds 3); crypto=(--rounds 3) ;;
+        quick) monos=(--rounds 1); crypto=(--rounds 1) ;;
+        smoke) monos=(); crypto=() ;;
+    esac
+    if [[ ${#monos[@]} -gt 0 ]]; then
+        program monos "$CONT_FLAG" -- PausedMonos "${monos[@]}"
+        program crypto "$CONT_FLAG" -- CryptoConcurrency --op ecdsa-p256-sign "${crypto[@]}"
+        program crypto "$CONT_FLAG" -- CryptoConcurrency --op aes-gcm-16k "${crypto[@]}"
+    fi
 fi
 
 # ---------------------------------------------------------------- JMH

@@ -1,0 +1,122 @@
+package dev.asyncjobs.benchmarks;
+
+import dev.asyncjobs.core.JobLoopGroup;
+import dev.asyncjobs.core.OffloadEngine;
+import dev.asyncjobs.reactor.AsyncFlux;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import reactor.core.publisher.Flux;
+
+/**
+ * Crypto throughput through the offload engine and {@link AsyncFlux#mapJobs} against the plain JCA
+ * on the same number of threads ({@value #DEVICE_THREADS}, one per core here). One invocation does
+ * {@value #BATCH} requests.
+ *
+ * <ul>
+ *   <li>{@code engineMapJobs}: {@code mapJobs(Flux.range(0, BATCH), i -> () -> engine.call(work(i)),
+ *       MAX_IN_FLIGHT)} on the shared job loops; an engine of {@value #DEVICE_THREADS} device
+ *       threads does the crypto. At most {@value #MAX_IN_FLIGHT} jobs are alive; no thread per
+ *       request.</li>
+ *   <li>{@code plainJca}: {@value #DEVICE_THREADS} platform threads each doing their share of the
+ *       batch in a loop: the best the same threads can do with no framework at all.</li>
+ * </ul>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 3, jvmArgsAppend = Backends.CONTINUATION_FLAG)
+public class CryptoThroughput {
+    static final int DEVICE_THREADS = 2;
+    static final int BATCH = 1000;
+    static final int MAX_IN_FLIGHT = 256;
+
+    /** The operation. */
+    @Param({CryptoWork.ECDSA, CryptoWork.AES})
+    public String op;
+
+    private CryptoWork work;
+    private OffloadEngine engine;
+    private ExecutorService plain;
+
+    /** Keys, the engine and the plain threads. */
+    @Setup(Level.Trial)
+    public void setUp() {
+        Backends.require(Backends.CONTINUATION);
+        work = new CryptoWork(op);
+        engine = OffloadEngine.builder().threads(DEVICE_THREADS).name("bench-device").build();
+        plain = Executors.newFixedThreadPool(DEVICE_THREADS);
+        JobLoopGroup.shared();
+    }
+
+    /** Stops the engine and the plain threads. */
+    @TearDown(Level.Trial)
+    public void tearDown() throws InterruptedException {
+        engine.close();
+        plain.shutdown();
+        plain.awaitTermination(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * {@value #BATCH} requests through the engine and {@code mapJobs}.
+     *
+     * @return requests completed
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long engineMapJobs() {
+        Long n = AsyncFlux.mapJobs(Flux.range(0, BATCH), i -> () -> engine.call(() -> work.run(i)), MAX_IN_FLIGHT)
+                .doOnNext(work::check)
+                .count()
+                .block();
+        if (n == null || n != BATCH) {
+            throw new IllegalStateException("only " + n + " of " + BATCH + " completed");
+        }
+        return n;
+    }
+
+    /**
+     * {@value #BATCH} requests on {@value #DEVICE_THREADS} plain threads.
+     *
+     * @return requests completed
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long plainJca() throws Exception {
+        List<Future<Integer>> parts = new ArrayList<>(DEVICE_THREADS);
+        for (int t = 0; t < DEVICE_THREADS; t++) {
+            int from = t * BATCH / DEVICE_THREADS;
+            int to = (t + 1) * BATCH / DEVICE_THREADS;
+            parts.add(plain.submit(() -> {
+                for (int i = from; i < to; i++) {
+                    work.check(work.run(i));
+                }
+                return to - from;
+            }));
+        }
+        long n = 0;
+        for (Future<Integer> f : parts) {
+            n += f.get();
+        }
+        return n;
+    }
+}

@@ -1,0 +1,108 @@
+package dev.asyncjobs.benchmarks;
+
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.spec.ECGenParameterSpec;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.crypto.Cipher;
+import javax.crypto.KeyGenerator;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.GCMParameterSpec;
+
+/**
+ * The two crypto operations the benchmarks compare, done with the plain JCA: ECDSA P-256 sign of a
+ * 64-byte message ({@code SHA256withECDSA}) and AES-256-GCM encryption of 16 KiB. Keys are made
+ * once; each thread keeps its own {@link Signature} and {@link Cipher} (neither is thread-safe);
+ * every encryption gets a fresh IV from a counter (GCM must never reuse one with a key).
+ */
+final class CryptoWork {
+    /** ECDSA P-256 sign. */
+    static final String ECDSA = "ecdsa-p256-sign";
+    /** AES-256-GCM encrypt 16 KiB. */
+    static final String AES = "aes-gcm-16k";
+
+    private final String op;
+    private final KeyPair ecKeys;
+    private final SecretKey aesKey;
+    private final byte[][] messages = new byte[64][];
+    private final byte[] plaintext = new byte[16 * 1024];
+    private final AtomicLong ivCounter = new AtomicLong();
+    private final ThreadLocal<Signature> signer;
+    private final ThreadLocal<Cipher> cipher = ThreadLocal.withInitial(() -> {
+        try {
+            return Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    });
+
+    CryptoWork(String op) {
+        if (!op.equals(ECDSA) && !op.equals(AES)) {
+            throw new IllegalArgumentException("unknown op " + op);
+        }
+        this.op = op;
+        try {
+            SecureRandom random = new SecureRandom();
+            KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
+            kpg.initialize(new ECGenParameterSpec("secp256r1"), random);
+            ecKeys = kpg.generateKeyPair();
+            KeyGenerator kg = KeyGenerator.getInstance("AES");
+            kg.init(256, random);
+            aesKey = kg.generateKey();
+            for (int i = 0; i < messages.length; i++) {
+                messages[i] = new byte[64];
+                random.nextBytes(messages[i]);
+            }
+            random.nextBytes(plaintext);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+        signer = ThreadLocal.withInitial(() -> {
+            try {
+                Signature s = Signature.getInstance("SHA256withECDSA");
+                s.initSign(ecKeys.getPrivate());
+                return s;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /** The operation's name. */
+    String op() {
+        return op;
+    }
+
+    /**
+     * Does request {@code i} with the plain JCA on the calling thread.
+     *
+     * @return the signature or the ciphertext
+     */
+    byte[] run(int i) throws GeneralSecurityException {
+        if (op.equals(ECDSA)) {
+            Signature s = signer.get();
+            s.update(messages[i & (messages.length - 1)]);
+            return s.sign();
+        }
+        long n = ivCounter.incrementAndGet();
+        byte[] iv = new byte[12];
+        for (int k = 0; k < 8; k++) {
+            iv[k] = (byte) (n >>> (8 * k));
+        }
+        Cipher c = cipher.get();
+        c.init(Cipher.ENCRYPT_MODE, aesKey, new GCMParameterSpec(128, iv));
+        return c.doFinal(plaintext);
+    }
+
+    /** Checks a result's shape, so a benchmark never times wrong work. */
+    void check(byte[] out) {
+        boolean ok = op.equals(ECDSA) ? out != null && out.length >= 64 && out.length <= 72
+                : out != null && out.length == plaintext.length + 16;
+        if (!ok) {
+            throw new IllegalStateException(op + ": bad result " + (out == null ? null : out.length + " bytes"));
+        }
+    }
+}
