@@ -12,8 +12,19 @@ import dev.asyncjobs.core.WakeupFd;
 import io.reactivex.rxjava3.exceptions.UndeliverableException;
 import io.reactivex.rxjava3.plugins.RxJavaPlugins;
 import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.Pipe;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -23,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -114,9 +126,122 @@ abstract class TestSupport {
         return Objects.requireNonNull(fds, "/proc/self/fd").length;
     }
 
-    /** Live platform threads (virtual threads are not listed by the JDK). */
-    static int liveThreads() {
-        return Thread.getAllStackTraces().size();
+    /** The JVM's own threads, started and stopped on its schedule (the virtual threads' carriers...). */
+    private static final Pattern JVM_THREADS = Pattern.compile("ForkJoinPool-\\d+-worker-\\d+"
+            + "|ForkJoinPool\\.commonPool-worker-\\d+|Attach Listener|process reaper|VirtualThread-unparker"
+            + "|VirtualThread-unblocker|Common-Cleaner|Notification Thread|Signal Dispatcher|Reference Handler"
+            + "|Finalizer|C[12] CompilerThread\\d+");
+
+    /** The live platform threads (virtual threads are not listed by the JDK). */
+    static Set<Thread> platformThreads() {
+        Set<Thread> live = Collections.newSetFromMap(new IdentityHashMap<>());
+        live.addAll(Thread.getAllStackTraces().keySet());
+        return live;
+    }
+
+    /** Threads alive now that were not in {@code before}, other than the JVM's own. */
+    static List<String> newThreads(Set<Thread> before) {
+        List<String> out = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.isAlive() && !before.contains(t) && !JVM_THREADS.matcher(t.getName()).matches()) {
+                out.add(t.getName());
+            }
+        }
+        return out;
+    }
+
+    static void awaitNoNewThreads(String what, Set<Thread> before) {
+        await(what + ": no thread left behind", () -> newThreads(before).isEmpty());
+    }
+
+    /**
+     * Virtual threads of the virtual-thread backend alive now (each job, running, paused or idle in
+     * a pool, owns one; they are not in {@link Thread#getAllStackTraces()}): a JSON thread dump
+     * counts them by name.
+     */
+    static int jobVirtualThreads() {
+        if (!"virtual-thread".equals(AsyncJob.backend())) {
+            return 0;
+        }
+        try {
+            Path dir = Files.createTempDirectory("rx-thread-dump");
+            Path file = dir.resolve("threads.json");
+            try {
+                dumpThreads(file);
+                String json = Files.readString(file, StandardCharsets.UTF_8);
+                int n = 0;
+                for (int i = json.indexOf("\"asyncjobs-job\""); i >= 0; i = json.indexOf("\"asyncjobs-job\"", i + 1)) {
+                    n++;
+                }
+                return n;
+            } finally {
+                Files.deleteIfExists(file);
+                Files.deleteIfExists(dir);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * {@code HotSpotDiagnosticMXBean.dumpThreads(file, JSON)}, reached reflectively: the tests are
+     * compiled into this module, which does not read {@code jdk.management}.
+     */
+    private static void dumpThreads(Path file) {
+        try {
+            Class<?> factory = Class.forName("java.lang.management.ManagementFactory");
+            Class<?> bean = Class.forName("com.sun.management.HotSpotDiagnosticMXBean");
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            Class<Enum> format = (Class<Enum>) Class.forName(
+                    "com.sun.management.HotSpotDiagnosticMXBean$ThreadDumpFormat");
+            Object mx = factory.getMethod("getPlatformMXBean", Class.class).invoke(null, bean);
+            @SuppressWarnings("unchecked")
+            Object json = Enum.valueOf(format, "JSON");
+            bean.getMethod("dumpThreads", String.class, format).invoke(mx, file.toString(), json);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot dump threads", e);
+        }
+    }
+
+    /**
+     * Makes the JDK create its pre-close socket (one fd, kept for the JVM's life, made the first
+     * time a channel registered with a selector is closed), so a baseline taken after this is not
+     * blamed for it.
+     */
+    static void warmUpNio() {
+        try (Selector sel = Selector.open()) {
+            Pipe pipe = Pipe.open();
+            pipe.source().configureBlocking(false);
+            pipe.source().register(sel, SelectionKey.OP_READ);
+            pipe.source().close();
+            pipe.sink().close();
+            sel.selectNow();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Waits until the open fds drop to {@code baseline} or below; the failure lists them. */
+    static void awaitFds(String what, int baseline) {
+        try {
+            awaitAtMost(what, TestSupport::openFds, baseline);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; open: " + fdTargets(), e);
+        }
+    }
+
+    /** What each open fd is (pipe, socket, anon_inode:[eventpoll], file). */
+    static List<String> fdTargets() {
+        List<String> out = new ArrayList<>();
+        File[] fds = new File("/proc/self/fd").listFiles();
+        for (File f : fds == null ? new File[0] : fds) {
+            try {
+                out.add(f.getName() + "->" + Files.readSymbolicLink(f.toPath()));
+            } catch (IOException e) {
+                // closed while listing
+            }
+        }
+        return out;
     }
 
     /** Waits until {@code count} drops to {@code baseline} or below (threads and fds close lazily). */

@@ -1,0 +1,265 @@
+package dev.asyncjobs.rxjava;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.asyncjobs.core.JobLoopGroup;
+import dev.asyncjobs.core.JobOptions;
+import io.reactivex.rxjava3.core.Flowable;
+import io.reactivex.rxjava3.core.Scheduler;
+import io.reactivex.rxjava3.core.Single;
+import io.reactivex.rxjava3.disposables.Disposable;
+import io.reactivex.rxjava3.observers.TestObserver;
+import io.reactivex.rxjava3.plugins.RxJavaPlugins;
+import io.reactivex.rxjava3.schedulers.TestScheduler;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class JobLoopSchedulerTest extends TestSupport {
+    static JobLoopGroup loops;
+    static Scheduler scheduler;
+
+    @BeforeAll
+    static void startLoops() {
+        loops = JobLoopGroup.builder().threads(2).name("sched-test").build();
+        scheduler = AsyncRxSchedulers.jobLoops(loops);
+    }
+
+    @AfterAll
+    static void stopLoops() {
+        loops.close();
+    }
+
+    /** Holds the worker's loop until released, so tasks queue up behind it. */
+    private static CountDownLatch block(Scheduler.Worker worker) {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch blocked = new CountDownLatch(1);
+        worker.schedule(() -> {
+            blocked.countDown();
+            await(release);
+        });
+        await(blocked);
+        return release;
+    }
+
+    @Test
+    void aWorkerRunsItsTasksInOrderOnOneLoopThread() {
+        Scheduler.Worker worker = scheduler.createWorker();
+        try {
+            List<Integer> order = new CopyOnWriteArrayList<>();
+            Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            CountDownLatch done = new CountDownLatch(1000);
+            for (int i = 0; i < 1000; i++) {
+                int n = i;
+                worker.schedule(() -> {
+                    order.add(n);
+                    threads.add(Thread.currentThread().getName());
+                    done.countDown();
+                });
+            }
+            await(done);
+            assertThat(order).isEqualTo(IntStream.range(0, 1000).boxed().toList());
+            assertThat(threads).hasSize(1).allMatch(n -> n.startsWith("sched-test-"));
+        } finally {
+            worker.dispose();
+        }
+    }
+
+    @Test
+    void workersAreSpreadOverTheLoops() {
+        Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        CountDownLatch done = new CountDownLatch(4);
+        for (int i = 0; i < 4; i++) {
+            Scheduler.Worker w = scheduler.createWorker();
+            w.schedule(() -> {
+                threads.add(Thread.currentThread().getName());
+                done.countDown();
+                w.dispose();
+            });
+        }
+        await(done);
+        assertThat(threads).containsExactlyInAnyOrder("sched-test-0", "sched-test-1");
+    }
+
+    @Test
+    void delaysWaitOnTheComputationTimerThenHopOntoTheLoop() {
+        TestScheduler time = new TestScheduler();
+        RxJavaPlugins.setComputationSchedulerHandler(s -> time);
+        Scheduler.Worker worker = scheduler.createWorker();
+        try {
+            AtomicReference<String> ranOn = new AtomicReference<>();
+            Disposable d = worker.schedule(() -> ranOn.set(Thread.currentThread().getName()), 5, TimeUnit.SECONDS);
+            time.advanceTimeBy(4999, TimeUnit.MILLISECONDS);
+            flush(loops);
+            assertThat(ranOn.get()).isNull();
+            assertThat(d.isDisposed()).isFalse();
+            time.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+            await("the delayed task ran", () -> ranOn.get() != null);
+            assertThat(ranOn.get()).startsWith("sched-test-");
+            assertThat(worker.now(TimeUnit.MILLISECONDS)).as("the timer's clock").isEqualTo(5000);
+            await("the task is done", d::isDisposed);
+        } finally {
+            worker.dispose();
+        }
+    }
+
+    @Test
+    void timedOperatorsOnTheSchedulerUseVirtualTime() {
+        TestScheduler time = new TestScheduler();
+        RxJavaPlugins.setComputationSchedulerHandler(s -> time);
+        TestObserver<String> to = Single.timer(10, TimeUnit.SECONDS, scheduler)
+                .map(v -> Thread.currentThread().getName())
+                .test();
+        time.advanceTimeBy(9, TimeUnit.SECONDS);
+        flush(loops);
+        to.assertEmpty();
+        time.advanceTimeBy(1, TimeUnit.SECONDS);
+        to.awaitDone(10, TimeUnit.SECONDS).assertValue(n -> n.startsWith("sched-test-"));
+    }
+
+    @Test
+    void periodicTasksRunOnTheTimerTicksUntilDisposed() {
+        TestScheduler time = new TestScheduler();
+        RxJavaPlugins.setComputationSchedulerHandler(s -> time);
+        Scheduler.Worker worker = scheduler.createWorker();
+        AtomicInteger ticks = new AtomicInteger();
+        Disposable d = worker.schedulePeriodically(ticks::incrementAndGet, 10, 10, TimeUnit.MILLISECONDS);
+        for (int i = 1; i <= 5; i++) {
+            time.advanceTimeBy(10, TimeUnit.MILLISECONDS);
+            int expected = i;
+            await("tick " + i, () -> ticks.get() == expected);
+            flush(loops); // the next tick is scheduled from the loop after the run
+        }
+        d.dispose();
+        time.advanceTimeBy(100, TimeUnit.MILLISECONDS);
+        flush(loops);
+        assertThat(ticks).hasValue(5);
+        worker.dispose();
+    }
+
+    @Test
+    void disposingTheWorkerDropsItsPendingTasksAndTimers() {
+        TestScheduler time = new TestScheduler();
+        RxJavaPlugins.setComputationSchedulerHandler(s -> time);
+        Scheduler.Worker worker = scheduler.createWorker();
+        AtomicInteger ran = new AtomicInteger();
+        CountDownLatch release = block(worker);
+        Disposable queued = worker.schedule(ran::incrementAndGet);
+        Disposable delayed = worker.schedule(ran::incrementAndGet, 1, TimeUnit.SECONDS);
+        worker.dispose();
+        assertThat(worker.isDisposed()).isTrue();
+        assertThat(queued.isDisposed()).isTrue();
+        assertThat(delayed.isDisposed()).isTrue();
+        release.countDown();
+        time.advanceTimeBy(1, TimeUnit.SECONDS);
+        flush(loops);
+        assertThat(ran).hasValue(0);
+        assertThat(worker.schedule(ran::incrementAndGet).isDisposed()).as("scheduling after dispose").isTrue();
+        flush(loops);
+        assertThat(ran).hasValue(0);
+    }
+
+    @Test
+    void disposingOneTaskDropsOnlyThatTask() {
+        Scheduler.Worker worker = scheduler.createWorker();
+        try {
+            List<String> ran = new CopyOnWriteArrayList<>();
+            CountDownLatch release = block(worker);
+            Disposable first = worker.schedule(() -> ran.add("first"));
+            Disposable second = worker.schedule(() -> ran.add("second"));
+            first.dispose();
+            release.countDown();
+            await("second ran", () -> ran.contains("second"));
+            flush(loops);
+            assertThat(ran).containsExactly("second");
+            assertThat(first.isDisposed()).isTrue();
+            await("second is done", second::isDisposed);
+        } finally {
+            worker.dispose();
+        }
+    }
+
+    @Test
+    void aTaskThatThrowsGoesToThePluginsAndTheLoopGoesOn() {
+        Scheduler.Worker worker = scheduler.createWorker();
+        try {
+            RuntimeException boom = new RuntimeException("task");
+            worker.schedule(() -> {
+                throw boom;
+            });
+            CountDownLatch after = new CountDownLatch(1);
+            worker.schedule(after::countDown);
+            await(after);
+            assertThat(takeUndeliverables()).containsExactly(boom);
+        } finally {
+            worker.dispose();
+        }
+    }
+
+    @Test
+    void schedulingOnClosedLoopsIsReportedAndReturnsADisposedDisposable() {
+        JobLoopGroup closed = JobLoopGroup.builder().threads(1).name("closed").build();
+        Scheduler s = AsyncRxSchedulers.jobLoops(closed);
+        Scheduler.Worker worker = s.createWorker();
+        closed.close();
+        AtomicInteger ran = new AtomicInteger();
+        Disposable d = worker.schedule(ran::incrementAndGet);
+        assertThat(d.isDisposed()).isTrue();
+        assertThat(ran).hasValue(0);
+        assertThat(takeUndeliverables()).singleElement().isInstanceOf(RejectedExecutionException.class);
+        worker.dispose();
+    }
+
+    @Test
+    void scheduleDirectAndObserveOnRunOnALoop() {
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicReference<String> on = new AtomicReference<>();
+        scheduler.scheduleDirect(() -> {
+            on.set(Thread.currentThread().getName());
+            done.countDown();
+        });
+        await(done);
+        assertThat(on.get()).startsWith("sched-test-");
+
+        List<String> threads = Flowable.range(0, 500).observeOn(scheduler)
+                .map(i -> Thread.currentThread().getName())
+                .test().awaitDone(10, TimeUnit.SECONDS).assertComplete().values();
+        assertThat(threads.stream().collect(Collectors.toSet())).hasSize(1)
+                .allMatch(n -> n.startsWith("sched-test-"));
+    }
+
+    @Test
+    void itsWorkersAreThreadConfinedSoTheyCarryJobs() {
+        PausingJob<String> job = new PausingJob<>("on a loop worker");
+        TestObserver<String> to = AsyncSingle.fromJob(job, JobOptions.builder().loops(loops).build(), scheduler)
+                .map(v -> v + "@" + Thread.currentThread().getName())
+                .test();
+        job.awaitPaused();
+        job.signalFd();
+        to.awaitDone(10, TimeUnit.SECONDS).assertValue(v -> v.startsWith("on a loop worker@sched-test-"));
+        assertThat(job.cleanups).hasValue(1);
+    }
+
+    @Test
+    void sharedLoopsByDefaultAndArgumentsChecked() {
+        Scheduler shared = AsyncRxSchedulers.jobLoops();
+        Single.fromCallable(() -> Thread.currentThread().getName()).subscribeOn(shared)
+                .test().awaitDone(10, TimeUnit.SECONDS)
+                .assertValue(n -> n.startsWith("asyncjobs-loop-"));
+        assertThatThrownBy(() -> AsyncRxSchedulers.jobLoops(null)).hasMessage("group is null");
+        Scheduler.Worker w = scheduler.createWorker();
+        assertThatThrownBy(() -> w.schedule(null)).isInstanceOf(NullPointerException.class);
+        w.dispose();
+    }
+}
