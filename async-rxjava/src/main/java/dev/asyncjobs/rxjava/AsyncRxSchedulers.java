@@ -15,8 +15,10 @@ import java.util.Objects;
  * <ul>
  *   <li>Each {@link Scheduler.Worker} is pinned to one loop of the group (round robin at {@code
  *       createWorker()}) and runs its tasks on that loop's thread, in order: the workers are
- *       thread-confined, so they can carry jobs ({@link AsyncSingle#fromJob(dev.asyncjobs.core.JobFunction,
- *       dev.asyncjobs.core.JobOptions, Scheduler)}).</li>
+ *       thread-confined. Given to {@link AsyncSingle#fromJob(dev.asyncjobs.core.JobFunction,
+ *       dev.asyncjobs.core.JobOptions, Scheduler)} (or the Maybe/Completable ones), such a
+ *       scheduler makes the job run on its group's loops the native way: each loop's own selector
+ *       watches its jobs' fds, and a subscription on one of its loops starts the job inline.</li>
  *   <li>Delays: the loops have no timer. A delayed task waits on {@code Schedulers.computation()}
  *       (looked up at each schedule, so {@code RxJavaPlugins.setComputationSchedulerHandler}
  *       applies, e.g. a {@code TestScheduler}), then hops onto its loop; periodic tasks are built on

@@ -52,7 +52,10 @@ import java.util.Objects;
  *       Schedulers.trampoline()} are not: the first resume on another thread is detected by the core
  *       and the {@code Single} fails with an {@link IllegalStateException} naming the fix; the job is
  *       still finished (cancelled). A worker is created per subscription and disposed when the job
- *       has ended.</li>
+ *       has ended. A scheduler from {@link AsyncRxSchedulers#jobLoops} is taken the native way
+ *       instead: the job is launched on that group's loops (their own selectors watch its fds).</li>
+ *   <li>Do not block on the result ({@code blockingGet()}) on a job loop thread: that loop may be
+ *       the one that has to run the job.</li>
  * </ul>
  */
 public final class AsyncSingle {

@@ -18,8 +18,13 @@ final class CompletableFromJob extends Completable {
 
     CompletableFromJob(JobFunction<?> func, JobOptions options, @Nullable Scheduler scheduler) {
         this.func = func;
-        this.options = options;
-        this.scheduler = scheduler;
+        if (scheduler instanceof JobLoopScheduler loops) {
+            this.options = loops.launchOptions(options);
+            this.scheduler = null;
+        } else {
+            this.options = options;
+            this.scheduler = scheduler;
+        }
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.asyncjobs.rxjava;
 
 import dev.asyncjobs.core.JobLoop;
 import dev.asyncjobs.core.JobLoopGroup;
+import dev.asyncjobs.core.JobOptions;
 import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.disposables.CompositeDisposable;
 import io.reactivex.rxjava3.disposables.Disposable;
@@ -25,6 +26,15 @@ final class JobLoopScheduler extends Scheduler {
 
     JobLoopScheduler(JobLoopGroup group) {
         this.group = group;
+    }
+
+    /**
+     * The options a job given this scheduler is launched with: on its group's loops, the native
+     * way (each loop's own selector watches its jobs' fds; started inline when subscribed on one of
+     * its loops), rather than through a worker and the shared selector.
+     */
+    JobOptions launchOptions(JobOptions options) {
+        return options.loops() == group ? options : options.toBuilder().loops(group).build();
     }
 
     @Override

@@ -21,8 +21,13 @@ final class MaybeFromJob<R> extends Maybe<R> {
 
     MaybeFromJob(JobFunction<? extends R> func, JobOptions options, @Nullable Scheduler scheduler) {
         this.func = func;
-        this.options = options;
-        this.scheduler = scheduler;
+        if (scheduler instanceof JobLoopScheduler loops) {
+            this.options = loops.launchOptions(options);
+            this.scheduler = null;
+        } else {
+            this.options = options;
+            this.scheduler = scheduler;
+        }
     }
 
     @Override

@@ -240,15 +240,33 @@ class JobLoopSchedulerTest extends TestSupport {
     }
 
     @Test
-    void itsWorkersAreThreadConfinedSoTheyCarryJobs() {
-        PausingJob<String> job = new PausingJob<>("on a loop worker");
-        TestObserver<String> to = AsyncSingle.fromJob(job, JobOptions.builder().loops(loops).build(), scheduler)
+    void jobsGivenThisSchedulerRunOnItsLoopsTheNativeWay() {
+        PausingJob<String> job = new PausingJob<>("native");
+        // default options name the shared loops: the scheduler's group wins
+        TestObserver<String> to = AsyncSingle.fromJob(job, JobOptions.defaults(), scheduler)
+                .map(v -> v + "@" + Thread.currentThread().getName())
+                .test();
+        job.awaitPaused();
+        assertThat(loops.liveJobs()).as("launched on the scheduler's group, watched by its loop").isEqualTo(1);
+        job.signalFd();
+        to.awaitDone(10, TimeUnit.SECONDS).assertValue(v -> v.startsWith("native@sched-test-"));
+        assertThat(job.cleanups).hasValue(1);
+        await("the job is done", () -> loops.liveJobs() == 0);
+    }
+
+    @Test
+    void itsWorkersAreThreadConfinedSoTheyCarryJobsToo() {
+        // wrapped, the scheduler is an ordinary one: the job runs on a worker, fds on the shared selector
+        CountingScheduler wrapped = new CountingScheduler(scheduler);
+        PausingJob<String> job = new PausingJob<>("worker");
+        TestObserver<String> to = AsyncSingle.fromJob(job, JobOptions.defaults(), wrapped)
                 .map(v -> v + "@" + Thread.currentThread().getName())
                 .test();
         job.awaitPaused();
         job.signalFd();
-        to.awaitDone(10, TimeUnit.SECONDS).assertValue(v -> v.startsWith("on a loop worker@sched-test-"));
+        to.awaitDone(10, TimeUnit.SECONDS).assertValue(v -> v.startsWith("worker@sched-test-"));
         assertThat(job.cleanups).hasValue(1);
+        await("the worker is disposed", () -> wrapped.disposed.get() == 1);
     }
 
     @Test
