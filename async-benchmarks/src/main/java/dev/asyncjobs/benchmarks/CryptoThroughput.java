@@ -2,6 +2,7 @@ package dev.asyncjobs.benchmarks;
 
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.OffloadEngine;
+import dev.asyncjobs.crypto.AsyncCrypto;
 import dev.asyncjobs.reactor.AsyncFlux;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,12 +32,13 @@ import reactor.core.publisher.Flux;
  * {@value #BATCH} requests.
  *
  * <ul>
- *   <li>{@code engineMapJobs}: {@code mapJobs(Flux.range(0, BATCH), i -> () -> engine.call(work(i)),
- *       MAX_IN_FLIGHT)} on the shared job loops; an engine of {@value #DEVICE_THREADS} device
- *       threads does the crypto. At most {@value #MAX_IN_FLIGHT} jobs are alive; no thread per
- *       request.</li>
+ *   <li>{@code engineMapJobs}: {@code mapJobs(Flux.range(0, BATCH), i -> () -> crypto.sign(...),
+ *       MAX_IN_FLIGHT)} ({@link AsyncCrypto}) on the shared job loops; an engine of
+ *       {@value #DEVICE_THREADS} device threads does the crypto. At most {@value #MAX_IN_FLIGHT}
+ *       jobs are alive; no thread per request.</li>
  *   <li>{@code plainJca}: {@value #DEVICE_THREADS} platform threads each doing their share of the
- *       batch in a loop: the best the same threads can do with no framework at all.</li>
+ *       batch in a loop with the same JCA calls: the best the same threads can do with no
+ *       framework at all.</li>
  * </ul>
  */
 @State(Scope.Benchmark)
@@ -56,6 +58,7 @@ public class CryptoThroughput {
 
     private CryptoWork work;
     private OffloadEngine engine;
+    private AsyncCrypto crypto;
     private ExecutorService plain;
 
     /** Keys, the engine and the plain threads. */
@@ -64,6 +67,7 @@ public class CryptoThroughput {
         Backends.require(Backends.CONTINUATION);
         work = new CryptoWork(op);
         engine = OffloadEngine.builder().threads(DEVICE_THREADS).name("bench-device").build();
+        crypto = new AsyncCrypto(engine);
         plain = Executors.newFixedThreadPool(DEVICE_THREADS);
         JobLoopGroup.shared();
     }
@@ -84,7 +88,7 @@ public class CryptoThroughput {
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public long engineMapJobs() {
-        Long n = AsyncFlux.mapJobs(Flux.range(0, BATCH), i -> () -> engine.call(() -> work.run(i)), MAX_IN_FLIGHT)
+        Long n = AsyncFlux.mapJobs(Flux.range(0, BATCH), i -> () -> work.async(crypto, i), MAX_IN_FLIGHT)
                 .doOnNext(work::check)
                 .count()
                 .block();
@@ -108,7 +112,7 @@ public class CryptoThroughput {
             int to = (t + 1) * BATCH / DEVICE_THREADS;
             parts.add(plain.submit(() -> {
                 for (int i = from; i < to; i++) {
-                    work.check(work.run(i));
+                    work.check(work.plain(i));
                 }
                 return to - from;
             }));

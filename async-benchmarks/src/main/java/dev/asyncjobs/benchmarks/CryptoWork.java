@@ -6,6 +6,8 @@ import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
+import dev.asyncjobs.crypto.AsyncCrypto;
+import dev.asyncjobs.crypto.SignatureScheme;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.crypto.Cipher;
 import javax.crypto.KeyGenerator;
@@ -13,10 +15,14 @@ import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
 
 /**
- * The two crypto operations the benchmarks compare, done with the plain JCA: ECDSA P-256 sign of a
- * 64-byte message ({@code SHA256withECDSA}) and AES-256-GCM encryption of 16 KiB. Keys are made
- * once; each thread keeps its own {@link Signature} and {@link Cipher} (neither is thread-safe);
- * every encryption gets a fresh IV from a counter (GCM must never reuse one with a key).
+ * The two crypto operations the benchmarks compare: ECDSA P-256 sign of a 64-byte message
+ * ({@code SHA256withECDSA}) and AES-256-GCM encryption of 16 KiB, either through
+ * {@link AsyncCrypto} (the product: inside a job it pauses while a device thread of its
+ * {@link dev.asyncjobs.core.OffloadEngine} does the work) or with the plain JCA on the calling
+ * thread, making the same JCA calls per request as {@code AsyncCrypto} does on its device thread (a
+ * {@link Signature} or {@link Cipher} cached per thread, neither being thread-safe, initialised per
+ * request). Keys are made once; every encryption gets a fresh IV from a counter (GCM must never
+ * reuse one with a key).
  */
 final class CryptoWork {
     /** ECDSA P-256 sign. */
@@ -62,9 +68,7 @@ final class CryptoWork {
         }
         signer = ThreadLocal.withInitial(() -> {
             try {
-                Signature s = Signature.getInstance("SHA256withECDSA");
-                s.initSign(ecKeys.getPrivate());
-                return s;
+                return Signature.getInstance("SHA256withECDSA");
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException(e);
             }
@@ -81,20 +85,41 @@ final class CryptoWork {
      *
      * @return the signature or the ciphertext
      */
-    byte[] run(int i) throws GeneralSecurityException {
+    byte[] plain(int i) throws GeneralSecurityException {
         if (op.equals(ECDSA)) {
             Signature s = signer.get();
-            s.update(messages[i & (messages.length - 1)]);
+            s.initSign(ecKeys.getPrivate());
+            s.update(message(i));
             return s.sign();
         }
+        Cipher c = cipher.get();
+        c.init(Cipher.ENCRYPT_MODE, aesKey, new GCMParameterSpec(AsyncCrypto.GCM_TAG_BITS, nextIv()));
+        return c.doFinal(plaintext);
+    }
+
+    /**
+     * Does request {@code i} through {@link AsyncCrypto} (in a job: offloaded, the job pauses).
+     *
+     * @return the signature or the ciphertext
+     */
+    byte[] async(AsyncCrypto crypto, int i) throws GeneralSecurityException {
+        if (op.equals(ECDSA)) {
+            return crypto.sign(SignatureScheme.ECDSA_P256_SHA256, ecKeys.getPrivate(), message(i));
+        }
+        return crypto.encryptAesGcm(aesKey, nextIv(), plaintext, null);
+    }
+
+    private byte[] message(int i) {
+        return messages[i & (messages.length - 1)];
+    }
+
+    private byte[] nextIv() {
         long n = ivCounter.incrementAndGet();
-        byte[] iv = new byte[12];
+        byte[] iv = new byte[AsyncCrypto.GCM_IV_BYTES];
         for (int k = 0; k < 8; k++) {
             iv[k] = (byte) (n >>> (8 * k));
         }
-        Cipher c = cipher.get();
-        c.init(Cipher.ENCRYPT_MODE, aesKey, new GCMParameterSpec(128, iv));
-        return c.doFinal(plaintext);
+        return iv;
     }
 
     /** Checks a result's shape, so a benchmark never times wrong work. */
