@@ -17,6 +17,8 @@
 #                  in full mode when MemAvailable >= 8 GiB, off otherwise
 #   --no-million   never run the native 1M measurements
 #   --out-dir DIR  write latest.json and RESULTS.md to DIR instead of results/ and .
+#   --profile      record every JMH fork with JFR (-prof jfr) and summarise the hottest frames of
+#                  each benchmark into target/jfr/summary.txt (tools/jfr-top.sh)
 #   --wait-quiet S wait up to S seconds for the 1-minute load average to drop below half the CPUs
 #                  before measuring (the report names the load average either way)
 #   -- ARGS        passed to JMH after the defaults (e.g. a benchmark regex: -- PauseResume)
@@ -34,6 +36,7 @@ build=1
 million=auto
 out_dir=
 wait_quiet=0
+profile=0
 jmh_extra=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -44,8 +47,9 @@ while [[ $# -gt 0 ]]; do
         --no-million) million=0 ;;
         --out-dir) out_dir=$2; shift ;;
         --wait-quiet) wait_quiet=$2; shift ;;
+        --profile) profile=1 ;;
         --) shift; jmh_extra=("$@"); break ;;
-        -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 1 ;;
     esac
     shift
@@ -207,6 +211,10 @@ if [[ -n "$cp" ]]; then
         quick) jmh_opts=(-f 1 -wi 1 -i 2 -w 1s -r 1s -p jobs=1000,10000,100000) ;;
         smoke) jmh_opts=(-f 1 -wi 0 -i 1 -w 100ms -r 100ms PauseResumeContinuation) ;;
     esac
+    if [[ $profile == 1 ]]; then
+        rm -rf "$work/jfr"
+        jmh_opts+=(-prof "jfr:dir=$work/jfr")
+    fi
     printf '{"type":"env","jmh_options":"%s"}\n' "${jmh_opts[*]} ${jmh_extra[*]:-}" >> "$env_file"
     echo "run.sh: JMH ${jmh_opts[*]} ${jmh_extra[*]:-}" >&2
     if ! "$JAVA" -cp "$cp" org.openjdk.jmh.Main "${jmh_opts[@]}" -rf json -rff "$work/jmh.json" \
@@ -215,6 +223,13 @@ if [[ -n "$cp" ]]; then
         failed+=("JMH")
     fi
     grep -E '^(Benchmark|[A-Z][A-Za-z]+\.[a-zA-Z]+ )' "$work/jmh.log" >&2 || true
+    if [[ $profile == 1 && -d "$work/jfr" ]]; then
+        : > "$work/jfr/summary.txt"
+        for f in "$work"/jfr/*/profile.jfr; do
+            [[ -f "$f" ]] && tools/jfr-top.sh "$f" 15 >> "$work/jfr/summary.txt" 2>&1
+        done
+        echo "run.sh: JFR summaries in $work/jfr/summary.txt" >&2
+    fi
 fi
 
 # ---------------------------------------------------------------- merge + report
