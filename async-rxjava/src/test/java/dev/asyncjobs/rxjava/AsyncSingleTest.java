@@ -248,8 +248,10 @@ class AsyncSingleTest extends TestSupport {
             PausingJob<String> first = new PausingJob<>("first");
             TestObserver<String> t1 = AsyncSingle.fromJob(first, o).test();
             first.awaitPaused();
+            // thousands of waiters: each freed slot must hand over without nesting (no stack growth)
+            int waiters = 5_000;
             List<TestObserver<String>> waiting = new ArrayList<>();
-            for (int i = 0; i < 100; i++) {
+            for (int i = 0; i < waiters; i++) {
                 String name = "waiter-" + i;
                 waiting.add(AsyncSingle.fromJob(() -> {
                     started.add(name);
@@ -258,14 +260,14 @@ class AsyncSingleTest extends TestSupport {
             }
             flush(one);
             assertThat(started).isEmpty();
-            assertThat(one.liveJobs()).isEqualTo(101);
+            assertThat(one.liveJobs()).isEqualTo(waiters + 1);
             first.signalFd();
             t1.awaitDone(10, TimeUnit.SECONDS).assertResult("first");
             for (int i = 0; i < waiting.size(); i++) {
                 waiting.get(i).awaitDone(10, TimeUnit.SECONDS).assertResult("waiter-" + i);
             }
             // started in subscription order (FIFO); the order of the signals is not part of it
-            assertThat(started).isEqualTo(IntStream.range(0, 100).mapToObj(i -> "waiter-" + i).toList());
+            assertThat(started).isEqualTo(IntStream.range(0, waiters).mapToObj(i -> "waiter-" + i).toList());
             await("slots free", () -> one.liveJobs() == 0);
         }
     }
