@@ -28,12 +28,18 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  *       itself and is covered by the first rule.</li>
  * </ul>
  *
- * <p><b>Allowed</b> (they look blocking to BlockHound but are how the machinery waits for work):
+ * <p><b>Allowed</b> (each was found by running the demo and the WebFlux example under BlockHound,
+ * and is how the machinery hands work over, not a wait for I/O):
  * <ul>
  *   <li>{@code VirtualThreadFiber.resume}/{@code suspend}: the hand-off between a loop and a job's
  *       virtual thread spins briefly ({@code Thread.onSpinWait}) and then parks until the other
  *       side's segment ends. It returns when the job pauses or finishes, so the allowance never
  *       covers user code running on the loop thread.</li>
+ *   <li>{@code OffloadQueue.submit}/{@code withdraw}/{@code leaveRoom}: a job handing a call to
+ *       the offload engine (or taking it back on cancel) takes the queue's lock, which a device
+ *       thread holds only for the few instructions of taking a call; under contention
+ *       {@code ReentrantLock} parks for that long ({@code Unsafe#park}). These methods never run
+ *       user code nor span a pause.</li>
  * </ul>
  * A loop blocked in {@code Selector.select} while idle is not reported by BlockHound (the epoll
  * wait is not on its list, as for Netty's event loops), so it needs no allowance. The offload
@@ -46,6 +52,9 @@ public final class AsyncJobsBlockHoundIntegration implements BlockHoundIntegrati
 
     /** The thread-name prefixes marked non-blocking by default. */
     public static final String DEFAULT_PREFIXES = "asyncjobs-loop,asyncjobs-selector";
+
+    /** The offload engine's submission queue (package-private in {@code dev.asyncjobs.core}). */
+    static final String OFFLOAD_QUEUE = "dev.asyncjobs.core.OffloadQueue";
 
     /** The name core gives the virtual threads of the virtual-thread backend. */
     static final String JOB_THREAD_NAME = "asyncjobs-job";
@@ -66,6 +75,11 @@ public final class AsyncJobsBlockHoundIntegration implements BlockHoundIntegrati
         String fiber = VirtualThreadFiber.class.getName();
         builder.allowBlockingCallsInside(fiber, "resume");
         builder.allowBlockingCallsInside(fiber, "suspend");
+        // the job side of the offload engine's queue: a lock the device threads hold only to take
+        // a call, never across work or a pause
+        for (String m : new String[] {"submit", "withdraw", "leaveRoom"}) {
+            builder.allowBlockingCallsInside(OFFLOAD_QUEUE, m);
+        }
     }
 
     /** The defaults plus what {@code extra} (comma-separated, may be null) lists. */
