@@ -53,7 +53,10 @@ import java.util.Objects;
  *       and the {@code Single} fails with an {@link IllegalStateException} naming the fix; the job is
  *       still finished (cancelled). A worker is created per subscription and disposed when the job
  *       has ended. A scheduler from {@link AsyncRxSchedulers#jobLoops} is taken the native way
- *       instead: the job is launched on that group's loops (their own selectors watch its fds).</li>
+ *       instead: the job is launched on that group's loops (their own selectors watch its fds).
+ *       Keep the scheduler running while jobs are on it: a shut-down RxJava scheduler drops tasks
+ *       (it reports the rejection to {@link RxJavaPlugins#onError} itself, and does not throw), so
+ *       a job whose resume it drops can no longer be finished.</li>
  *   <li>Do not block on the result ({@code blockingGet()}) on a job loop thread: that loop may be
  *       the one that has to run the job.</li>
  * </ul>
