@@ -39,6 +39,7 @@ public final class AsyncHooks {
      * @param error the error
      */
     public static void onError(Throwable error) {
+        Objects.requireNonNull(error, "error");
         Consumer<? super Throwable> h = handler;
         try {
             if (h != null) {

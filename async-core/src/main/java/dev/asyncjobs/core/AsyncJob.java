@@ -165,6 +165,7 @@ public final class AsyncJob {
             handle.failure = null;
             job.func = func;
             job.handle = handle;
+            JobHandle.JOB.setRelease(handle, job);
             job.ctx = ctx;
             job.owner = Thread.currentThread();
             job.hook = hook;
@@ -199,18 +200,13 @@ public final class AsyncJob {
             ts.current = null;
         }
         if (!finished) {
-            if (h.job == null) {
-                h.job = this;
-            }
             return StartStatus.PAUSE;
         }
         @SuppressWarnings("unchecked")
         R r = (R) result;
         h.result = r;
         h.failure = failure;
-        if (h.job != null) {
-            h.job = null;
-        }
+        JobHandle.JOB.setRelease(h, null);
         fiber.finished();
         recycle();
         if (foreign) {

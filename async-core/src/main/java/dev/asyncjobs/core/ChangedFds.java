@@ -2,6 +2,7 @@ package dev.asyncjobs.core;
 
 import java.nio.channels.SelectableChannel;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The wait fds added and deleted since the job was last resumed
@@ -15,8 +16,8 @@ public record ChangedFds(List<SelectableChannel> added, List<SelectableChannel> 
 
     /** Makes unmodifiable copies of both lists. */
     public ChangedFds {
-        added = List.copyOf(added);
-        deleted = List.copyOf(deleted);
+        added = List.copyOf(Objects.requireNonNull(added, "added"));
+        deleted = List.copyOf(Objects.requireNonNull(deleted, "deleted"));
     }
 
     /**

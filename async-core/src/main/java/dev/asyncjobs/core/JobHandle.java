@@ -1,5 +1,7 @@
 package dev.asyncjobs.core;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -16,7 +18,18 @@ import org.jspecify.annotations.Nullable;
  * @param <R> the job's result type
  */
 public final class JobHandle<R extends @Nullable Object> {
-    // Written by the owner thread only; volatile so cancel() on another thread sees a paused job.
+    /** Writes {@link #job} with release stores: cancel() on another thread needs order, not a fence. */
+    static final VarHandle JOB;
+
+    static {
+        try {
+            JOB = MethodHandles.lookup().findVarHandle(JobHandle.class, "job", AsyncJob.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    // Written by the owner thread only: set from the start until FINISH.
     volatile @Nullable AsyncJob job;
     volatile boolean cancelled;
     @Nullable R result;
@@ -27,7 +40,7 @@ public final class JobHandle<R extends @Nullable Object> {
     }
 
     /**
-     * The paused job, or {@code null} when no job is paused on this handle.
+     * The job started on this handle and not finished (paused, or running), or {@code null}.
      *
      * @return the paused job
      */

@@ -20,8 +20,16 @@ final class JobPool {
         boolean onSlotFree();
     }
 
+    /**
+     * Idle jobs kept for reuse at most (or {@code init}, if larger). OpenSSL keeps every job until
+     * the thread exits, which holds a burst's memory for good; beyond this many idle jobs a finished
+     * one is discarded (on the virtual-thread backend that ends its thread).
+     */
+    static final int IDLE_CAP = Integer.getInteger("asyncjobs.pool.idleCap", 256);
+
     final Thread owner;
     final int max;
+    private final int idleCap;
     private final ArrayDeque<AsyncJob> idle = new ArrayDeque<>();
     private final AtomicInteger foreignReleases = new AtomicInteger();
     private int size;
@@ -31,6 +39,7 @@ final class JobPool {
     JobPool(Thread owner, int max, int init) {
         this.owner = owner;
         this.max = max;
+        this.idleCap = Math.max(init, IDLE_CAP);
         for (int i = 0; i < init; i++) {
             idle.push(new AsyncJob(this));
             size++;
@@ -54,7 +63,7 @@ final class JobPool {
 
     /** A job finished on the owner thread: back to the pool, then the first waiter gets the slot. */
     void release(AsyncJob job) {
-        if (closed) {
+        if (closed || idle.size() >= idleCap) {
             size--;
             job.terminate();
         } else {

@@ -411,8 +411,7 @@ final class JobRunner<R extends @Nullable Object>
             }
             deliverFailure(error);
         } else if (closeError != null) {
-            safeDropped(value, null);
-            deliverFailure(closeError);
+            deliverFailure(closeError); // exactly one signal: the failed cleanup outranks the value
         } else {
             try {
                 observer.onSuccess(value);

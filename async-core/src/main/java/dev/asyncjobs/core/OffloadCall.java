@@ -14,11 +14,11 @@ import org.jspecify.annotations.Nullable;
  * <h2>State</h2>
  * <pre>
  *  state      who moves it                          to
- *  NEW        job: the queue accepts it (lock)      QUEUED
- *  QUEUED     worker: takes it (lock)               RUNNING
- *             close(): drains it (lock)             RUNNING   (then completed with a rejection)
- *             job: withdraws it (lock)              CANCELLED (never runs)
- *  RUNNING    worker: work returned or threw (CAS)  DONE      (then the job is woken)
+ *  NEW        job: the queue accepts it             QUEUED
+ *  QUEUED     device thread: takes it (CAS)         RUNNING
+ *             close(): drains it (CAS)              RUNNING   (then completed with a rejection)
+ *             job: withdraws it (CAS)               CANCELLED (never runs)
+ *  RUNNING    device thread: work ended (CAS)       DONE      (then the job is woken)
  *             job: cancelled (CAS)                  CANCELLED (the outcome is discarded)
  * </pre>
  * {@code outcome} and {@code failed} are written before the CAS to DONE and read only after seeing
@@ -32,11 +32,18 @@ final class OffloadCall<T extends @Nullable Object> {
     static final int DONE = 3;
     static final int CANCELLED = 4;
 
+    static final int ROOM_NONE = 0;
+    static final int ROOM_WAITING = 1;
+    static final int ROOM_NOTIFIED = 2;
+
     private static final VarHandle STATE;
+    private static final VarHandle ROOM;
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(OffloadCall.class, "state", int.class);
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            STATE = l.findVarHandle(OffloadCall.class, "state", int.class);
+            ROOM = l.findVarHandle(OffloadCall.class, "roomState", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -54,15 +61,22 @@ final class OffloadCall<T extends @Nullable Object> {
     /** Set by a job that cannot pause (pausing blocked): it parks and wants an unpark instead. */
     private volatile @Nullable Thread syncWaiter;
 
-    // The queue's FIFO of jobs waiting for room; guarded by the queue's lock.
-    @Nullable OffloadCall<?> roomPrev;
-    @Nullable OffloadCall<?> roomNext;
-    boolean inRoomList;
-    /** Taken off the room list by a worker that made room: this job owns one free slot notice. */
-    boolean roomWoken;
+    /**
+     * Where the job stands on the queue's list of jobs waiting for room: NONE, WAITING (on the
+     * list) or NOTIFIED (taken off the list by whoever freed a slot, and woken).
+     */
+    volatile int roomState;
 
     OffloadCall(Callable<T> work) {
         this.work = work;
+    }
+
+    boolean casState(int from, int to) {
+        return STATE.compareAndSet(this, from, to);
+    }
+
+    boolean casRoom(int from, int to) {
+        return ROOM.compareAndSet(this, from, to);
     }
 
     /** On a device thread, in state RUNNING: runs the work and hands over the outcome. */

@@ -60,6 +60,11 @@ import org.jspecify.annotations.Nullable;
  * {@link #close()} stops taking work: calls still queued fail with a {@link
  * RejectedExecutionException}, running ones complete normally, and the threads then end.
  *
+ * <p>What a job does in {@code call} never blocks its thread: the queue is lock-free on the job's
+ * side (no lock, park or spin-wait; BlockHound finds nothing on a job loop), and only the device
+ * threads wait. The one exception is a job that cannot pause (above), which waits as a plain
+ * synchronous call would.
+ *
  * <p>Work must not pause (it runs on a device thread, not in a job) and should not block for long:
  * it holds one of the {@code N} threads while it runs.
  */
@@ -84,7 +89,7 @@ public final class OffloadEngine implements AutoCloseable {
 
     private OffloadEngine(Builder b) {
         this.name = b.name;
-        this.queue = new OffloadQueue(b.queueCapacity > 0 ? b.queueCapacity : 64 * b.threads);
+        this.queue = new OffloadQueue(b.queueCapacity > 0 ? b.queueCapacity : 64 * b.threads, b.threads);
         this.threads = new Thread[b.threads];
         for (int i = 0; i < threads.length; i++) {
             Thread t = new DeviceThread(this::work, name + "-" + i);

@@ -1,276 +1,257 @@
 package dev.asyncjobs.core;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The device's submission queue: a ring of at most {@code capacity} calls, and a FIFO of jobs
- * waiting for room in it (linked through the calls themselves, so waiting costs no allocation).
+ * The device's submission queue: at most {@code capacity} calls QUEUED, and a FIFO of jobs waiting
+ * for room. Everything a job does here is lock-free (CAS only: no lock, no park, no spin-wait), so
+ * a job-loop thread never blocks on the device, which BlockHound checks; only the device threads
+ * wait, on {@link #ready}.
  *
- * <p>Invariants, all under {@code lock}: {@code count <= capacity}; a call is in the ring iff its
- * state is QUEUED; a call is on the room list iff {@code inRoomList}. Every take that frees a slot
- * while the room list is not empty pops its head and wakes it (outside the lock), so a job waiting
- * for room is woken by the device, never by spinning; a job that leaves the room list after being
- * popped without using the slot passes the notice on ({@link #leaveRoom}).
+ * <h2>Invariants</h2>
+ * <ul>
+ *   <li>{@code free} counts the free slots: a job takes one (CAS) before its call is QUEUED, and
+ *       the slot comes back when the call leaves QUEUED (taken by a device thread, withdrawn, or
+ *       drained by close), whoever wins the call's state CAS. So QUEUED calls never exceed
+ *       {@code capacity}.</li>
+ *   <li>Room hand-off without lost wake-ups: a job registers on {@code room}, then looks at
+ *       {@code free} again; whoever gives a slot back then notifies the first registered job
+ *       (CAS WAITING to NOTIFIED, then wakes it). A job that was notified and does not use the slot
+ *       passes the notice on. The same register-then-recheck order guards against {@link #close()}.</li>
+ *   <li>{@code ready} holds one permit per queued call (plus one per device thread once closed);
+ *       a permit whose call was withdrawn makes a device thread find nothing and wait again.</li>
+ * </ul>
  */
 final class OffloadQueue {
     static final int SUBMITTED = 0;
     static final int FULL = 1;
     static final int CLOSED = 2;
 
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition notEmpty = lock.newCondition();
-    private final OffloadCall<?>[] ring;
-    private int head;
-    private int count;
-    private int peak;
-    private boolean closed;
-    private @Nullable OffloadCall<?> roomHead;
-    private @Nullable OffloadCall<?> roomTail;
+    private static final VarHandle FREE;
+    private static final VarHandle PEAK;
+    private static final VarHandle CLOSED_FLAG;
 
-    OffloadQueue(int capacity) {
-        ring = new OffloadCall<?>[capacity];
-    }
-
-    /**
-     * Queues {@code c}, or (queue full) puts it on the room list when {@code waitForRoom}. A job
-     * popped from the room list that finds the slot taken by a newcomer goes back to the front.
-     */
-    int submit(OffloadCall<?> c, boolean waitForRoom) {
-        lock.lock();
+    static {
         try {
-            if (closed) {
-                unlinkRoom(c);
-                return CLOSED;
-            }
-            if (count < ring.length) {
-                unlinkRoom(c);
-                c.roomWoken = false;
-                ring[(head + count) % ring.length] = c;
-                count++;
-                if (count > peak) {
-                    peak = count;
-                }
-                c.state = OffloadCall.QUEUED;
-                notEmpty.signal();
-                return SUBMITTED;
-            }
-            if (waitForRoom && !c.inRoomList) {
-                linkRoom(c, c.roomWoken);
-                c.roomWoken = false;
-            }
-            return FULL;
-        } finally {
-            lock.unlock();
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            FREE = l.findVarHandle(OffloadQueue.class, "free", int.class);
+            PEAK = l.findVarHandle(OffloadQueue.class, "peak", int.class);
+            CLOSED_FLAG = l.findVarHandle(OffloadQueue.class, "closed", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
         }
     }
 
+    private final int capacity;
+    private final int workers;
+    private final ConcurrentLinkedQueue<OffloadCall<?>> calls = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedDeque<OffloadCall<?>> room = new ConcurrentLinkedDeque<>();
+    private final Semaphore ready = new Semaphore(0);
+    private volatile int free;
+    private volatile int peak;
+    private volatile int closed;
+
+    OffloadQueue(int capacity, int workers) {
+        this.capacity = capacity;
+        this.workers = workers;
+        this.free = capacity;
+    }
+
     /**
-     * A device thread's next call, now RUNNING; blocks while the queue is empty. Interrupts are
-     * ignored (a device thread stops only when the queue is closed).
+     * Job side: queues {@code c} if there is room; otherwise, when {@code waitForRoom}, registers
+     * the job to be notified (woken) when a slot frees. A job notified earlier whose slot was taken
+     * by a newcomer goes back to the front.
+     */
+    int submit(OffloadCall<?> c, boolean waitForRoom) {
+        if (closed != 0) {
+            leaveRoom(c);
+            return CLOSED;
+        }
+        if (!takeSlot()) {
+            if (!waitForRoom) {
+                return FULL;
+            }
+            int rs = c.roomState;
+            if (rs != OffloadCall.ROOM_WAITING) {
+                c.roomState = OffloadCall.ROOM_WAITING;
+                if (rs == OffloadCall.ROOM_NOTIFIED) {
+                    room.addFirst(c);
+                } else {
+                    room.addLast(c);
+                }
+            }
+            // registered: a slot given back from now on notifies someone; look once more
+            if (closed != 0) {
+                leaveRoom(c);
+                return CLOSED;
+            }
+            if (!takeSlot()) {
+                return FULL;
+            }
+            // a slot after all: leave the list (a notice that came meanwhile was for this slot)
+            if (c.casRoom(OffloadCall.ROOM_WAITING, OffloadCall.ROOM_NONE)) {
+                room.remove(c);
+            }
+        }
+        c.roomState = OffloadCall.ROOM_NONE;
+        c.state = OffloadCall.QUEUED;
+        calls.offer(c);
+        int queued = capacity - free;
+        int p;
+        while (queued > (p = peak) && !PEAK.compareAndSet(this, p, queued)) {
+            // another submit raised it: compare again
+        }
+        ready.release();
+        if (closed != 0 && c.casState(OffloadCall.QUEUED, OffloadCall.CANCELLED)) {
+            // closed while queueing and nobody took it: take it back (close saw it or we see close)
+            calls.remove(c);
+            giveBackSlot();
+            return CLOSED;
+        }
+        return SUBMITTED;
+    }
+
+    /**
+     * Device side: the next call, now RUNNING; waits while there is none. Interrupts are ignored
+     * (a device thread stops only when the queue is closed).
      *
      * @return the call, or {@code null} once the queue is closed and empty
      */
     @Nullable OffloadCall<?> take() {
-        OffloadCall<?> c;
-        OffloadCall<?> roomed;
-        lock.lock();
-        try {
-            while (count == 0) {
-                if (closed) {
+        for (;;) {
+            ready.acquireUninterruptibly();
+            OffloadCall<?> c = calls.poll();
+            if (c == null) {
+                if (closed != 0) {
+                    ready.release(); // pass the close on to the next device thread
                     return null;
                 }
-                notEmpty.awaitUninterruptibly();
+                continue; // the permit of a withdrawn call
             }
-            c = ring[head];
-            ring[head] = null;
-            head = (head + 1) % ring.length;
-            count--;
-            c.state = OffloadCall.RUNNING;
-            roomed = popRoom();
-        } finally {
-            lock.unlock();
+            if (c.casState(OffloadCall.QUEUED, OffloadCall.RUNNING)) {
+                giveBackSlot();
+                return c;
+            }
+            // withdrawn or drained by close meanwhile: its permit was this one, take the next
         }
-        if (roomed != null) {
-            roomed.wake();
-        }
-        return c;
     }
 
     /**
-     * Takes {@code c} back if no device thread has taken it yet.
+     * Job side: takes {@code c} back if no device thread has taken it yet.
      *
-     * @return {@code true} if it was QUEUED (now CANCELLED, out of the ring: it will never run)
+     * @return {@code true} if it was QUEUED (now CANCELLED: it will never run)
      */
     boolean withdraw(OffloadCall<?> c) {
-        OffloadCall<?> roomed = null;
-        lock.lock();
-        try {
-            if (c.state != OffloadCall.QUEUED) {
-                return false;
-            }
-            int n = ring.length;
-            for (int i = 0; i < count; i++) {
-                int at = (head + i) % n;
-                if (ring[at] == c) {
-                    for (int j = i; j < count - 1; j++) {
-                        ring[(head + j) % n] = ring[(head + j + 1) % n];
-                    }
-                    ring[(head + count - 1) % n] = null;
-                    count--;
-                    break;
-                }
-            }
-            c.state = OffloadCall.CANCELLED;
-            roomed = popRoom(); // the slot it frees belongs to the next job waiting for room
-            return true;
-        } finally {
-            lock.unlock();
-            if (roomed != null) {
-                roomed.wake();
-            }
+        if (!c.casState(OffloadCall.QUEUED, OffloadCall.CANCELLED)) {
+            return false;
         }
+        calls.remove(c);
+        giveBackSlot();
+        return true;
     }
 
-    /** {@code c} gives up waiting for room (cancelled, or about to run inline). */
+    /** Job side: {@code c} gives up waiting for room (cancelled, closed, or about to run inline). */
     void leaveRoom(OffloadCall<?> c) {
-        OffloadCall<?> next = null;
-        lock.lock();
-        try {
-            if (c.inRoomList) {
-                unlinkRoom(c);
-            } else if (c.roomWoken && count < ring.length) {
-                next = popRoom(); // it was handed a free slot it will not use: pass it on
-            }
-            c.roomWoken = false;
-        } finally {
-            lock.unlock();
+        if (c.casRoom(OffloadCall.ROOM_WAITING, OffloadCall.ROOM_NONE)) {
+            room.remove(c);
+            return;
         }
-        if (next != null) {
-            next.wake();
+        if (c.roomState == OffloadCall.ROOM_NOTIFIED) {
+            c.roomState = OffloadCall.ROOM_NONE;
+            if (free > 0) {
+                notifyRoom(); // it was handed a free slot it will not use: pass the notice on
+            }
         }
     }
 
     /**
-     * Closes the queue: no more submissions, device threads exit once idle.
+     * Closes the queue: later submissions get {@link #CLOSED}, device threads end once idle.
      *
      * @return the calls still queued, now RUNNING (the caller completes them with a failure); the
      *     jobs waiting for room are woken and will find the queue closed
      */
     List<OffloadCall<?>> close() {
         List<OffloadCall<?>> drained = new ArrayList<>();
-        List<OffloadCall<?>> roomWaiters = new ArrayList<>();
-        lock.lock();
-        try {
-            if (closed) {
-                return drained;
-            }
-            closed = true;
-            while (count > 0) {
-                OffloadCall<?> c = ring[head];
-                ring[head] = null;
-                head = (head + 1) % ring.length;
-                count--;
-                c.state = OffloadCall.RUNNING;
+        if (!CLOSED_FLAG.compareAndSet(this, 0, 1)) {
+            return drained;
+        }
+        OffloadCall<?> c;
+        while ((c = calls.poll()) != null) {
+            if (c.casState(OffloadCall.QUEUED, OffloadCall.RUNNING)) {
+                FREE.getAndAdd(this, 1);
                 drained.add(c);
             }
-            OffloadCall<?> w;
-            while ((w = popRoom()) != null) {
-                roomWaiters.add(w);
+        }
+        OffloadCall<?> w;
+        while ((w = room.pollFirst()) != null) {
+            if (w.casRoom(OffloadCall.ROOM_WAITING, OffloadCall.ROOM_NOTIFIED)) {
+                w.wake();
             }
-            notEmpty.signalAll();
-        } finally {
-            lock.unlock();
         }
-        for (OffloadCall<?> w : roomWaiters) {
-            w.wake();
-        }
+        ready.release(workers);
         return drained;
     }
 
+    /** Calls QUEUED right now (a snapshot). */
     int size() {
-        lock.lock();
-        try {
-            return count;
-        } finally {
-            lock.unlock();
-        }
+        return capacity - free;
     }
 
     int capacity() {
-        return ring.length;
+        return capacity;
     }
 
-    /** The most calls ever queued at once (tests instrument the bound with it). */
+    /** The most calls ever QUEUED at once (tests instrument the bound with it). */
     int peak() {
-        lock.lock();
-        try {
-            return peak;
-        } finally {
-            lock.unlock();
-        }
+        return peak;
     }
 
     /** Jobs waiting for room right now (tests). */
     int roomWaiters() {
-        lock.lock();
-        try {
-            int n = 0;
-            for (OffloadCall<?> c = roomHead; c != null; c = c.roomNext) {
+        int n = 0;
+        for (OffloadCall<?> c : room) {
+            if (c.roomState == OffloadCall.ROOM_WAITING) {
                 n++;
             }
-            return n;
-        } finally {
-            lock.unlock();
+        }
+        return n;
+    }
+
+    // ---------------------------------------------------------------- slots
+
+    private boolean takeSlot() {
+        for (;;) {
+            int f = free;
+            if (f == 0) {
+                return false;
+            }
+            if (FREE.compareAndSet(this, f, f - 1)) {
+                return true;
+            }
         }
     }
 
-    // ---------------------------------------------------------------- room list (under lock)
-
-    private void linkRoom(OffloadCall<?> c, boolean first) {
-        c.inRoomList = true;
-        if (roomHead == null) {
-            roomHead = roomTail = c;
-        } else if (first) {
-            c.roomNext = roomHead;
-            roomHead.roomPrev = c;
-            roomHead = c;
-        } else {
-            c.roomPrev = roomTail;
-            roomTail.roomNext = c;
-            roomTail = c;
-        }
+    private void giveBackSlot() {
+        FREE.getAndAdd(this, 1);
+        notifyRoom();
     }
 
-    private void unlinkRoom(OffloadCall<?> c) {
-        if (!c.inRoomList) {
-            return;
+    /** Wakes the first job still waiting for room, if any. */
+    private void notifyRoom() {
+        OffloadCall<?> w;
+        while ((w = room.pollFirst()) != null) {
+            if (w.casRoom(OffloadCall.ROOM_WAITING, OffloadCall.ROOM_NOTIFIED)) {
+                w.wake();
+                return;
+            }
+            // it left (cancelled or got a slot on its own): try the next
         }
-        c.inRoomList = false;
-        OffloadCall<?> p = c.roomPrev;
-        OffloadCall<?> n = c.roomNext;
-        if (p == null) {
-            roomHead = n;
-        } else {
-            p.roomNext = n;
-        }
-        if (n == null) {
-            roomTail = p;
-        } else {
-            n.roomPrev = p;
-        }
-        c.roomPrev = c.roomNext = null;
-    }
-
-    private @Nullable OffloadCall<?> popRoom() {
-        OffloadCall<?> c = roomHead;
-        if (c != null) {
-            unlinkRoom(c);
-            c.roomWoken = true;
-        }
-        return c;
     }
 }
