@@ -50,7 +50,8 @@ class OffloadEngineStressTest {
     void tearDown() throws InterruptedException {
         fdThread.shutdown();
         assertThat(fdThread.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
-        assertThat(loops.liveJobs()).isZero();
+        // a job counts live until just after its observer was told: let the last ones unlink
+        OffloadEngineTestKit.await("no live jobs", () -> loops.liveJobs() == 0);
         assertThat(engine.queued()).isZero();
         assertThat(engine.queue().roomWaiters()).isZero();
         engine.close();
@@ -163,6 +164,79 @@ class OffloadEngineStressTest {
         assertThat(succeeded + cancelled).isEqualTo(rounds);
         assertThat(succeeded).isPositive();
         assertThat(cancelled).isPositive();
+    }
+
+    @Test
+    void roomHandOffRacesCancelOnAOneSlotDevice() throws Exception {
+        OffloadEngine tiny = OffloadEngine.builder().name("stress-tiny").threads(2).queueCapacity(1).build();
+        try {
+            int rounds = 3_000;
+            int batch = 60;
+            int ok = 0;
+            for (int base = 0; base < rounds; base += batch) {
+                List<Outcome<Integer>> outcomes = new ArrayList<>();
+                List<JobTicket> tickets = new ArrayList<>();
+                for (int i = base; i < base + batch; i++) {
+                    int n = i;
+                    Outcome<Integer> o = new Outcome<>();
+                    outcomes.add(o);
+                    tickets.add(AsyncJobs.launch(() -> tiny.call(() -> {
+                        spin(ThreadLocalRandom.current().nextInt(10));
+                        return n;
+                    }), options, o));
+                }
+                for (JobTicket t : tickets) {
+                    if (ThreadLocalRandom.current().nextInt(3) == 0) {
+                        spin(ThreadLocalRandom.current().nextInt(5));
+                        t.cancel();
+                    }
+                }
+                for (int i = 0; i < batch; i++) {
+                    Outcome<Integer> o = outcomes.get(i);
+                    try {
+                        assertThat(o.future.get(30, TimeUnit.SECONDS)).isEqualTo(base + i);
+                        ok++;
+                    } catch (ExecutionException e) {
+                        assertThat(o.wasDropped).as("only cancelled jobs fail").isTrue();
+                    }
+                }
+                assertThat(tiny.queue().roomWaiters()).isZero();
+                assertThat(tiny.queued()).isZero();
+            }
+            assertThat(ok).isPositive();
+            assertThat(tiny.queue().peak()).isEqualTo(1);
+        } finally {
+            tiny.close();
+            assertThat(tiny.awaitTermination(Duration.ofSeconds(10))).isTrue();
+        }
+    }
+
+    @Test
+    void closeRacesSubmissionsAndRoomWaitersWithoutStrandingAJob() throws Exception {
+        for (int round = 0; round < 300; round++) {
+            OffloadEngine e = OffloadEngine.builder().name("stress-close").threads(1).queueCapacity(1).build();
+            List<Outcome<Integer>> outcomes = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                int n = i;
+                Outcome<Integer> o = new Outcome<>();
+                outcomes.add(o);
+                AsyncJobs.launch(() -> e.call(() -> {
+                    spin(5);
+                    return n;
+                }), options, o);
+            }
+            spin(ThreadLocalRandom.current().nextInt(100));
+            e.close();
+            for (int i = 0; i < outcomes.size(); i++) {
+                try {
+                    assertThat(outcomes.get(i).future.get(30, TimeUnit.SECONDS)).isEqualTo(i);
+                } catch (ExecutionException ex) {
+                    assertThat(ex.getCause()).isInstanceOf(java.util.concurrent.RejectedExecutionException.class);
+                }
+            }
+            assertThat(e.awaitTermination(Duration.ofSeconds(10))).isTrue();
+            assertThat(e.queue().roomWaiters()).isZero();
+        }
     }
 
     @Test
