@@ -62,9 +62,12 @@ class OffloadEngineLaunchTest {
         return OffloadEngine.builder().name(name).threads(threads).queueCapacity(queue).build();
     }
 
+    /** In a finally block: a failed termination check must not hide the test's own failure. */
     private static void closeEngine(OffloadEngine e) throws InterruptedException {
         e.close();
-        assertThat(e.awaitTermination(Duration.ofSeconds(10))).isTrue();
+        if (!e.awaitTermination(Duration.ofSeconds(10))) {
+            throw new AssertionError("the device threads of " + e + " did not end");
+        }
     }
 
     @Test
@@ -142,9 +145,9 @@ class OffloadEngineLaunchTest {
     @Test
     void spuriousCallbackThroughLaunchPausesAgainAndGetsTheRightValue() throws Exception {
         OffloadEngine engine = engine("spurious-engine", 1, 4);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch running = new CountDownLatch(1);
         try {
-            CountDownLatch release = new CountDownLatch(1);
-            CountDownLatch running = new CountDownLatch(1);
             AtomicReference<AsyncWaitCtx> ctxRef = new AtomicReference<>();
             Outcome<String> o = new Outcome<>();
             AsyncJobs.launch(() -> {
@@ -168,6 +171,7 @@ class OffloadEngineLaunchTest {
             assertThat(o.future.get(30, TimeUnit.SECONDS)).isEqualTo("right");
             assertThat(o.segments.get()).as("start, 3 spurious resumes, the real one").isEqualTo(5);
         } finally {
+            release.countDown();
             closeEngine(engine);
         }
     }
@@ -268,9 +272,9 @@ class OffloadEngineLaunchTest {
     @Test
     void cancelWhileQueuedThroughLaunchWithdrawsTheWork() throws Exception {
         OffloadEngine engine = engine("cq-launch-engine", 1, 4);
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         try {
-            CountDownLatch running = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
             AtomicInteger ran = new AtomicInteger();
             Outcome<Boolean> blocker = new Outcome<>();
             AsyncJobs.launch(() -> engine.call(() -> {
@@ -282,7 +286,8 @@ class OffloadEngineLaunchTest {
             JobTicket ticket = AsyncJobs.launch(() -> engine.call(ran::incrementAndGet), options, queued);
             await("the call is queued", () -> engine.queued() == 1);
             ticket.cancel();
-            await("the cancelled job ended", ticket::isDone);
+            assertThat(queued.future).failsWithin(Duration.ofSeconds(30)); // told once it ended
+            assertThat(ticket.isDone()).isTrue();
             assertThat(queued.wasDropped).isTrue();
             assertThat(queued.dropped).isInstanceOf(CancellationException.class);
             assertThat(engine.queued()).isZero();
@@ -293,6 +298,7 @@ class OffloadEngineLaunchTest {
             assertThat(after.future.get(30, TimeUnit.SECONDS)).isEqualTo("after");
             assertThat(ran.get()).as("the withdrawn work never ran").isZero();
         } finally {
+            release.countDown();
             closeEngine(engine);
         }
     }
@@ -300,9 +306,9 @@ class OffloadEngineLaunchTest {
     @Test
     void cancelWhileRunningThroughLaunchFinishesTheJobAndDiscardsTheResult() throws Exception {
         OffloadEngine engine = engine("cr-launch-engine", 1, 4);
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         try {
-            CountDownLatch running = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
             AtomicBoolean workDone = new AtomicBoolean();
             Outcome<String> o = new Outcome<>();
             JobTicket ticket = AsyncJobs.launch(() -> engine.call(() -> {
@@ -313,7 +319,8 @@ class OffloadEngineLaunchTest {
             }), options, o);
             assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
             ticket.cancel();
-            await("the job ended while its work still runs", ticket::isDone);
+            assertThat(o.future).as("the job ended while its work still runs").failsWithin(Duration.ofSeconds(30));
+            assertThat(ticket.isDone()).isTrue();
             assertThat(workDone.get()).isFalse();
             assertThat(o.dropped).isInstanceOf(CancellationException.class);
             await("the job unlinked", () -> loops.liveJobs() == 0);
@@ -323,6 +330,7 @@ class OffloadEngineLaunchTest {
             AsyncJobs.launch(() -> engine.call(() -> "after"), options, after);
             assertThat(after.future.get(30, TimeUnit.SECONDS)).isEqualTo("after");
         } finally {
+            release.countDown();
             closeEngine(engine);
         }
     }
@@ -330,9 +338,9 @@ class OffloadEngineLaunchTest {
     @Test
     void cancelWhileWaitingForRoomLeavesTheRoomList() throws Exception {
         OffloadEngine engine = engine("cw-engine", 1, 1);
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         try {
-            CountDownLatch running = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
             Outcome<Boolean> blocker = new Outcome<>();
             AsyncJobs.launch(() -> engine.call(() -> {
                 running.countDown();
@@ -357,10 +365,13 @@ class OffloadEngineLaunchTest {
             assertThat(queued.future.get(30, TimeUnit.SECONDS)).isEqualTo(1);
             assertThat(waitingOutcomes.get(0).future.get(30, TimeUnit.SECONDS)).isEqualTo(2);
             assertThat(waitingOutcomes.get(3).future.get(30, TimeUnit.SECONDS)).isEqualTo(2);
-            assertThat(waitingOutcomes.get(1).dropped).isInstanceOf(CancellationException.class);
-            assertThat(waitingOutcomes.get(2).dropped).isInstanceOf(CancellationException.class);
+            for (int i : new int[] {1, 2}) {
+                assertThat(waitingOutcomes.get(i).future).failsWithin(Duration.ofSeconds(30));
+                assertThat(waitingOutcomes.get(i).dropped).isInstanceOf(CancellationException.class);
+            }
             assertThat(engine.queue().roomWaiters()).isZero();
         } finally {
+            release.countDown();
             closeEngine(engine);
         }
     }
