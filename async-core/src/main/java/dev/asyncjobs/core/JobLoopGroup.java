@@ -30,6 +30,9 @@ public final class JobLoopGroup implements AutoCloseable {
 
     private JobLoopGroup(Builder b, boolean isShared) {
         this.isShared = isShared;
+        // Pick the fibre backend here, not on a loop: its one-time log reads logging config
+        // from a file, which BlockHound would rightly report on a non-blocking loop thread.
+        AsyncJob.backend();
         loops = new JobLoop[b.threads];
         for (int i = 0; i < loops.length; i++) {
             loops[i] = new JobLoop(this, b.name + "-" + i, b.maxJobsPerLoop, b.daemon);

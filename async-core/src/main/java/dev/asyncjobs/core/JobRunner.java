@@ -63,6 +63,8 @@ final class JobRunner<R extends @Nullable Object>
     private final AsyncWaitCtx ctx = new AsyncWaitCtx();
     private volatile int state;
     private volatile boolean cancelled;
+    /** Set last, once the observer has been told (or the job was dropped before starting). */
+    private volatile boolean done;
     private boolean shutdownCancel;
     private boolean waitedForSlot;
     private @Nullable Thread owner;
@@ -96,6 +98,7 @@ final class JobRunner<R extends @Nullable Object>
         if (STATE.compareAndSet(this, NEW, DONE)) {
             ctx.close();
             deliverFailure(error);
+            done = true;
         }
     }
 
@@ -148,7 +151,7 @@ final class JobRunner<R extends @Nullable Object>
 
     @Override
     public boolean isDone() {
-        return (state & PHASE) == DONE;
+        return done;
     }
 
     /** The ctx callback: an engine asks for a resume, from any thread. */
@@ -388,6 +391,7 @@ final class JobRunner<R extends @Nullable Object>
         if (loop != null) {
             loop.removeLive(this);
         }
+        done = true;
     }
 
     private void finish(@Nullable R value, @Nullable Throwable error) {

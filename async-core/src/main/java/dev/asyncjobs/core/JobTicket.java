@@ -11,7 +11,8 @@ public interface JobTicket {
     void cancel();
 
     /**
-     * Whether the job has ended and its observer was called (or it was cancelled before starting).
+     * Whether the job has ended, its ctx is closed and its observer has returned (or it was
+     * cancelled before starting and cleaned up).
      *
      * @return {@code true} once done
      */
