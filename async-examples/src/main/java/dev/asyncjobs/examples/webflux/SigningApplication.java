@@ -1,0 +1,37 @@
+package dev.asyncjobs.examples.webflux;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+
+/**
+ * A signing service on Spring WebFlux whose crypto never runs on an event loop: each request's
+ * signature or verification is an asyncjobs job ({@link dev.asyncjobs.reactor.AsyncMono}) that
+ * hands the work to an {@link dev.asyncjobs.core.OffloadEngine} and pauses meanwhile.
+ *
+ * <pre>
+ * POST /sign    {"keyId": "p256", "payload": "aGVsbG8="}
+ *            -&gt; {"keyId": "p256", "algorithm": "SHA256withECDSA", "signature": "MEUCIQ..."}
+ * POST /verify  {"keyId": "p256", "payload": "aGVsbG8=", "signature": "MEUCIQ..."}
+ *            -&gt; {"keyId": "p256", "valid": true}
+ * GET  /keys -&gt; [{"keyId": "p256", "algorithm": "SHA256withECDSA", "publicKey": "MFkw..."}, ...]
+ * </pre>
+ * Keys are generated at start-up ({@code signing.keys.ID=SCHEME}). Bad input is a 400 with a JSON
+ * body naming the field, a body over {@code spring.http.codecs.max-in-memory-size} a 413, and on
+ * shutdown requests in flight finish first ({@code server.shutdown=graceful}).
+ *
+ * <p>Run it with {@code mvn -pl async-examples exec:exec@webflux} (port 8080).
+ */
+@SpringBootApplication(proxyBeanMethods = false)
+@EnableConfigurationProperties(SigningProperties.class)
+public class SigningApplication {
+
+    /**
+     * Starts the service.
+     *
+     * @param args Spring Boot's command line ({@code --server.port=0}, ...)
+     */
+    public static void main(String[] args) {
+        SpringApplication.run(SigningApplication.class, args);
+    }
+}
