@@ -1,0 +1,58 @@
+package dev.asyncjobs.examples;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import reactor.blockhound.BlockHound;
+import reactor.blockhound.BlockingOperationError;
+
+/**
+ * Installs BlockHound once per JVM (it cannot be uninstalled: the BlockHound tests run in forks of
+ * their own) with every integration found by {@code ServiceLoader} (Reactor's, Netty's, Spring's,
+ * asyncjobs'), and records each blocking call it reports before failing it as usual.
+ */
+public final class BlockHoundSupport {
+    /** A group whose name does not have the default prefix, marked through the property. */
+    public static final String CUSTOM_LOOP_PREFIX = "custom-loop";
+
+    private static final Queue<String> REPORTED = new ConcurrentLinkedQueue<>();
+    private static boolean installed;
+
+    private BlockHoundSupport() {
+    }
+
+    /** Installs BlockHound, once. */
+    public static synchronized void install() {
+        if (installed) {
+            return;
+        }
+        // read by the asyncjobs integration when BlockHound applies it, i.e. now
+        System.setProperty("asyncjobs.blockhound.threadPrefixes", CUSTOM_LOOP_PREFIX);
+        BlockHound.builder()
+                .loadIntegrations()
+                .blockingMethodCallback(m -> {
+                    StringBuilder b = new StringBuilder(Thread.currentThread().toString()).append(": ").append(m);
+                    for (StackTraceElement e : new Throwable().getStackTrace()) {
+                        b.append("\n\tat ").append(e);
+                    }
+                    REPORTED.add(b.toString());
+                    throw new BlockingOperationError(m);
+                })
+                .install();
+        installed = true;
+    }
+
+    /**
+     * The blocking calls reported since the last call, with the thread and stack of each.
+     *
+     * @return the reports
+     */
+    public static List<String> drain() {
+        List<String> out = new ArrayList<>();
+        for (String s; (s = REPORTED.poll()) != null; ) {
+            out.add(s);
+        }
+        return out;
+    }
+}
