@@ -1,0 +1,118 @@
+package dev.asyncjobs.soak;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The soak's books: one {@link Rec} per job, resolved by the first terminal signal its subscriber
+ * gets (or by the soak's own cancel where the API sends nothing after a cancel, as Reactive Streams
+ * does); a second signal is a duplicate. Jobs still unresolved at the end are lost. Beside the
+ * records, global counters tie the job bodies to the books: every body that started must end, and
+ * every wait fd set must have its cleanup run exactly once.
+ */
+final class Ledger {
+    /** How a job ended, as its subscriber saw it. */
+    enum Outcome { COMPLETED, CANCELLED, FAILED }
+
+    /** The ways a job is run. */
+    enum Route { LOOP, LOOP_FAIL, CONFINED, MONO, MONO_SCHEDULER, FLUX, SINGLE, FLOWABLE }
+
+    /** One job. */
+    static final class Rec {
+        final long id;
+        final Route route;
+        final AtomicReference<Outcome> outcome = new AtomicReference<>();
+        volatile boolean byUs;
+        /** For a job of a mapJobs stream: the stream's state, for the report of a lost job. */
+        volatile java.util.function.Supplier<String> stream;
+
+        Rec(long id, Route route) {
+            this.id = id;
+            this.route = route;
+        }
+
+        @Override
+        public String toString() {
+            java.util.function.Supplier<String> s = stream;
+            return "job#" + id + "(" + route + (s != null ? ", " + s.get() : "") + ")";
+        }
+    }
+
+    private final AtomicLong ids = new AtomicLong();
+    final Set<Rec> live = ConcurrentHashMap.newKeySet();
+    final LongAdder jobs = new LongAdder();
+    final LongAdder completed = new LongAdder();
+    final LongAdder cancelled = new LongAdder();
+    final LongAdder failed = new LongAdder();
+    final LongAdder duplicates = new LongAdder();
+    final LongAdder wrongValues = new LongAdder();
+    final LongAdder started = new LongAdder();
+    final LongAdder ended = new LongAdder();
+    final LongAdder fdsSet = new LongAdder();
+    final LongAdder cleanups = new LongAdder();
+    final LongAdder closedFds = new LongAdder();
+    final LongAdder injectedFailures = new LongAdder();
+    final LongAdder rejected = new LongAdder();
+    final LongAdder bursts = new LongAdder();
+    final LongAdder undeliverable = new LongAdder();
+    final LongAdder coreHookErrors = new LongAdder();
+    final Map<Route, LongAdder> perRoute = new EnumMap<>(Route.class);
+
+    Ledger() {
+        for (Route r : Route.values()) {
+            perRoute.put(r, new LongAdder());
+        }
+    }
+
+    Rec open(Route route) {
+        Rec r = new Rec(ids.incrementAndGet(), route);
+        jobs.increment();
+        perRoute.get(route).increment();
+        live.add(r);
+        return r;
+    }
+
+    /** A terminal signal from the subscriber side; true if it was the first. */
+    boolean signal(Rec r, Outcome o) {
+        if (r.outcome.compareAndSet(null, o)) {
+            count(r, o);
+            return true;
+        }
+        if (!r.byUs) {
+            duplicates.increment();
+        }
+        return false;
+    }
+
+    /** A success carrying {@code value}: it must be the job's own id. */
+    boolean success(Rec r, Object value) {
+        if (!(value instanceof Long v) || v != r.id) {
+            wrongValues.increment();
+        }
+        return signal(r, Outcome.COMPLETED);
+    }
+
+    /** The soak cancelled a job whose API sends nothing after a cancel; true if it was still open. */
+    boolean cancelledByUs(Rec r) {
+        if (r.outcome.compareAndSet(null, Outcome.CANCELLED)) {
+            r.byUs = true;
+            count(r, Outcome.CANCELLED);
+            return true;
+        }
+        return false;
+    }
+
+    private void count(Rec r, Outcome o) {
+        switch (o) {
+            case COMPLETED -> completed.increment();
+            case CANCELLED -> cancelled.increment();
+            case FAILED -> failed.increment();
+        }
+        live.remove(r);
+    }
+}

@@ -1,0 +1,596 @@
+package dev.asyncjobs.soak;
+
+import dev.asyncjobs.core.AsyncJob;
+import dev.asyncjobs.core.AsyncJobs;
+import dev.asyncjobs.core.AsyncSelector;
+import dev.asyncjobs.core.AsyncWaitCtx;
+import dev.asyncjobs.core.JobFunction;
+import dev.asyncjobs.core.JobLoopGroup;
+import dev.asyncjobs.core.JobObserver;
+import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.JobTicket;
+import dev.asyncjobs.core.NoJobsPolicy;
+import dev.asyncjobs.core.OffloadEngine;
+import dev.asyncjobs.core.WaitCallback;
+import dev.asyncjobs.core.WakeupFd;
+import dev.asyncjobs.crypto.AsyncCrypto;
+import dev.asyncjobs.crypto.SignatureScheme;
+import dev.asyncjobs.reactor.AsyncFlux;
+import dev.asyncjobs.reactor.AsyncMono;
+import dev.asyncjobs.rxjava.AsyncFlowable;
+import dev.asyncjobs.rxjava.AsyncSingle;
+import dev.asyncjobs.soak.Ledger.Outcome;
+import dev.asyncjobs.soak.Ledger.Rec;
+import dev.asyncjobs.soak.Ledger.Route;
+import io.reactivex.rxjava3.core.Flowable;
+import io.reactivex.rxjava3.disposables.Disposable;
+import java.io.IOException;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Everything one soak phase runs on, and the jobs themselves. Created after the baseline is taken
+ * and closed before the leaks are counted, so every thread and fd it makes must be gone by then.
+ *
+ * <p>A job pauses 0 to 5 times, each time on one of: its own {@link WakeupFd} signalled by a
+ * "device" thread after a random delay (closed instead, for ~1% of jobs: the job must be woken by
+ * the closed fd and fails with an {@link IOException}); the ctx callback called by a device thread
+ * (an engine that uses callbacks); the {@link OffloadEngine}, directly or through {@link
+ * AsyncCrypto}; a cooperative yield (the callback before the pause). ~5% of jobs then throw (a
+ * checked exception, a runtime exception or an {@link Error}); the others return their own id,
+ * which the subscriber checks. ~10% of jobs are cancelled at a random moment.
+ */
+final class Workload implements AutoCloseable {
+    static final int MAX_IN_FLIGHT = 2_000;
+    static final int MAX_BURST_IN_FLIGHT = 800;
+    private static final Object FD_KEY = new Object();
+    private static final AtomicInteger NAMES = new AtomicInteger();
+
+    private final Ledger ledger;
+    private final String tag = "soak" + NAMES.incrementAndGet();
+    final JobLoopGroup loops;
+    final JobLoopGroup smallLoops;
+    final AsyncSelector selector;
+    final List<ExecutorService> confined = new ArrayList<>();
+    final ScheduledExecutorService devices;
+    final ScheduledExecutorService cancellers;
+    final OffloadEngine engine;
+    final AsyncCrypto crypto;
+    final Scheduler reactorSingle;
+    final io.reactivex.rxjava3.core.Scheduler rxSingle;
+    final ExecutorService rxSingleExecutor;
+    final Semaphore permits = new Semaphore(MAX_IN_FLIGHT);
+    /** Bursts have their own budget, so they always overrun the small group's 64 slots. */
+    final Semaphore burstPermits = new Semaphore(MAX_BURST_IN_FLIGHT);
+    private final KeyPair ecKey;
+    private final byte[] data = new byte[256];
+    private final JobOptions loopOpts;
+    private final JobOptions smallOpts;
+    private final JobOptions smallFailOpts;
+    private final JobOptions selectorOpts;
+
+    Workload(Ledger ledger) {
+        this.ledger = ledger;
+        loops = JobLoopGroup.builder().threads(2).name(tag + "-loop").build();
+        // bursts go here: 2 x 32 slots, so a burst of hundreds waits for slots (or fails fast)
+        smallLoops = JobLoopGroup.builder().threads(2).maxJobsPerLoop(32).name(tag + "-small").build();
+        selector = AsyncSelector.open(tag + "-selector");
+        for (int i = 0; i < 2; i++) {
+            String name = tag + "-confined-" + i;
+            confined.add(Executors.newSingleThreadExecutor(r -> daemon(r, name)));
+        }
+        AtomicInteger dn = new AtomicInteger();
+        devices = Executors.newScheduledThreadPool(2, r -> daemon(r, tag + "-device-" + dn.getAndIncrement()));
+        AtomicInteger cn = new AtomicInteger();
+        cancellers = Executors.newScheduledThreadPool(1, r -> daemon(r, tag + "-cancel-" + cn.getAndIncrement()));
+        engine = OffloadEngine.builder().threads(2).queueCapacity(16).name(tag + "-engine").build();
+        crypto = new AsyncCrypto(engine);
+        reactorSingle = Schedulers.newSingle(tag + "-reactor", true);
+        rxSingleExecutor = Executors.newSingleThreadExecutor(r -> daemon(r, tag + "-rx"));
+        rxSingle = io.reactivex.rxjava3.schedulers.Schedulers.from(rxSingleExecutor);
+        try {
+            ecKey = SignatureScheme.ECDSA_P256_SHA256.generateKeyPair();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+        ThreadLocalRandom.current().nextBytes(data);
+        loopOpts = JobOptions.builder().loops(loops).build();
+        smallOpts = JobOptions.builder().loops(smallLoops).build();
+        smallFailOpts = JobOptions.builder().loops(smallLoops).onNoJobs(NoJobsPolicy.FAIL).build();
+        selectorOpts = JobOptions.builder().selector(selector).poolSize(64).build();
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    // ---------------------------------------------------------------- launching
+
+    /** Launches one unit (one job, or one stream of a few jobs) on a random route. */
+    void launchRandom() {
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        int pick = rnd.nextInt(100);
+        Route route = pick < 22 ? Route.LOOP
+                : pick < 36 ? Route.CONFINED
+                : pick < 52 ? Route.MONO
+                : pick < 57 ? Route.MONO_SCHEDULER
+                : pick < 67 ? Route.FLUX
+                : pick < 87 ? Route.SINGLE
+                : Route.FLOWABLE;
+        launch(route, rnd.nextInt(6));
+    }
+
+    /** A burst above the small group's pool limits: most wait for a slot, a quarter fail fast. */
+    void burst(int size) {
+        ledger.bursts.increment();
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        for (int i = 0; i < size && burstPermits.tryAcquire(); i++) {
+            launchDirect(rnd.nextInt(4) == 0 ? Route.LOOP_FAIL : Route.LOOP, 1 + rnd.nextInt(3), burstPermits);
+        }
+    }
+
+    private void launch(Route route, int pauses) {
+        switch (route) {
+            case LOOP, CONFINED -> launchDirect(route, pauses, null);
+            case MONO, MONO_SCHEDULER -> launchMono(route, pauses);
+            case FLUX -> launchFlux();
+            case SINGLE -> launchSingle(pauses);
+            case FLOWABLE -> launchFlowable();
+            default -> throw new IllegalArgumentException(route.toString());
+        }
+    }
+
+    /** One job through the core's launch; {@code burst}: on the small group, holding a burst permit. */
+    private void launchDirect(Route route, int pauses, Semaphore burst) {
+        Semaphore permits = burst != null ? burst : this.permits;
+        Rec rec = ledger.open(route);
+        JobObserver<Long> observer = new JobObserver<>() {
+            @Override
+            public void onSuccess(Long value) {
+                if (ledger.success(rec, value)) {
+                    permits.release();
+                }
+            }
+
+            @Override
+            public void onFailure(Throwable error) {
+                if (error instanceof RejectedExecutionException) {
+                    ledger.rejected.increment();
+                }
+                if (ledger.signal(rec, Outcome.FAILED)) {
+                    permits.release();
+                }
+            }
+
+            @Override
+            public void onDropped(Long value, Throwable error) {
+                if (ledger.signal(rec, Outcome.CANCELLED)) {
+                    permits.release();
+                }
+            }
+        };
+        JobFunction<Long> job = job(rec, pauses);
+        JobTicket ticket;
+        if (route == Route.CONFINED) {
+            ExecutorService ex = confined.get(ThreadLocalRandom.current().nextInt(confined.size()));
+            ticket = AsyncJobs.launch(job, selectorOpts, ex, observer);
+        } else if (burst != null) {
+            ticket = AsyncJobs.launch(job, route == Route.LOOP_FAIL ? smallFailOpts : smallOpts, observer);
+        } else {
+            ticket = AsyncJobs.launch(job, loopOpts, observer);
+        }
+        maybeCancel(ticket::cancel);
+    }
+
+    private void launchMono(Route route, int pauses) {
+        Rec rec = ledger.open(route);
+        var mono = route == Route.MONO
+                ? AsyncMono.fromJob(job(rec, pauses), loopOpts)
+                : AsyncMono.fromJob(job(rec, pauses), selectorOpts, reactorSingle);
+        reactor.core.Disposable d = mono.subscribe(
+                v -> {
+                    if (ledger.success(rec, v)) {
+                        permits.release();
+                    }
+                },
+                e -> {
+                    if (ledger.signal(rec, Outcome.FAILED)) {
+                        permits.release();
+                    }
+                },
+                () -> {
+                    // a Mono of a job that returned a value completes after onNext: nothing to book
+                });
+        maybeCancel(() -> {
+            d.dispose();
+            if (ledger.cancelledByUs(rec)) {
+                permits.release();
+            }
+        });
+    }
+
+    private void launchSingle(int pauses) {
+        Rec rec = ledger.open(Route.SINGLE);
+        boolean onScheduler = ThreadLocalRandom.current().nextInt(4) == 0;
+        var single = onScheduler
+                ? AsyncSingle.<Long>fromJob(job(rec, pauses), selectorOpts, rxSingle)
+                : AsyncSingle.<Long>fromJob(job(rec, pauses), loopOpts);
+        Disposable d = single.subscribe(
+                v -> {
+                    if (ledger.success(rec, v)) {
+                        permits.release();
+                    }
+                },
+                e -> {
+                    if (ledger.signal(rec, Outcome.FAILED)) {
+                        permits.release();
+                    }
+                });
+        maybeCancel(() -> {
+            d.dispose();
+            if (ledger.cancelledByUs(rec)) {
+                permits.release();
+            }
+        });
+    }
+
+    /** A few jobs through mapJobs; the stream's end settles the jobs that did not emit. */
+    private void launchFlux() {
+        int n = 2 + ThreadLocalRandom.current().nextInt(5);
+        Stream stream = new Stream();
+        reactor.core.Disposable d = AsyncFlux.mapJobs(Flux.range(0, n), i -> stream.job(Route.FLUX), 3, loopOpts)
+                .subscribe(stream::onNext, stream::onError, stream::onComplete);
+        maybeCancel(() -> {
+            d.dispose();
+            stream.cancelled();
+        });
+    }
+
+    private void launchFlowable() {
+        int n = 2 + ThreadLocalRandom.current().nextInt(5);
+        Stream stream = new Stream();
+        Disposable d = AsyncFlowable.mapJobs(Flowable.range(0, n), i -> stream.job(Route.FLOWABLE), 3, loopOpts)
+                .subscribe(stream::onNext, stream::onError, stream::onComplete);
+        maybeCancel(() -> {
+            d.dispose();
+            stream.cancelled();
+        });
+    }
+
+    /**
+     * The jobs of one mapJobs stream. It holds one permit for its whole life. The operator may still
+     * call the mapper (on a loop thread) while the soak's own dispose settles the stream on another,
+     * so making a job and settling are one critical section: a job made after the settle is booked
+     * cancelled at once (it will never run, or run cancelled).
+     */
+    private final class Stream {
+        private final Map<Long, Rec> open = new ConcurrentHashMap<>();
+        private final AtomicBoolean ended = new AtomicBoolean();
+        private volatile String state = "running";
+        private boolean settled;
+
+        JobFunction<Long> job(Route route) {
+            Rec rec = ledger.open(route);
+            rec.stream = this::describe;
+            synchronized (this) {
+                if (settled) {
+                    ledger.cancelledByUs(rec);
+                } else {
+                    open.put(rec.id, rec);
+                }
+            }
+            return Workload.this.job(rec, ThreadLocalRandom.current().nextInt(4));
+        }
+
+        String describe() {
+            return "stream " + state + ", " + open.size() + " open";
+        }
+
+        void onNext(Object v) {
+            Rec rec = v instanceof Long id ? open.remove(id) : null;
+            if (rec == null) {
+                ledger.wrongValues.increment();
+            } else {
+                ledger.success(rec, v);
+            }
+        }
+
+        void onError(Throwable e) {
+            state = "errored (" + e + ")";
+            Rec failedRec = e instanceof Failing f ? open.remove(f.rec().id) : null;
+            if (failedRec != null) {
+                ledger.signal(failedRec, Outcome.FAILED);
+            }
+            // the operator cancelled every other job in flight: the stream's error is their end
+            settle(false);
+        }
+
+        void onComplete() {
+            // every job emitted before completion; one left open would be a lost value, so it
+            // stays in the ledger's live set and is counted lost at the end
+            state = "completed";
+            end();
+        }
+
+        void cancelled() {
+            state = "disposed";
+            settle(true);
+        }
+
+        private synchronized void settle(boolean byUs) {
+            settled = true;
+            for (Rec r : open.values()) {
+                if (byUs) {
+                    ledger.cancelledByUs(r);
+                } else {
+                    r.byUs = true; // later signals of these jobs are the operator's business
+                    ledger.signal(r, Outcome.CANCELLED);
+                }
+            }
+            open.clear();
+            end();
+        }
+
+        private void end() {
+            if (ended.compareAndSet(false, true)) {
+                permits.release();
+            }
+        }
+    }
+
+    private void maybeCancel(Runnable cancel) {
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        if (rnd.nextInt(10) != 0) {
+            return;
+        }
+        int when = rnd.nextInt(4);
+        if (when == 0) {
+            cancel.run(); // before or during the first segment
+        } else {
+            cancellers.schedule(cancel, rnd.nextInt(3_000), TimeUnit.MICROSECONDS);
+        }
+    }
+
+    // ---------------------------------------------------------------- the jobs
+
+    /** Marks an exception thrown by a job with its record. */
+    interface Failing {
+        Rec rec();
+    }
+
+    static final class InjectedException extends Exception implements Failing {
+        private final transient Rec rec;
+
+        InjectedException(Rec rec, String msg) {
+            super(msg, null, false, false);
+            this.rec = rec;
+        }
+
+        @Override
+        public Rec rec() {
+            return rec;
+        }
+    }
+
+    static final class InjectedRuntimeException extends IllegalStateException implements Failing {
+        private final transient Rec rec;
+
+        InjectedRuntimeException(Rec rec) {
+            super("injected runtime failure");
+            this.rec = rec;
+        }
+
+        @Override
+        public Rec rec() {
+            return rec;
+        }
+    }
+
+    static final class InjectedError extends Error implements Failing {
+        private final transient Rec rec;
+
+        InjectedError(Rec rec) {
+            super("injected error", null, false, false);
+            this.rec = rec;
+        }
+
+        @Override
+        public Rec rec() {
+            return rec;
+        }
+    }
+
+    static final class ClosedFdException extends IOException implements Failing {
+        private final transient Rec rec;
+
+        ClosedFdException(Rec rec) {
+            super("the wait fd was closed under the job");
+            this.rec = rec;
+        }
+
+        @Override
+        public Rec rec() {
+            return rec;
+        }
+    }
+
+    private enum Wait { FD, CALLBACK, ENGINE, CRYPTO, YIELD }
+
+    JobFunction<Long> job(Rec rec, int pauses) {
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        Wait[] waits = new Wait[pauses];
+        for (int i = 0; i < pauses; i++) {
+            waits[i] = Wait.values()[rnd.nextInt(Wait.values().length)];
+        }
+        boolean closeFd = rnd.nextInt(100) == 0;
+        int fail = rnd.nextInt(20) == 0 ? 1 + rnd.nextInt(3) : 0;
+        return () -> body(rec, waits, closeFd, fail);
+    }
+
+    private Long body(Rec rec, Wait[] waits, boolean closeFd, int fail) throws Exception {
+        ledger.started.increment();
+        try {
+            AsyncWaitCtx ctx = AsyncJob.current().waitCtx();
+            WakeupFd fd = null;
+            ThreadLocalRandom rnd = ThreadLocalRandom.current();
+            boolean closedOne = false;
+            for (Wait w : waits) {
+                if (AsyncJob.current().isCancelled()) {
+                    break;
+                }
+                switch (w) {
+                    case FD -> {
+                        if (fd == null) {
+                            fd = WakeupFd.open();
+                            ctx.setWaitFd(FD_KEY, fd.channel(), fd, (c, k, ch, d) -> {
+                                ledger.cleanups.increment();
+                                ((WakeupFd) d).close();
+                            });
+                            ledger.fdsSet.increment();
+                        }
+                        WakeupFd f = fd;
+                        boolean close = closeFd && !closedOne;
+                        closedOne |= close;
+                        devices.schedule(close ? f::close : f::signal, rnd.nextInt(2_000), TimeUnit.MICROSECONDS);
+                        if (!waitFd(f, rec)) {
+                            return rec.id;
+                        }
+                    }
+                    case CALLBACK -> {
+                        AtomicBoolean done = new AtomicBoolean();
+                        WaitCallback cb = ctx.getCallback();
+                        Object arg = ctx.getCallbackArg();
+                        devices.schedule(() -> {
+                            done.set(true);
+                            cb.onWake(arg);
+                        }, rnd.nextInt(2_000), TimeUnit.MICROSECONDS);
+                        while (!done.get()) {
+                            if (!AsyncJob.pause()) {
+                                return rec.id;
+                            }
+                        }
+                    }
+                    case ENGINE -> {
+                        int n = engine.call(() -> data.length + 1);
+                        if (n != data.length + 1) {
+                            throw new IllegalStateException("the engine returned " + n);
+                        }
+                    }
+                    case CRYPTO -> {
+                        if (rnd.nextInt(4) == 0) {
+                            byte[] sig = crypto.sign(SignatureScheme.ECDSA_P256_SHA256, ecKey.getPrivate(), data);
+                            if (sig.length == 0) {
+                                throw new IllegalStateException("empty signature");
+                            }
+                        } else {
+                            crypto.sha256(data);
+                        }
+                    }
+                    case YIELD -> {
+                        ctx.getCallback().onWake(ctx.getCallbackArg()); // wake-before-pause: a yield
+                        if (!AsyncJob.pause()) {
+                            return rec.id;
+                        }
+                    }
+                }
+            }
+            if (fail != 0 && !AsyncJob.current().isCancelled()) {
+                ledger.injectedFailures.increment();
+                switch (fail) {
+                    case 1 -> throw new InjectedException(rec, "injected checked failure");
+                    case 2 -> throw new InjectedRuntimeException(rec);
+                    default -> throw new InjectedError(rec);
+                }
+            }
+            return rec.id;
+        } catch (CancellationException e) {
+            return rec.id; // the engine call of a cancelled job: the job just ends
+        } finally {
+            ledger.ended.increment();
+        }
+    }
+
+    /** Pauses until the fd is signalled; false if cancelled; a closed fd fails the job. */
+    private boolean waitFd(WakeupFd fd, Rec rec) throws IOException {
+        for (;;) {
+            if (!AsyncJob.pause()) {
+                return false;
+            }
+            if (fd.drain()) {
+                return true;
+            }
+            if (!fd.channel().isOpen()) {
+                ledger.closedFds.increment();
+                throw new ClosedFdException(rec);
+            }
+            // a spurious wake (the ctx callback of a yield, say): pause again
+        }
+    }
+
+    // ---------------------------------------------------------------- closing
+
+    /**
+     * Closes everything, jobs' threads first. A user thread that ran jobs must free its pool with
+     * {@code AsyncJob.cleanupThread()} before it ends, as with OpenSSL's {@code
+     * ASYNC_cleanup_thread()}: the confined executors and the RxJava/Reactor single threads do.
+     */
+    @Override
+    public void close() {
+        loops.close();
+        smallLoops.close();
+        for (ExecutorService ex : confined) {
+            cleanupAndStop(ex);
+        }
+        cleanupAndStop(rxSingleExecutor);
+        try {
+            reactorSingle.schedule(AsyncJob::cleanupThread);
+        } catch (RuntimeException e) {
+            // already disposed
+        }
+        reactorSingle.disposeGracefully().block(Duration.ofSeconds(10));
+        selector.close();
+        devices.shutdownNow();
+        cancellers.shutdownNow();
+        engine.close();
+        try {
+            devices.awaitTermination(10, TimeUnit.SECONDS);
+            cancellers.awaitTermination(10, TimeUnit.SECONDS);
+            engine.awaitTermination(Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void cleanupAndStop(ExecutorService ex) {
+        try {
+            ex.execute(AsyncJob::cleanupThread);
+        } catch (RejectedExecutionException e) {
+            // already stopped
+        }
+        ex.shutdown();
+        try {
+            ex.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
