@@ -82,6 +82,27 @@ class JobLoopLaunchTest {
     }
 
     @Test
+    void theTicketIsDoneOnlyOnceTheObserverHasReturned() {
+        CountDownLatch inObserver = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        JobTicket t = AsyncJobs.launch(() -> "v", options, new JobObserver<String>() {
+            @Override
+            public void onSuccess(String value) {
+                inObserver.countDown();
+                CoreTestSupport.await(release, "release");
+            }
+
+            @Override
+            public void onFailure(Throwable error) {
+            }
+        });
+        CoreTestSupport.await(inObserver, "the observer");
+        assertThat(t.isDone()).as("the observer is still running").isFalse();
+        release.countDown();
+        CoreTestSupport.spinUntil("isDone", t::isDone);
+    }
+
+    @Test
     void aFailureIsDeliveredOnceOnTheLoopThread() {
         IOException boom = new IOException("job fails");
         RecordingObserver<String> obs = new RecordingObserver<>();

@@ -57,6 +57,9 @@ class Rule01StartPauseFinishTest {
             try (AsyncWaitCtx ctx = new AsyncWaitCtx()) {
                 assertThat(AsyncJob.start(h, ctx, () -> {
                     seen.add(AsyncJob.current());
+                    if (h.job() != AsyncJob.current()) {
+                        throw new AssertionError("job() of a running job: " + h.job());
+                    }
                     AsyncJob.pause();
                     seen.add(AsyncJob.current());
                     AsyncJob.pause();

@@ -49,7 +49,8 @@ class ScaleTest {
                 }
                 long t2 = System.nanoTime();
                 assertThat(CoreTestSupport.jobsInUse()).as("every slot freed").isZero();
-                assertThat(CoreTestSupport.pool().idleCount()).isEqualTo(JOBS);
+                // and the burst's memory is not held for good: only a capped number stay idle
+                assertThat(CoreTestSupport.pool().idleCount()).isEqualTo(Math.min(JOBS, JobPool.IDLE_CAP));
                 System.out.printf("%s backend: %,d jobs started+paused in %d ms, resumed+finished in %d ms%n",
                         AsyncJob.backend(), JOBS, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000);
             }
