@@ -436,6 +436,63 @@ class JobLoopLaunchTest {
     }
 
     @Test
+    void onAPlainFixedThreadPoolEachJobEitherFinishesOrFailsCleanlyNeverHangs() throws Exception {
+        // newFixedThreadPool(4) gives no thread confinement: a resume lands on whichever worker is
+        // free. Jobs resumed on their own thread finish; the others fail with the confinement
+        // error and are still run to their end (cancelled). Each is told exactly once.
+        ExecutorService pool = Executors.newFixedThreadPool(4, r -> new Thread(r, name + "-fixed"));
+        try (AsyncSelector sel = AsyncSelector.open(name + "-sel")) {
+            int jobs = 100;
+            List<WakeupFd> fds = new ArrayList<>();
+            List<AtomicInteger> cleanups = new ArrayList<>();
+            List<RecordingObserver<String>> obs = new ArrayList<>();
+            List<AtomicReference<String>> ends = new ArrayList<>();
+            CountDownLatch pausing = new CountDownLatch(jobs);
+            for (int i = 0; i < jobs; i++) {
+                WakeupFd fd = WakeupFd.open();
+                AtomicInteger cleanup = new AtomicInteger();
+                AtomicReference<String> end = new AtomicReference<>();
+                RecordingObserver<String> o = new RecordingObserver<>(cleanup::get);
+                JobFunction<String> job = waitOnFd(fd, cleanup, pausing);
+                AsyncJobs.launch(() -> {
+                    String r = job.run();
+                    end.set(r);
+                    return r;
+                }, JobOptions.builder().selector(sel).build(), pool, o);
+                fds.add(fd);
+                cleanups.add(cleanup);
+                obs.add(o);
+                ends.add(end);
+            }
+            CoreTestSupport.await(pausing, "all jobs to set their fds");
+            fds.forEach(WakeupFd::signal);
+            int failed = 0;
+            for (int i = 0; i < jobs; i++) {
+                RecordingObserver.Call c = obs.get(i).await();
+                assertThat(c.probe()).as("job %d: ctx closed first", i).isEqualTo(1);
+                if (c.kind().equals("failure")) {
+                    failed++;
+                    assertThat(c.error()).isInstanceOf(IllegalStateException.class).hasMessageContaining("scheduler");
+                    assertThat(ends.get(i).get()).as("job %d finished cancelled", i).isEqualTo("cancelled true");
+                } else {
+                    assertThat(c.kind()).isEqualTo("success");
+                    assertThat(c.value()).isEqualTo("woken");
+                }
+            }
+            pool.submit(() -> { }).get();
+            CoreTestSupport.sleepMillis(50);
+            for (int i = 0; i < jobs; i++) {
+                assertThat(obs.get(i).calls).as("job %d", i).hasSize(1);
+                assertThat(cleanups.get(i)).as("job %d", i).hasValue(1);
+            }
+            System.out.printf("fixed pool of 4: %d of %d jobs resumed on another thread and failed%n", failed, jobs);
+        } finally {
+            pool.shutdown();
+            assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
     void aThrowingJobDoesNotKillTheLoop() {
         Thread loopThread = group.loop(0).thread();
         RecordingObserver<String> failing = new RecordingObserver<>();
