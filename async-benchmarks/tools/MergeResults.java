@@ -57,8 +57,12 @@ public class MergeResults {
     static final String DESIGN = "DESIGN.md performance table";
     static final String REACTOR = "issue 3: job loops + async-reactor";
     static final String CRYPTO = "issue 5: offload engine + crypto";
+    static final String RXJAVA = "async-rxjava (for information)";
 
-    /** One row per line of DESIGN.md's performance table and of issues 3 and 5's performance sections. */
+    /**
+     * One row per line of DESIGN.md's performance table and of issues 3 and 5's performance sections
+     * (plus the RxJava twin of the Mono overhead, for information).
+     */
     static final List<Row> ROWS = List.of(
         new Row(DESIGN, "pause_resume_cycle.continuation",
             "pause+resume cycle, continuation backend", "ns/cycle",
@@ -174,6 +178,11 @@ public class MergeResults {
             "AES-256-GCM 16 KiB, 10,000 concurrent requests: peak heap in use", "MB",
             metric("java.crypto10k.aes-gcm-16k.engine.heap"),
             metric("java.crypto10k.aes-gcm-16k.bounded_elastic.heap"), "Mono.fromCallable(encrypt).subscribeOn(boundedElastic())",
+            Target.none()),
+        new Row(RXJAVA, "single_overhead.latency",
+            "AsyncSingle overhead, never-pausing job: one subscription at a time", "ns/op",
+            jmh("SingleOverhead.asyncSingle"),
+            jmh("SingleOverhead.fromCallableSubscribeOn"), "Single.fromCallable(f).subscribeOn(computation())",
             Target.none()));
 
     /** The growth table: how cost grows with the number of jobs paused at once. */
