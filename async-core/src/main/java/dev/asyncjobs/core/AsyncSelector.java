@@ -3,6 +3,7 @@ package dev.asyncjobs.core;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * A standalone selector thread for callers that run jobs on threads they own: it watches the wait
@@ -30,12 +31,14 @@ public final class AsyncSelector implements AutoCloseable {
     }
 
     private static final class Holder {
-        static final AsyncSelector SHARED = open("asyncjobs-selector");
+        static final AsyncSelector SHARED = new AsyncSelector("asyncjobs-selector", true);
     }
 
     private final Loop loop;
+    private final boolean isShared;
 
-    private AsyncSelector(String name) {
+    private AsyncSelector(String name, boolean isShared) {
+        this.isShared = isShared;
         loop = new Loop(name);
         loop.startThread();
     }
@@ -58,7 +61,7 @@ public final class AsyncSelector implements AutoCloseable {
      */
     public static AsyncSelector open(String name) {
         Objects.requireNonNull(name, "name");
-        return new AsyncSelector(name);
+        return new AsyncSelector(name, false);
     }
 
     /**
@@ -78,7 +81,11 @@ public final class AsyncSelector implements AutoCloseable {
         }
         Reg reg = new Reg(onReady);
         FdWatcher.Plan plan = loop.watcher.plan(ctx);
-        loop.execute(() -> loop.watcher.arm(plan, reg, 0));
+        try {
+            loop.execute(() -> loop.watcher.arm(plan, reg, 0));
+        } catch (RejectedExecutionException e) {
+            throw new IllegalStateException("this AsyncSelector is closed", e);
+        }
         return reg;
     }
 
@@ -88,7 +95,7 @@ public final class AsyncSelector implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (this == Holder.SHARED) {
+        if (isShared) {
             return;
         }
         loop.shutdown();
@@ -121,8 +128,12 @@ public final class AsyncSelector implements AutoCloseable {
 
         @Override
         boolean readyToStop() {
-            watcher.fireAll();
             return true;
+        }
+
+        @Override
+        void onStop() {
+            watcher.fireAll(); // after the last tasks ran: every watch armed by then fires
         }
     }
 

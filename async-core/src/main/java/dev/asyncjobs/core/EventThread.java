@@ -62,6 +62,10 @@ abstract class EventThread implements Executor {
             throw new RejectedExecutionException(thread.getName() + " is closed");
         }
         enqueue(task);
+        if (stopped && tasks.remove(task)) {
+            // raced with the thread's exit after its last runTasks(): nobody will run it
+            throw new RejectedExecutionException(thread.getName() + " is closed");
+        }
     }
 
     /** Inline when already on the thread (used for watcher bookkeeping), else queued. */

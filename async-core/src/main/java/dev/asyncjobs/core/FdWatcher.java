@@ -140,8 +140,19 @@ final class FdWatcher {
                 }
             }
         }
-        if (cw.target == null) {
+        Target previous = cw.target;
+        if (previous == null) {
             armed++;
+        } else if (previous != target) {
+            // two watches on one ctx (AsyncSelector users may do that): each fires once
+            int previousToken = cw.token;
+            Target next = target;
+            int nextToken = token;
+            target = t -> {
+                safeFire(previous, previousToken);
+                safeFire(next, nextToken);
+            };
+            token = 0;
         }
         cw.target = target;
         cw.token = token;

@@ -139,7 +139,7 @@ public final class JobLoopGroup implements AutoCloseable {
 
     /**
      * Closes the group and waits until its threads have stopped (it does not wait when called
-     * from one of its own loops). Paused jobs are resumed cancelled and run to their end first.
+     * from one of its own loops or from inside a job). Paused jobs are resumed cancelled and run to their end first.
      * Idempotent; ignored on {@link #shared()}.
      */
     @Override
@@ -151,7 +151,9 @@ public final class JobLoopGroup implements AutoCloseable {
         for (JobLoop l : loops) {
             l.loop.shutdown();
         }
-        if (current() == null) {
+        // Waiting from a loop, or from a job (on either backend its loop waits for it), would
+        // wait for ourselves.
+        if (current() == null && AsyncJob.current() == null) {
             awaitTermination(Duration.ofDays(365));
         }
     }
