@@ -16,6 +16,12 @@ import org.jspecify.annotations.Nullable;
  * started the job. When the job ends, the ctx is closed (cleanups run once), the slot is freed and
  * the observer is told.
  *
+ * <p>Exactly one resume per pause: whichever of the fd, the callback or a cancel comes first
+ * resumes the job, the others are ignored for that pause. A callback that arrives after the job
+ * was already resumed by its fd is not lost: it wakes the next pause early. As in OpenSSL, an
+ * engine must therefore check, after {@code pause()} returns, that its operation really completed
+ * and pause again if not ({@link OffloadEngine} and {@link WakeupFd#drain()} do this).
+ *
  * <pre>{@code
  * JobTicket t = AsyncJobs.launch(() -> engine.call(work), JobOptions.defaults(), new JobObserver<>() {
  *     public void onSuccess(Result r) { ... }
