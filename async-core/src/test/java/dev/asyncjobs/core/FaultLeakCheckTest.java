@@ -1,0 +1,446 @@
+package dev.asyncjobs.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fault-injection tests' shared kit (leak snapshot, job tracker, hook recorder), and the proof
+ * that its leak check sees what it must: an fd, a thread and a job left behind are reported, and
+ * the same snapshot passes once they are gone. Without this, a "no leak" assertion in the other
+ * {@code Fault*Test}s could pass by not looking.
+ */
+final class FaultLeakCheckTest {
+    private Snapshot before;
+
+    @BeforeEach
+    void snapshot() {
+        before = Snapshot.take();
+    }
+
+    @AfterEach
+    void nothingLeaked() {
+        before.assertNothingLeaked();
+    }
+
+    @Test
+    void seesAnFdLeftOpenAndPassesOnceItIsClosed() {
+        Snapshot s = Snapshot.take();
+        WakeupFd fd = WakeupFd.open();
+        assertThat(s.leaks()).anyMatch(l -> l.startsWith("fds:"));
+        fd.close();
+        s.assertNothingLeaked();
+    }
+
+    @Test
+    void seesAThreadLeftRunningAndPassesOnceItEnds() throws InterruptedException {
+        Snapshot s = Snapshot.take();
+        CountDownLatch release = new CountDownLatch(1);
+        Thread t = new Thread(() -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "fault-leak-probe");
+        t.start();
+        assertThat(s.leaks()).anyMatch(l -> l.contains("fault-leak-probe"));
+        release.countDown();
+        t.join();
+        s.assertNothingLeaked();
+    }
+
+    @Test
+    void seesALoopGroupLeftOpenAndPassesOnceItIsClosed() {
+        Snapshot s = Snapshot.take();
+        JobLoopGroup g = JobLoopGroup.builder().threads(1).name("fault-leak-group").build();
+        Probe<String> p = new Probe<>();
+        AsyncJobs.launch(() -> "x", JobOptions.builder().loops(g).build(), p);
+        p.await();
+        assertThat(s.leaks()).anyMatch(l -> l.contains("fault-leak-group-0"));
+        g.close();
+        s.assertNothingLeaked();
+    }
+
+    @Test
+    void seesAJobNeverFinishedAndATerminalSignalTwice() {
+        Probe<String> never = new Probe<>();
+        assertThat(Probe.problems(List.of(never))).anyMatch(l -> l.contains("0 terminal signals"));
+        Probe<String> twice = new Probe<>();
+        twice.onSuccess("a");
+        twice.onDropped("b", null);
+        assertThat(Probe.problems(List.of(twice))).anyMatch(l -> l.contains("2 terminal signals"));
+        Probe<String> once = new Probe<>();
+        once.onFailure(new IllegalStateException("x"));
+        WakeupFd fd = WakeupFd.open();
+        once.cleanup().cleanup(new AsyncWaitCtx(), "k", fd.channel(), fd);
+        assertThat(Probe.problems(List.of(once))).isEmpty();
+        assertThat(once.cleanups).hasValue(1);
+        assertThat(fd.channel().isOpen()).as("the cleanup closes the WakeupFd").isFalse();
+    }
+
+    // ================================================================ the kit
+
+    /** Open fds, live platform threads and live job virtual threads at one moment. */
+    static final class Snapshot {
+        /** Threads the JDK starts on demand and keeps (virtual-thread carriers, tooling, ...). */
+        private static final Pattern JVM_THREADS = Pattern.compile("ForkJoinPool-\\d+-worker-\\d+|"
+                + "ForkJoinPool\\.commonPool-worker-\\d+|Attach Listener|process reaper|VirtualThread-unparker|VirtualThread-unblocker|"
+                + "Common-Cleaner|Notification Thread|Signal Dispatcher|Reference Handler|Finalizer|"
+                + "C[12] CompilerThread\\d+|Sweeper thread|"
+                // the core's lazily started singletons: never closed by design
+                + "asyncjobs-selector|asyncjobs-loop-\\d+");
+
+        static {
+            warmUp();
+        }
+
+        final int fds;
+        final Set<Thread> threads;
+        final int jobThreads;
+
+        private Snapshot(int fds, Set<Thread> threads, int jobThreads) {
+            this.fds = fds;
+            this.threads = threads;
+            this.jobThreads = jobThreads;
+        }
+
+        static Snapshot take() {
+            Set<Thread> live = Collections.newSetFromMap(new IdentityHashMap<>());
+            live.addAll(Thread.getAllStackTraces().keySet());
+            return new Snapshot(openFds(), live, jobVirtualThreads());
+        }
+
+        /**
+         * Starts what is created once per JVM and kept, so a test that happens to be first to
+         * touch it is not blamed for its fds: the core's shared selector and loops (documented
+         * lazy singletons), the JDK's pre-close socket that closing a registered channel creates,
+         * and the random devices a temp file name opens.
+         */
+        private static void warmUp() {
+            jobVirtualThreads(); // its temp file name opens /dev/random and /dev/urandom for good
+            AsyncSelector.shared();
+            JobLoopGroup.shared();
+            try (java.nio.channels.Selector sel = java.nio.channels.Selector.open()) {
+                java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open();
+                pipe.source().configureBlocking(false);
+                pipe.source().register(sel, java.nio.channels.SelectionKey.OP_READ);
+                pipe.source().close();
+                pipe.sink().close();
+                sel.selectNow();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** What is left now compared with this snapshot (empty: nothing). */
+        List<String> leaks() {
+            List<String> out = new ArrayList<>();
+            int fdsNow = openFds();
+            if (fdsNow > fds) {
+                out.add("fds: " + fdsNow + " open, " + fds + " before " + fdTargets());
+            }
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t.isAlive() && !threads.contains(t) && !JVM_THREADS.matcher(t.getName()).matches()) {
+                    out.add("thread left: " + t.getName() + " (" + t.getState() + ")");
+                }
+            }
+            int jobs = jobVirtualThreads();
+            if (jobs > jobThreads) {
+                out.add("job virtual threads: " + jobs + " alive, " + jobThreads + " before");
+            }
+            return out;
+        }
+
+        /** Waits up to 10 s for everything to be released, then fails with what is left. */
+        void assertNothingLeaked() {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            List<String> left;
+            while (!(left = leaks()).isEmpty()) {
+                if (System.nanoTime() - deadline > 0) {
+                    fail("left behind: " + left);
+                }
+                sleepMillis(20);
+            }
+        }
+    }
+
+    /** Open file descriptors of this process. */
+    static int openFds() {
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            return (int) s.count() - 1; // the directory stream's own fd
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** What each open fd is (pipe, socket, epoll, file), for a leak report. */
+    static List<String> fdTargets() {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                try {
+                    out.add(p.getFileName() + "->" + Files.readSymbolicLink(p));
+                } catch (IOException e) {
+                    // closed while listing
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    /**
+     * Virtual threads of the virtual-thread backend still alive (each job in a pool owns one). They
+     * are not in {@link Thread#getAllStackTraces()}, so a JSON thread dump counts them.
+     */
+    static int jobVirtualThreads() {
+        if (!"virtual-thread".equals(AsyncJob.backend())) {
+            return 0;
+        }
+        try {
+            Path dir = Files.createTempDirectory("fault-dump");
+            Path file = dir.resolve("threads.json");
+            try {
+                dumpThreads(file);
+                String json = Files.readString(file, StandardCharsets.UTF_8);
+                int n = 0;
+                for (int i = json.indexOf("\"asyncjobs-job\""); i >= 0; i = json.indexOf("\"asyncjobs-job\"", i + 1)) {
+                    n++;
+                }
+                return n;
+            } finally {
+                Files.deleteIfExists(file);
+                Files.deleteIfExists(dir);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * {@code HotSpotDiagnosticMXBean.dumpThreads(file, JSON)}, reached reflectively: the test
+     * sources are compiled into the core's module, which does not read {@code jdk.management}.
+     */
+    private static void dumpThreads(Path file) throws IOException {
+        try {
+            Class<?> factory = Class.forName("java.lang.management.ManagementFactory");
+            Class<?> bean = Class.forName("com.sun.management.HotSpotDiagnosticMXBean");
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            Class<Enum> format = (Class<Enum>) Class.forName("com.sun.management.HotSpotDiagnosticMXBean$ThreadDumpFormat");
+            Object mx = factory.getMethod("getPlatformMXBean", Class.class).invoke(null, bean);
+            Method dump = bean.getMethod("dumpThreads", String.class, format);
+            @SuppressWarnings("unchecked")
+            Object json = Enum.valueOf(format, "JSON");
+            dump.invoke(mx, file.toString(), json);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot dump threads", e);
+        }
+    }
+
+    /**
+     * One launched job as the tests see it: the terminal signals it got (all of them, to catch a
+     * second one), the cleanups of its ctx, the thread the signal came on.
+     */
+    static class Probe<R> implements JobObserver<R> {
+        final AtomicInteger successes = new AtomicInteger();
+        final AtomicInteger failures = new AtomicInteger();
+        final AtomicInteger drops = new AtomicInteger();
+        final AtomicInteger cleanups = new AtomicInteger();
+        final CountDownLatch done = new CountDownLatch(1);
+        volatile @Nullable R value;
+        volatile @Nullable Throwable error;
+        volatile @Nullable Thread signalThread;
+
+        @Override
+        public void onSuccess(@Nullable R v) {
+            value = v;
+            successes.incrementAndGet();
+            signalled();
+        }
+
+        @Override
+        public void onFailure(Throwable e) {
+            error = e;
+            failures.incrementAndGet();
+            signalled();
+        }
+
+        @Override
+        public void onDropped(@Nullable R v, @Nullable Throwable e) {
+            value = v;
+            error = e;
+            drops.incrementAndGet();
+            signalled();
+        }
+
+        private void signalled() {
+            signalThread = Thread.currentThread();
+            done.countDown();
+        }
+
+        int terminals() {
+            return successes.get() + failures.get() + drops.get();
+        }
+
+        /** A cleanup that counts its runs and closes a {@link WakeupFd} given as custom data. */
+        WaitFdCleanup cleanup() {
+            return (ctx, key, fd, data) -> {
+                cleanups.incrementAndGet();
+                if (data instanceof WakeupFd w) {
+                    w.close();
+                }
+            };
+        }
+
+        /** Waits up to 20 s for the terminal signal. */
+        Probe<R> await() {
+            try {
+                if (!done.await(20, TimeUnit.SECONDS)) {
+                    fail("no terminal signal within 20 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+            return this;
+        }
+
+        String describe() {
+            return "success=" + successes + " failure=" + failures + " dropped=" + drops + " cleanups="
+                    + cleanups + " error=" + error;
+        }
+
+        /** Every probe must have exactly one terminal signal; returns what is wrong. */
+        static List<String> problems(Collection<? extends Probe<?>> probes) {
+            List<String> out = new ArrayList<>();
+            int i = 0;
+            for (Probe<?> p : probes) {
+                if (p.terminals() != 1) {
+                    out.add("job " + i + ": " + p.terminals() + " terminal signals (" + p.describe() + ")");
+                }
+                i++;
+            }
+            return out;
+        }
+
+        /**
+         * Waits for every probe's terminal signal (20 s in all), then lets any late second signal
+         * arrive (a barrier on each executor given) and checks exactly one each, and the cleanups.
+         */
+        static void assertAllDoneOnce(List<? extends Probe<?>> probes, int cleanupsEach, Executor... barriers) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            int lost = 0;
+            for (Probe<?> p : probes) {
+                try {
+                    if (!p.done.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                        lost++;
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError(e);
+                }
+            }
+            assertThat(lost).as("jobs with no terminal signal within 20 s").isZero();
+            for (Executor e : barriers) {
+                barrier(e);
+            }
+            assertThat(problems(probes)).as("terminal signals").isEmpty();
+            List<String> bad = new ArrayList<>();
+            for (int i = 0; i < probes.size(); i++) {
+                if (probes.get(i).cleanups.get() != cleanupsEach) {
+                    bad.add("job " + i + ": cleanups=" + probes.get(i).cleanups.get());
+                }
+            }
+            assertThat(bad).as("cleanups, expected %d each", cleanupsEach).isEmpty();
+        }
+    }
+
+    /** Records what reaches {@link AsyncHooks#onError}; install in a test, {@link #close()} after. */
+    static final class HookRecorder implements AutoCloseable {
+        final List<Throwable> errors = new CopyOnWriteArrayList<>();
+
+        HookRecorder() {
+            AsyncHooks.setOnError(errors::add);
+        }
+
+        @Override
+        public void close() {
+            AsyncHooks.resetOnError();
+        }
+    }
+
+    /**
+     * Waits until the group has no live job: a job counts live until its observer has returned,
+     * so right after the terminal signal it may still count for a moment.
+     */
+    static void awaitNoLiveJobs(JobLoopGroup group) {
+        awaitCondition("no live job in the group (" + group.liveJobs() + " left)", Duration.ofSeconds(10),
+                () -> group.liveJobs() == 0);
+    }
+
+    /** Waits until everything queued on {@code executor} so far has run. */
+    static void barrier(Executor executor) {
+        CountDownLatch l = new CountDownLatch(1);
+        executor.execute(l::countDown);
+        try {
+            if (!l.await(20, TimeUnit.SECONDS)) {
+                fail("the executor did not run a task within 20 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Polls {@code condition} until it holds, failing after {@code timeout}. */
+    static void awaitCondition(String what, Duration timeout, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("timed out after " + timeout.toMillis() + " ms waiting for " + what);
+            }
+            sleepMillis(2);
+        }
+    }
+
+    static void sleepMillis(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
