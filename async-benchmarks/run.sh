@@ -17,6 +17,8 @@
 #                  in full mode when MemAvailable >= 8 GiB, off otherwise
 #   --no-million   never run the native 1M measurements
 #   --out-dir DIR  write latest.json and RESULTS.md to DIR instead of results/ and .
+#   --merge-only   measure nothing: re-render results/latest.json and RESULTS.md from the last run's
+#                  target/ files (e.g. after editing analysis.md, which RESULTS.md includes)
 #   --profile      record every JMH fork with JFR (-prof jfr) and summarise the hottest frames of
 #                  each benchmark into target/jfr/summary.txt (tools/jfr-top.sh)
 #   --wait-quiet S wait up to S seconds for the 1-minute load average to drop below half the CPUs
@@ -37,6 +39,7 @@ million=auto
 out_dir=
 wait_quiet=0
 profile=0
+merge_only=0
 jmh_extra=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -48,8 +51,9 @@ while [[ $# -gt 0 ]]; do
         --out-dir) out_dir=$2; shift ;;
         --wait-quiet) wait_quiet=$2; shift ;;
         --profile) profile=1 ;;
+        --merge-only) merge_only=1; build=0 ;;
         --) shift; jmh_extra=("$@"); break ;;
-        -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 1 ;;
     esac
     shift
@@ -94,7 +98,23 @@ else
     out_md=${out_dir:-.}/RESULTS.md
 fi
 mkdir -p "$work" "$(dirname "$out_json")" "$(dirname "$out_md")"
+
+merge() {
+    local metrics_args=(--metrics "$work/baseline.jsonl") f
+    for f in "$work"/*.metrics.jsonl; do
+        [[ -f "$f" ]] && metrics_args+=(--metrics "$f")
+    done
+    local m=$mode
+    [[ $merge_only == 1 && -f "$work/mode" ]] && m=$(cat "$work/mode")
+    "$JAVA" tools/MergeResults.java "${metrics_args[@]}" --jmh "$work/jmh.json" \
+        --out "$out_json" --md "$out_md" --mode "$m" --analysis analysis.md
+}
+if [[ $merge_only == 1 ]]; then
+    merge
+    exit 0
+fi
 rm -f "$work"/*.metrics.jsonl "$work/jmh.json" "$work/baseline.jsonl"
+echo "$mode" > "$work/mode"
 # ---------------------------------------------------------------- build
 if [[ $build == 1 ]]; then
     echo "run.sh: building (mvn -B -q -DskipTests install -pl async-core,async-reactor,async-rxjava,async-benchmarks -am)" >&2
@@ -235,12 +255,7 @@ fi
 # ---------------------------------------------------------------- merge + report
 printf '{"type":"env","loadavg_end":"%s","wall_seconds":%d}\n' "$(cut -d' ' -f1-3 /proc/loadavg)" \
     $(( $(date +%s) - start )) >> "$env_file"
-metrics_args=(--metrics "$work/baseline.jsonl")
-for f in "$work"/*.metrics.jsonl; do
-    [[ -f "$f" ]] && metrics_args+=(--metrics "$f")
-done
-"$JAVA" tools/MergeResults.java "${metrics_args[@]}" --jmh "$work/jmh.json" \
-    --out "$out_json" --md "$out_md" --mode "$mode" --analysis analysis.md
+merge
 
 echo "run.sh: done in $(( $(date +%s) - start )) s -> $(realpath "$out_json"), $(realpath "$out_md")" >&2
 if [[ ${#failed[@]} -gt 0 ]]; then
