@@ -154,7 +154,7 @@ final class FaultGroupCloseTest {
      */
     @Test
     void launchesRacingTheCloseAreNeverLost() throws InterruptedException {
-        for (int round = 0; round < 300; round++) {
+        for (int round = 0; round < 1_000; round++) {
             JobLoopGroup group = FaultClosedFdTest.group(1, round % 3 == 0 ? 4 : 0);
             JobOptions opts = JobOptions.builder().loops(group).build();
             List<Probe<String>> probes = new CopyOnWriteArrayList<>();
