@@ -95,6 +95,7 @@ final class FaultThreadEndsTest {
             assertThat(p.failures).as(p.describe()).hasValue(1);
             assertThat(p.error).isInstanceOf(RejectedExecutionException.class);
             assertThat(p.cleanups).hasValue(1);
+            assertThat(hooks.errors).as("the failure went to the observer, not to the hook").doesNotContain(p.error);
         }
     }
 }

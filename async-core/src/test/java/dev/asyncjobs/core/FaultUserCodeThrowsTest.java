@@ -258,6 +258,7 @@ final class FaultUserCodeThrowsTest {
             }
             FaultLeakCheckTest.awaitNoLiveJobs(group);
             assertLoopStillRuns(opts);
+            assertThat(hooks.errors).as("delivered to the observer, so not undeliverable").isEmpty();
         }
     }
 
@@ -282,6 +283,7 @@ final class FaultUserCodeThrowsTest {
             assertThat(jobError.getSuppressed()).hasSize(1);
             assertThat(fault.matches(jobError.getSuppressed()[0], jobError.getSuppressed()[0])).isTrue();
             assertLoopStillRuns(opts);
+            assertThat(hooks.errors).as("delivered to the observer, so not undeliverable").isEmpty();
         }
     }
 
