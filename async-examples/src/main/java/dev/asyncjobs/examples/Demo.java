@@ -1,6 +1,7 @@
 package dev.asyncjobs.examples;
 
 import dev.asyncjobs.core.AsyncJob;
+import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.OffloadEngine;
 import dev.asyncjobs.crypto.AsyncCrypto;
 import dev.asyncjobs.crypto.SignatureScheme;
@@ -306,28 +307,38 @@ public final class Demo {
     }
 
     private static void printTable(PrintStream out, RunStats a, RunStats b, int deviceThreads) {
-        row(out, "", "asyncjobs", "naive");
-        row(out, "", "mapJobs + OffloadEngine", "boundedElastic");
-        row(out, "messages", fmt("%,d", a.messages), fmt("%,d", b.messages));
-        row(out, "time", fmt("%.2f s", a.elapsedSeconds()), fmt("%.2f s", b.elapsedSeconds()));
-        row(out, "throughput", fmt("%,.0f msg/s", a.throughput()), fmt("%,.0f msg/s", b.throughput()));
-        row(out, "latency p50", fmt("%.2f ms", a.latencyMillis(50)), fmt("%.2f ms", b.latencyMillis(50)));
-        row(out, "latency p99", fmt("%.2f ms", a.latencyMillis(99)), fmt("%.2f ms", b.latencyMillis(99)));
-        row(out, "threads used", ourThreads(a.threads(), deviceThreads), fmt("%d", b.threads().size()));
-        row(out, "peak jobs in flight", fmt("%d", a.peakInFlight()), fmt("%d", b.peakInFlight()));
-    }
-
-    private static void row(PrintStream out, String what, String ours, String naive) {
-        out.println(fmt("  %-22s %-26s %s", what, ours, naive).stripTrailing());
+        String[][] rows = {
+            {"", "asyncjobs", "naive"},
+            {"", "mapJobs + OffloadEngine", "boundedElastic"},
+            {"messages", fmt("%,d", a.messages), fmt("%,d", b.messages)},
+            {"time", fmt("%.2f s", a.elapsedSeconds()), fmt("%.2f s", b.elapsedSeconds())},
+            {"throughput", fmt("%,.0f msg/s", a.throughput()), fmt("%,.0f msg/s", b.throughput())},
+            {"latency p50", fmt("%.2f ms", a.latencyMillis(50)), fmt("%.2f ms", b.latencyMillis(50))},
+            {"latency p99", fmt("%.2f ms", a.latencyMillis(99)), fmt("%.2f ms", b.latencyMillis(99))},
+            {"threads used", ourThreads(a.threads(), deviceThreads), fmt("%d", b.threads().size())},
+            {"peak jobs in flight", fmt("%d", a.peakInFlight()), fmt("%d", b.peakInFlight())},
+        };
+        int width = 26;
+        for (String[] r : rows) {
+            width = Math.max(width, r[1].length() + 3);
+        }
+        for (String[] r : rows) {
+            out.println(fmt("  %-22s %-" + width + "s %s", r[0], r[1], r[2]).stripTrailing());
+        }
     }
 
     /**
      * "4 (2 loops + 2 device)": the loops ran the jobs, the engine's device threads signed. On the
-     * virtual-thread backend each pooled job has a virtual thread of its own: counted apart.
+     * virtual-thread backend each pooled job's body runs on a virtual thread of its own, which the
+     * loops start and resume (they do not show in the jobs' own thread): the loops are the shared
+     * group's, and the virtual threads are counted apart.
      */
     private static String ourThreads(Set<Thread> jobThreads, int deviceThreads) {
         long virtual = jobThreads.stream().filter(Thread::isVirtual).count();
         long loops = jobThreads.size() - virtual;
+        if (virtual > 0) {
+            loops = Math.max(loops, JobLoopGroup.shared().size());
+        }
         String s = fmt("%d (%d loops + %d device)", loops + deviceThreads, loops, deviceThreads);
         return virtual == 0 ? s : s + fmt(" + %d virtual", virtual);
     }

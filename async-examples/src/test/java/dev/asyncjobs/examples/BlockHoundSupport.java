@@ -31,6 +31,13 @@ public final class BlockHoundSupport {
         System.setProperty("asyncjobs.blockhound.threadPrefixes", CUSTOM_LOOP_PREFIX);
         BlockHound.builder()
                 .loadIntegrations()
+                // Netty 4.2's adaptive allocator takes a StampedLock when it grows its array of
+                // magazines under contention; Netty 4.2.15's own integration allows the locks of the
+                // older pooled allocator (PoolArena, PoolChunk) but not this one, so a busy server
+                // reports it on whichever thread encodes a response: an event loop, or a job loop
+                // when a job's result is written. A false positive of Netty's (other projects on
+                // Netty 4.2 allow it the same way), not a wait of the service's.
+                .allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "tryExpandMagazines")
                 .blockingMethodCallback(m -> {
                     StringBuilder b = new StringBuilder(Thread.currentThread().toString()).append(": ").append(m);
                     for (StackTraceElement e : new Throwable().getStackTrace()) {

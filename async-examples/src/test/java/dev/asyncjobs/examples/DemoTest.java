@@ -77,7 +77,7 @@ class DemoTest {
             assertThat(a).isPositive().isLessThanOrEqualTo(b);
         }
         String[] threads = o.row("threads used");
-        Matcher m = Pattern.compile("(\\d+) \\((\\d+) loops \\+ (\\d+) device\\)").matcher(threads[0]);
+        Matcher m = Pattern.compile("(\\d+) \\((\\d+) loops \\+ (\\d+) device\\)( \\+ \\d+ virtual)?").matcher(threads[0]);
         assertThat(m.matches()).as(threads[0]).isTrue();
         int loops = Integer.parseInt(m.group(2));
         assertThat(Integer.parseInt(m.group(3))).isEqualTo(CORES);

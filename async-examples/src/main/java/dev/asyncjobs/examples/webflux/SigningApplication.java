@@ -20,7 +20,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
  * body naming the field, a body over {@code spring.http.codecs.max-in-memory-size} a 413, and on
  * shutdown requests in flight finish first ({@code server.shutdown=graceful}).
  *
- * <p>Run it with {@code mvn -pl async-examples exec:exec@webflux} (port 8080).
+ * <p>Run it with {@code mvn -pl async-examples compile exec:exec@webflux} (port 8080).
  */
 @SpringBootApplication(proxyBeanMethods = false)
 @EnableConfigurationProperties(SigningProperties.class)
