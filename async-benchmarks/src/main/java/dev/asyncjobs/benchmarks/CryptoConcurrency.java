@@ -20,8 +20,9 @@ import reactor.core.scheduler.Schedulers;
 /**
  * 10,000 concurrent crypto requests, two ways, alternating round by round in one JVM:
  * <ul>
- *   <li>{@code engine}: {@code AsyncFlux.mapJobs(requests, i -> () -> engine.call(work(i)), 1024)}
- *       on the shared job loops, an {@link OffloadEngine} of one device thread per core;</li>
+ *   <li>{@code engine}: {@code AsyncFlux.mapJobs(requests, i -> () -> crypto.sign(...), maxInFlight)}
+ *       on the shared job loops, an {@link OffloadEngine} of one device thread per core and
+ *       maxInFlight its queue capacity (64 per device thread);</li>
  *   <li>{@code bounded_elastic}: the naive way, every request
  *       {@code Mono.fromCallable(work(i)).subscribeOn(Schedulers.boundedElastic())}, all 10,000
  *       subscribed at once ({@code flatMap} with concurrency 10,000).</li>
@@ -40,7 +41,9 @@ import reactor.core.scheduler.Schedulers;
  * Writes {@code java.crypto10k.OP.WAY.{throughput,latency,threads,heap}}.
  */
 public final class CryptoConcurrency {
-    static final int MAX_IN_FLIGHT = 1024;
+    /** Jobs alive at most: the engine's queue capacity (64 per device thread), as in {@link CryptoThroughput}. */
+    static final int MAX_IN_FLIGHT = Integer.getInteger("bench.maxInFlight",
+            64 * Runtime.getRuntime().availableProcessors());
 
     private final CryptoWork work;
     private final int requests;
