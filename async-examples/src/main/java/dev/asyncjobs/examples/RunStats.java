@@ -46,7 +46,12 @@ final class RunStats {
 
     /** The current thread runs the job or task of a message. */
     void bodyRuns() {
-        threads.add(Thread.currentThread());
+        Thread t = Thread.currentThread();
+        // a lock-free read first: only a thread's first message writes (a write to a present
+        // key still locks its bin, and job loops must not wait on each other)
+        if (!threads.contains(t)) {
+            threads.add(t);
+        }
     }
 
     /** Message {@code i}'s signature is ready. */
