@@ -35,11 +35,6 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  *       virtual thread spins briefly ({@code Thread.onSpinWait}) and then parks until the other
  *       side's segment ends. It returns when the job pauses or finishes, so the allowance never
  *       covers user code running on the loop thread.</li>
- *   <li>{@code OffloadQueue.submit}/{@code withdraw}/{@code leaveRoom}: a job handing a call to
- *       the offload engine (or taking it back on cancel) takes the queue's lock, which a device
- *       thread holds only for the few instructions of taking a call; under contention
- *       {@code ReentrantLock} parks for that long ({@code Unsafe#park}). These methods never run
- *       user code nor span a pause.</li>
  * </ul>
  * A loop blocked in {@code Selector.select} while idle is not reported by BlockHound (the epoll
  * wait is not on its list, as for Netty's event loops), so it needs no allowance. The offload
@@ -52,9 +47,6 @@ public final class AsyncJobsBlockHoundIntegration implements BlockHoundIntegrati
 
     /** The thread-name prefixes marked non-blocking by default. */
     public static final String DEFAULT_PREFIXES = "asyncjobs-loop,asyncjobs-selector";
-
-    /** The offload engine's submission queue (package-private in {@code dev.asyncjobs.core}). */
-    static final String OFFLOAD_QUEUE = "dev.asyncjobs.core.OffloadQueue";
 
     /** The name core gives the virtual threads of the virtual-thread backend. */
     static final String JOB_THREAD_NAME = "asyncjobs-job";
@@ -75,11 +67,6 @@ public final class AsyncJobsBlockHoundIntegration implements BlockHoundIntegrati
         String fiber = VirtualThreadFiber.class.getName();
         builder.allowBlockingCallsInside(fiber, "resume");
         builder.allowBlockingCallsInside(fiber, "suspend");
-        // the job side of the offload engine's queue: a lock the device threads hold only to take
-        // a call, never across work or a pause
-        for (String m : new String[] {"submit", "withdraw", "leaveRoom"}) {
-            builder.allowBlockingCallsInside(OFFLOAD_QUEUE, m);
-        }
     }
 
     /** The defaults plus what {@code extra} (comma-separated, may be null) lists. */
