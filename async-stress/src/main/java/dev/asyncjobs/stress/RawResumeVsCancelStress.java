@@ -20,13 +20,17 @@ import org.openjdk.jcstress.infra.results.IIIII_Result;
  * it at once with {@link AsyncJob#start}, while another thread calls {@link JobHandle#cancel()}.
  *
  * <p>Result: cancel() returned true, the pause returned true, the job saw itself cancelled after the
- * pause, first status, second status (ordinals: PAUSE=2, FINISH=3). A cancel that was accepted while
- * the job was paused makes the pause return false; a cancel that was refused (idle handle) is never
- * seen by the job; the job always pauses once and finishes on the second start.
+ * pause, first status, second status (ordinals: PAUSE=2, FINISH=3; the second is the first when the
+ * job finished at once). {@link JobHandle#job()} is set from the start, so a cancel is accepted
+ * while the job runs or is paused: if it lands before the pause, the pause returns false at once and
+ * the job finishes in its first segment; if it lands while the job is paused, the pause returns
+ * false on the resume. A refused cancel (the handle idle: not started yet, or finished) is never
+ * seen by the job.
  */
 @JCStressTest
-@Outcome(id = "0, 1, 0, 2, 3", expect = ACCEPTABLE, desc = "cancel before the job was paused on the handle, or after it finished: refused, unseen")
+@Outcome(id = "0, 1, 0, 2, 3", expect = ACCEPTABLE, desc = "cancel before the job started, or after it finished: refused, unseen")
 @Outcome(id = "1, 0, 1, 2, 3", expect = ACCEPTABLE, desc = "cancel while paused: the pause returned false")
+@Outcome(id = "1, 0, 1, 3, 3", expect = ACCEPTABLE_INTERESTING, desc = "cancel while the first segment ran: the pause returned false at once, finished without pausing")
 @Outcome(id = "1, 1, 0, 2, 3", expect = ACCEPTABLE_INTERESTING, desc = "cancel accepted while the resumed job ran past its pause: nothing left to cancel")
 @Outcome(id = "1, 1, 1, 2, 3", expect = ACCEPTABLE_INTERESTING, desc = "cancel accepted while the resumed job ran, seen by isCancelled only")
 @Outcome(expect = FORBIDDEN, desc = "a refused cancel seen by the job, a lost cancel, or a wrong status")
