@@ -331,8 +331,8 @@ public final class AsyncJob {
         ThreadState.get().current = this; // this job's own virtual thread
         while (!terminating) {
             runOnce();
-            while (!fiber.suspend()) {
-                Thread.onSpinWait(); // cannot happen: nothing pins between loop() and suspend()
+            if (!fiber.suspend()) {
+                return; // the owner thread died without cleanupThread(): end this virtual thread
             }
         }
     }

@@ -298,8 +298,12 @@ public final class AsyncWaitCtx implements AutoCloseable {
         if (first instanceof Error err) {
             throw err;
         }
+        if (first instanceof RuntimeException re) {
+            throw re;
+        }
         if (first != null) {
-            throw (RuntimeException) first;
+            // a cleanup threw a checked exception through a sneaky throw
+            throw new java.lang.reflect.UndeclaredThrowableException(first, "a wait-fd cleanup threw");
         }
     }
 

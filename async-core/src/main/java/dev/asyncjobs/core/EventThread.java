@@ -127,6 +127,9 @@ abstract class EventThread implements Executor {
                 if (shuttingDown && readyToStop()) {
                     break;
                 }
+                // A stray interrupt would make every select return at once (a 100% CPU spin);
+                // the loop has no use for interrupts, so clear it.
+                Thread.interrupted();
                 try {
                     if (!tasks.isEmpty() || watcher.hasPending()) {
                         selector.selectNow();

@@ -267,10 +267,7 @@ final class FdWatcher {
             return;
         }
         cw.released = true;
-        if (cw.target != null) {
-            cw.target = null;
-            armed--;
-        }
+        fire(cw); // the ctx was closed under an armed watch: wake the job rather than strand it
         for (int i = cw.keys.size() - 1; i >= 0; i--) {
             removeKey(cw, i);
         }

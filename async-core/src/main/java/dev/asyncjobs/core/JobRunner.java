@@ -318,9 +318,37 @@ final class JobRunner<R extends @Nullable Object>
                 executor.execute(this);
             }
         } catch (RejectedExecutionException e) {
-            // the user's scheduler is gone: the job can only be finished where it is, if at all
-            AsyncHooks.onError(new IllegalStateException("asyncjobs: the scheduler rejected the resume of a"
-                    + " paused job; it cannot be finished on its thread", e));
+            rejected(e);
+        }
+    }
+
+    /**
+     * The user's executor refused our task (it was shut down): nothing will run on the job's
+     * thread again. Finish the job here, cancelled, and tell the observer once.
+     */
+    private void rejected(RejectedExecutionException e) {
+        int s = state;
+        switch (s & PHASE) {
+            case NEW -> rejectNow(e);
+            case DONE -> cleanupNeverRun();
+            case RESUMING -> {
+                AsyncSelector.Registration reg = registration;
+                if (reg != null) {
+                    registration = null;
+                    reg.cancel();
+                }
+                StartStatus st;
+                do {
+                    st = AsyncJob.resumeForeign(handle);
+                } while (st == StartStatus.PAUSE);
+                STATE.getAndSet(this, DONE);
+                if (st == StartStatus.ERR) {
+                    AsyncHooks.onError(new IllegalStateException("asyncjobs: a paused job could not be"
+                            + " finished after its executor rejected the resume", e));
+                }
+                finish(null, e);
+            }
+            default -> AsyncHooks.onError(e);
         }
     }
 

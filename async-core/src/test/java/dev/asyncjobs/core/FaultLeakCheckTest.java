@@ -109,7 +109,7 @@ final class FaultLeakCheckTest {
     /** Open fds, live platform threads and live job virtual threads at one moment. */
     static final class Snapshot {
         /** Threads the JDK starts on demand and keeps (virtual-thread carriers, tooling, ...). */
-        private static final Pattern JVM_THREADS = Pattern.compile("ForkJoinPool-\\d+-worker-\\d+|"
+        private static final Pattern JVM_THREADS = Pattern.compile("ForkJoinPool-\\d+-worker-\\d+|ForkJoinPool-\\d+-delayScheduler|"
                 + "ForkJoinPool\\.commonPool-worker-\\d+|Attach Listener|process reaper|VirtualThread-unparker|VirtualThread-unblocker|"
                 + "Common-Cleaner|Notification Thread|Signal Dispatcher|Reference Handler|Finalizer|"
                 + "C[12] CompilerThread\\d+|Sweeper thread|"

@@ -128,7 +128,7 @@ abstract class TestSupport {
 
     /** The JVM's own threads, started and stopped on its schedule (the virtual threads' carriers...). */
     private static final Pattern JVM_THREADS = Pattern.compile("ForkJoinPool-\\d+-worker-\\d+"
-            + "|ForkJoinPool\\.commonPool-worker-\\d+|Attach Listener|process reaper|VirtualThread-unparker"
+            + "|ForkJoinPool\\.commonPool-worker-\\d+|Attach Listener|process reaper|VirtualThread-unparker|ForkJoinPool-\\d+-delayScheduler"
             + "|VirtualThread-unblocker|Common-Cleaner|Notification Thread|Signal Dispatcher|Reference Handler"
             + "|Finalizer|C[12] CompilerThread\\d+");
 

@@ -33,7 +33,7 @@ import reactor.core.publisher.Hooks;
 final class SoakRun {
     /** Threads the JDK and the libraries start on demand and keep for the JVM's life. */
     private static final Pattern KEPT_THREADS = Pattern.compile("ForkJoinPool-\\d+-worker-\\d+|"
-            + "ForkJoinPool\\.commonPool-worker-\\d+|Attach Listener|process reaper|VirtualThread-unparker|"
+            + "ForkJoinPool\\.commonPool-worker-\\d+|Attach Listener|process reaper|VirtualThread-unparker|ForkJoinPool-\\d+-delayScheduler|"
             + "VirtualThread-unblocker|Common-Cleaner|Notification Thread|Signal Dispatcher|Reference Handler|"
             + "Finalizer|C[12] CompilerThread\\d+|RxSchedulerPurge-\\d+|RxCachedWorkerPoolEvictor-\\d+|"
             + "asyncjobs-selector|asyncjobs-loop-\\d+");

@@ -12,7 +12,8 @@ public abstract class Fiber {
      * Called from inside the body: gives control back to {@link #resume()}'s caller.
      *
      * @return {@code false} if the JVM refused to suspend here (e.g. a native frame is on the
-     *     stack); the body then simply goes on
+     *     stack), or, on virtual threads, the owner thread died and will never resume it; the
+     *     body then simply goes on
      */
     public abstract boolean suspend();
 

@@ -31,9 +31,26 @@ public final class Fibers {
             System.getLogger("dev.asyncjobs.core").log(Level.DEBUG,
                     "asyncjobs: using the virtual-thread backend: " + UNAVAILABILITY);
         }
+        if (!CONTINUATIONS) {
+            startDelayScheduler();
+        }
     }
 
     private Fibers() {
+    }
+
+    /**
+     * Idle virtual-thread jobs park with a timeout (to notice an owner thread that died), which
+     * makes the JDK start its JVM-wide, permanent timer thread for virtual threads
+     * ({@code ForkJoinPool-N-delayScheduler}). Start it here, once, with the backend, so it never
+     * appears later as if a job had left a thread behind.
+     */
+    private static void startDelayScheduler() {
+        try {
+            Thread.ofVirtual().start(() -> java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L)).join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

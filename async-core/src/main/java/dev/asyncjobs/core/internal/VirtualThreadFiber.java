@@ -21,6 +21,7 @@ final class VirtualThreadFiber extends Fiber {
     private static final int FIBER = 1;
     private static final int DONE = 2;
 
+    private static final long OWNER_CHECK_NANOS = 2_000_000_000L;
     private static final long OWNER_SPIN_NANOS;
     private static final long FIBER_SPIN_NANOS;
 
@@ -81,8 +82,16 @@ final class VirtualThreadFiber extends Fiber {
             boolean interrupted = false;
             fiberParked = true;
             while (turn != FIBER) {
-                LockSupport.park(this);
+                // Wake now and then to see whether the owner thread died: a thread that ran jobs
+                // and ended without cleanupThread() would otherwise leave this thread parked for
+                // good (OpenSSL frees a thread's async state at thread exit).
+                LockSupport.parkNanos(this, OWNER_CHECK_NANOS);
                 interrupted |= Thread.interrupted();
+                Thread o = owner;
+                if (turn != FIBER && o != null && !o.isAlive()) {
+                    fiberParked = false;
+                    return false; // nobody can resume us: the body lets the job run out and ends
+                }
             }
             fiberParked = false;
             if (interrupted) {
