@@ -45,9 +45,17 @@ public final class Fibers {
      * ({@code ForkJoinPool-N-delayScheduler}). Start it here, once, with the backend, so it never
      * appears later as if a job had left a thread behind.
      */
+    private static final class TimedPark implements Runnable {
+        @Override
+        public void run() {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
+        }
+    }
+
     private static void startDelayScheduler() {
         try {
-            Thread.ofVirtual().start(() -> java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L)).join();
+            // not a lambda: that would be a method of Fibers, whose initialisation is running here
+            Thread.ofVirtual().start(new TimedPark()).join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
