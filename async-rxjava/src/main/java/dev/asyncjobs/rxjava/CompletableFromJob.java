@@ -18,13 +18,8 @@ final class CompletableFromJob extends Completable {
 
     CompletableFromJob(JobFunction<?> func, JobOptions options, @Nullable Scheduler scheduler) {
         this.func = func;
-        if (scheduler instanceof JobLoopScheduler loops) {
-            this.options = loops.launchOptions(options);
-            this.scheduler = null;
-        } else {
-            this.options = options;
-            this.scheduler = scheduler;
-        }
+        this.options = JobLoopScheduler.optionsFor(options, scheduler);
+        this.scheduler = JobLoopScheduler.workerSchedulerFor(scheduler);
     }
 
     @Override

@@ -37,6 +37,16 @@ final class JobLoopScheduler extends Scheduler {
         return options.loops() == group ? options : options.toBuilder().loops(group).build();
     }
 
+    /** The options a job launched with {@code scheduler} uses: a loop scheduler's group, natively. */
+    static JobOptions optionsFor(JobOptions options, @Nullable Scheduler scheduler) {
+        return scheduler instanceof JobLoopScheduler loops ? loops.launchOptions(options) : options;
+    }
+
+    /** The scheduler whose workers run the job: none (the loops directly) for a loop scheduler. */
+    static @Nullable Scheduler workerSchedulerFor(@Nullable Scheduler scheduler) {
+        return scheduler instanceof JobLoopScheduler ? null : scheduler;
+    }
+
     @Override
     public Worker createWorker() {
         return new LoopWorker(group.next());

@@ -21,13 +21,8 @@ final class MaybeFromJob<R> extends Maybe<R> {
 
     MaybeFromJob(JobFunction<? extends R> func, JobOptions options, @Nullable Scheduler scheduler) {
         this.func = func;
-        if (scheduler instanceof JobLoopScheduler loops) {
-            this.options = loops.launchOptions(options);
-            this.scheduler = null;
-        } else {
-            this.options = options;
-            this.scheduler = scheduler;
-        }
+        this.options = JobLoopScheduler.optionsFor(options, scheduler);
+        this.scheduler = JobLoopScheduler.workerSchedulerFor(scheduler);
     }
 
     @Override
