@@ -51,6 +51,10 @@ final class Ledger {
     final LongAdder failed = new LongAdder();
     final LongAdder duplicates = new LongAdder();
     final LongAdder wrongValues = new LongAdder();
+    /** What the first few wrong values were, for the report: a count alone cannot be debugged. */
+    final java.util.Queue<String> wrongValueDetails = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** onNext signals that raced the soak's own dispose of their stream (Reactive Streams §1.8). */
+    final LongAdder lateAfterDispose = new LongAdder();
     final LongAdder started = new LongAdder();
     final LongAdder ended = new LongAdder();
     final LongAdder fdsSet = new LongAdder();
@@ -92,9 +96,17 @@ final class Ledger {
     /** A success carrying {@code value}: it must be the job's own id. */
     boolean success(Rec r, Object value) {
         if (!(value instanceof Long v) || v != r.id) {
-            wrongValues.increment();
+            wrongValue(r + " got " + value);
         }
         return signal(r, Outcome.COMPLETED);
+    }
+
+    /** Books a value that no job should have produced, keeping the first few descriptions. */
+    void wrongValue(String description) {
+        wrongValues.increment();
+        if (wrongValueDetails.size() < 10) {
+            wrongValueDetails.add(description + " on " + Thread.currentThread().getName());
+        }
     }
 
     /** The soak cancelled a job whose API sends nothing after a cancel; true if it was still open. */

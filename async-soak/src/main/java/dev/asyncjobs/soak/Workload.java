@@ -284,13 +284,17 @@ final class Workload implements AutoCloseable {
      */
     private final class Stream {
         private final Map<Long, Rec> open = new ConcurrentHashMap<>();
+        /** Every job this stream made: a late value must be one of them. */
+        private final Map<Long, Rec> made = new ConcurrentHashMap<>();
         private final AtomicBoolean ended = new AtomicBoolean();
         private volatile String state = "running";
+        private volatile boolean disposed;
         private boolean settled;
 
         JobFunction<Long> job(Route route) {
             Rec rec = ledger.open(route);
             rec.stream = this::describe;
+            made.put(rec.id, rec);
             synchronized (this) {
                 if (settled) {
                     ledger.cancelledByUs(rec);
@@ -307,10 +311,19 @@ final class Workload implements AutoCloseable {
 
         void onNext(Object v) {
             Rec rec = v instanceof Long id ? open.remove(id) : null;
-            if (rec == null) {
-                ledger.wrongValues.increment();
-            } else {
+            if (rec != null) {
                 ledger.success(rec, v);
+                return;
+            }
+            Rec mine = v instanceof Long id ? made.get(id) : null;
+            if (mine != null && disposed && mine.byUs) {
+                // the operator was past its cancelled check when the soak's dispose settled the
+                // stream: a value in flight may still arrive (Reactive Streams §1.8 "eventually
+                // stop"); the job was already booked cancelled, and it is its own value
+                ledger.lateAfterDispose.increment();
+            } else {
+                ledger.wrongValue("stream value " + v + " (" + (mine != null ? mine : "not a job of this stream")
+                        + ", " + describe() + ")");
             }
         }
 
@@ -332,6 +345,7 @@ final class Workload implements AutoCloseable {
         }
 
         void cancelled() {
+            disposed = true;
             state = "disposed";
             settle(true);
         }
