@@ -17,7 +17,9 @@ import java.util.concurrent.RejectedExecutionException;
  * <p>Wake-ups follow netty's pattern: before blocking in {@code select} the thread sets
  * {@code needsWakeup} and re-checks the queue; a producer offers its task and then wakes the
  * selector only if {@code needsWakeup} was set (and it wins the CAS), so a busy loop takes tasks
- * with no system call and a sleeping one is woken exactly once.
+ * with no system call and a sleeping one is woken exactly once. A device thread of a saturated
+ * {@link OffloadEngine} may hold that wake-up back for a moment and send one for many tasks
+ * ({@link DeferredWakeups}); the task itself is queued at once, so an awake thread runs it anyway.
  */
 abstract class EventThread implements Executor {
     private static final VarHandle NEEDS_WAKEUP;
@@ -79,8 +81,20 @@ abstract class EventThread implements Executor {
 
     final void enqueue(Runnable task) {
         tasks.offer(task);
-        if (Thread.currentThread() != thread && needsWakeup != 0
-                && NEEDS_WAKEUP.compareAndSet(this, 1, 0)) {
+        if (needsWakeup != 0) {
+            Thread t = Thread.currentThread();
+            if (t != thread && !(t instanceof DeferredWakeups.Holder h && h.deferredWakeups().defer(this))) {
+                wakeup();
+            }
+        }
+    }
+
+    /**
+     * Wakes the thread if it sleeps in {@code select} (or is about to), once: a producer that
+     * loses the CAS knows another one's wake-up is already on its way.
+     */
+    final void wakeup() {
+        if (needsWakeup != 0 && NEEDS_WAKEUP.compareAndSet(this, 1, 0)) {
             selector.wakeup();
         }
     }

@@ -242,9 +242,13 @@ final class FdWatcher {
         registeredKeys = Math.min(registeredKeys, selector.keys().size());
     }
 
-    /** Select timeout: forever when nothing is armed, else short enough to notice closed fds. */
+    /**
+     * Select timeout: short enough to notice closed fds while an armed ctx may have one; forever
+     * otherwise, e.g. when every paused job waits on a callback only (an engine's jobs): polling
+     * then finds nothing and would wake the thread ten times a second for nothing.
+     */
     long selectTimeoutMillis() {
-        return armed > 0 ? CLOSED_POLL_MILLIS : 0;
+        return armed > 0 && registeredKeys > 0 ? CLOSED_POLL_MILLIS : 0;
     }
 
     boolean hasPending() {

@@ -79,8 +79,11 @@ final class OffloadCall<T extends @Nullable Object> {
         return ROOM.compareAndSet(this, from, to);
     }
 
-    /** On a device thread, in state RUNNING: runs the work and hands over the outcome. */
-    void run() {
+    /**
+     * On a device thread, in state RUNNING: runs the work and hands over the outcome; the
+     * loop wake-up of that hand-over (not of the work) may be held back by {@code wakeups}.
+     */
+    void run(DeferredWakeups wakeups) {
         Object out;
         boolean f;
         try {
@@ -93,7 +96,12 @@ final class OffloadCall<T extends @Nullable Object> {
         // An interrupt left behind by the work must not reach the wake-up (a ctx callback may do
         // interruptible things) nor the next work.
         Thread.interrupted();
-        complete(out, f);
+        wakeups.open();
+        try {
+            complete(out, f);
+        } finally {
+            wakeups.close();
+        }
     }
 
     /**

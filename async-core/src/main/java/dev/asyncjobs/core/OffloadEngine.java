@@ -51,6 +51,16 @@ import org.jspecify.annotations.Nullable;
  *       already running is waited for on the thread.</li>
  * </ul>
  *
+ * <h2>Wake-ups under saturation</h2>
+ * While the queue holds more than a quarter of its capacity, a device thread may hold back the
+ * {@code Selector.wakeup()} that a completion sends to a sleeping job loop, for at most about
+ * 1 ms ({@code -Dasyncjobs.engine.wakeupDelayMicros}, {@code 0} turns it off), and then wake each
+ * loop once for all the jobs it completed meanwhile: interrupt coalescing, as QAT's polling and
+ * network cards do it. The resume itself is queued at once (a loop that is awake runs it at once),
+ * nothing is held back once the queue runs low or the device thread has no more work, and at light
+ * load nothing is held back at all. On a machine with as many device threads as cores, this is what
+ * keeps the loops from taking a CPU from the device once per call.
+ *
  * <h2>Device threads</h2>
  * Daemon threads named {@code name-0} to {@code name-(N-1)} ({@code asyncjobs-engine-N} by
  * default). Work that throws, an {@link Error} included, fails only its own call: the device
@@ -92,7 +102,8 @@ public final class OffloadEngine implements AutoCloseable {
         this.queue = new OffloadQueue(b.queueCapacity > 0 ? b.queueCapacity : 64 * b.threads, b.threads);
         this.threads = new Thread[b.threads];
         for (int i = 0; i < threads.length; i++) {
-            Thread t = new DeviceThread(this::work, name + "-" + i);
+            Thread t = new DeviceThread(this::work, name + "-" + i,
+                    new DeferredWakeups(b.wakeupDelayNanos, Math.max(b.threads, queue.capacity() / 4)));
             t.setDaemon(true);
             threads[i] = t;
         }
@@ -255,15 +266,25 @@ public final class OffloadEngine implements AutoCloseable {
 
     /** A device thread's loop. */
     private void work() {
+        DeferredWakeups wakeups = ((DeviceThread) Thread.currentThread()).wakeups;
         for (;;) {
             OffloadCall<?> c = null;
             try {
-                c = queue.take();
+                if (wakeups.pending()) {
+                    c = queue.poll();
+                    if (c == null) {
+                        wakeups.flush(); // about to wait for work: nothing may be held back now
+                    }
+                }
                 if (c == null) {
-                    return;
+                    c = queue.take();
+                    if (c == null) {
+                        return;
+                    }
                 }
                 Thread.interrupted(); // a stale interrupt must not fail the next work
-                c.run();
+                c.run(wakeups);
+                wakeups.afterCompletion(queue);
             } catch (Throwable t) {
                 // only the engine's own code gets here (e.g. an OutOfMemoryError while waking):
                 // the call must not hang, and the device thread carries on
@@ -379,9 +400,17 @@ public final class OffloadEngine implements AutoCloseable {
     }
 
     /** A device thread: a type of its own so work can tell where it runs ({@link #isDeviceThread()}). */
-    private static final class DeviceThread extends Thread {
-        DeviceThread(Runnable body, String name) {
+    private static final class DeviceThread extends Thread implements DeferredWakeups.Holder {
+        final DeferredWakeups wakeups;
+
+        DeviceThread(Runnable body, String name, DeferredWakeups wakeups) {
             super(body, name);
+            this.wakeups = wakeups;
+        }
+
+        @Override
+        public DeferredWakeups deferredWakeups() {
+            return wakeups;
         }
     }
 
@@ -390,8 +419,18 @@ public final class OffloadEngine implements AutoCloseable {
         private int threads = Runtime.getRuntime().availableProcessors();
         private int queueCapacity = -1;
         private String name = "asyncjobs-engine";
+        private long wakeupDelayNanos = DeferredWakeups.DEFAULT_MAX_DELAY_NANOS;
 
         private Builder() {
+        }
+
+        /** How long a saturated device may hold back loop wake-ups ({@link DeferredWakeups}); 0: never. */
+        Builder wakeupDelayNanos(long nanos) {
+            if (nanos < 0) {
+                throw new IllegalArgumentException("wakeupDelayNanos must be >= 0, was " + nanos);
+            }
+            this.wakeupDelayNanos = nanos;
+            return this;
         }
 
         /**

@@ -125,8 +125,25 @@ final class OffloadQueue {
      * @return the call, or {@code null} once the queue is closed and empty
      */
     @Nullable OffloadCall<?> take() {
+        return take(true);
+    }
+
+    /**
+     * Device side: the next call, now RUNNING, if one is queued; never waits.
+     *
+     * @return the call, or {@code null} if none is queued (or the queue is closed)
+     */
+    @Nullable OffloadCall<?> poll() {
+        return take(false);
+    }
+
+    private @Nullable OffloadCall<?> take(boolean wait) {
         for (;;) {
-            ready.acquireUninterruptibly();
+            if (wait) {
+                ready.acquireUninterruptibly();
+            } else if (!ready.tryAcquire()) {
+                return null;
+            }
             OffloadCall<?> c = calls.poll();
             if (c == null) {
                 if (closed != 0) {
