@@ -25,6 +25,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Crypto throughput through the offload engine and {@link AsyncFlux#mapJobs} against the plain JCA
@@ -39,6 +42,12 @@ import reactor.core.publisher.Flux;
  *   <li>{@code plainJca}: {@value #DEVICE_THREADS} platform threads each doing their share of the
  *       batch in a loop with the same JCA calls: the best the same threads can do with no
  *       framework at all.</li>
+ *   <li>{@code reactorPlainJca} (a diagnostic, not a target's baseline): the same Reactor pipeline
+ *       as {@code engineMapJobs} ({@code flatMapSequential} with {@link #MAX_IN_FLIGHT} in flight,
+ *       the same {@code doOnNext} check) with no job and no engine: each request is
+ *       {@code Mono.fromCallable(plain JCA).subscribeOn(parallel)} on a Reactor scheduler of
+ *       {@value #DEVICE_THREADS} threads. It tells the pipeline's own cost per request apart from
+ *       what the jobs and the engine add.</li>
  * </ul>
  */
 @State(Scope.Benchmark)
@@ -67,6 +76,7 @@ public class CryptoThroughput {
     private OffloadEngine engine;
     private AsyncCrypto crypto;
     private ExecutorService plain;
+    private Scheduler reactorPlain;
 
     /** Keys, the engine and the plain threads. */
     @Setup(Level.Trial)
@@ -76,6 +86,7 @@ public class CryptoThroughput {
         engine = OffloadEngine.builder().threads(DEVICE_THREADS).name("bench-device").build();
         crypto = new AsyncCrypto(engine);
         plain = Executors.newFixedThreadPool(DEVICE_THREADS);
+        reactorPlain = Schedulers.newParallel("bench-plain", DEVICE_THREADS, true);
         JobLoopGroup.shared();
     }
 
@@ -85,6 +96,28 @@ public class CryptoThroughput {
         engine.close();
         plain.shutdown();
         plain.awaitTermination(10, TimeUnit.SECONDS);
+        reactorPlain.dispose();
+    }
+
+    /**
+     * {@value #BATCH} requests through the same pipeline as {@link #engineMapJobs}, with the plain
+     * JCA on {@value #DEVICE_THREADS} Reactor threads and no job (the diagnostic above).
+     *
+     * @return requests completed
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long reactorPlainJca() {
+        Long n = Flux.range(0, BATCH)
+                .flatMapSequential(i -> Mono.fromCallable(() -> work.plain(i)).subscribeOn(reactorPlain),
+                        MAX_IN_FLIGHT, 1)
+                .doOnNext(work::check)
+                .count()
+                .block();
+        if (n == null || n != BATCH) {
+            throw new IllegalStateException("only " + n + " of " + BATCH + " completed");
+        }
+        return n;
     }
 
     /**
