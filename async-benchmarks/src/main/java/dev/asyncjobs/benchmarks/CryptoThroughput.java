@@ -108,12 +108,14 @@ public class CryptoThroughput {
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public long reactorPlainJca() {
-        Long n = Flux.range(0, BATCH)
+        return checkedBatch(Flux.range(0, BATCH)
                 .flatMapSequential(i -> Mono.fromCallable(() -> work.plain(i)).subscribeOn(reactorPlain),
-                        MAX_IN_FLIGHT, 1)
-                .doOnNext(work::check)
-                .count()
-                .block();
+                        MAX_IN_FLIGHT, 1));
+    }
+
+    /** Checks every result of one batch, waits for the batch and makes sure none is missing. */
+    private long checkedBatch(Flux<byte[]> results) {
+        Long n = results.doOnNext(work::check).count().block();
         if (n == null || n != BATCH) {
             throw new IllegalStateException("only " + n + " of " + BATCH + " completed");
         }
@@ -128,14 +130,7 @@ public class CryptoThroughput {
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public long engineMapJobs() {
-        Long n = AsyncFlux.mapJobs(Flux.range(0, BATCH), i -> () -> work.async(crypto, i), MAX_IN_FLIGHT)
-                .doOnNext(work::check)
-                .count()
-                .block();
-        if (n == null || n != BATCH) {
-            throw new IllegalStateException("only " + n + " of " + BATCH + " completed");
-        }
-        return n;
+        return checkedBatch(AsyncFlux.mapJobs(Flux.range(0, BATCH), i -> () -> work.async(crypto, i), MAX_IN_FLIGHT));
     }
 
     /**

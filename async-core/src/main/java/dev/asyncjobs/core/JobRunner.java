@@ -332,17 +332,7 @@ final class JobRunner<R extends @Nullable Object>
             case NEW -> rejectNow(e);
             case DONE -> cleanupNeverRun();
             case RESUMING -> {
-                AsyncSelector.Registration reg = registration;
-                if (reg != null) {
-                    registration = null;
-                    reg.cancel();
-                }
-                StartStatus st;
-                do {
-                    st = AsyncJob.resumeForeign(handle);
-                } while (st == StartStatus.PAUSE);
-                STATE.getAndSet(this, DONE);
-                if (st == StartStatus.ERR) {
+                if (finishHere() == StartStatus.ERR) {
                     AsyncHooks.onError(new IllegalStateException("asyncjobs: a paused job could not be"
                             + " finished after its executor rejected the resume", e));
                 }
@@ -376,9 +366,13 @@ final class JobRunner<R extends @Nullable Object>
         }
     }
 
-    /** The scheduler ran our resume on another thread: finish the job there, cancelled, and fail. */
-    private void confinementBroken() {
-        Thread started = owner;
+    /**
+     * The job cannot go back to its own thread: drops its fd watch and runs it to its end on this
+     * thread (each pause answered at once), then marks the runner DONE.
+     *
+     * @return how the last segment ended: FINISH, or ERR if the job could not be resumed here
+     */
+    private StartStatus finishHere() {
         AsyncSelector.Registration reg = registration;
         if (reg != null) {
             registration = null;
@@ -389,6 +383,13 @@ final class JobRunner<R extends @Nullable Object>
             st = AsyncJob.resumeForeign(handle);
         } while (st == StartStatus.PAUSE);
         STATE.getAndSet(this, DONE);
+        return st;
+    }
+
+    /** The scheduler ran our resume on another thread: finish the job there, cancelled, and fail. */
+    private void confinementBroken() {
+        Thread started = owner;
+        finishHere();
         IllegalStateException e = new IllegalStateException("asyncjobs: the job was started on thread '"
                 + (started == null ? "?" : started.getName()) + "' but the scheduler resumed it on '"
                 + Thread.currentThread().getName() + "'. A job can only be resumed on the thread that"
