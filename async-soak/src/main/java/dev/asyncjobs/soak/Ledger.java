@@ -26,14 +26,24 @@ final class Ledger {
     static final class Rec {
         final long id;
         final Route route;
-        final AtomicReference<Outcome> outcome = new AtomicReference<>();
-        volatile boolean byUs;
+        /**
+         * How the job was resolved, set once. Who resolved it (the subscriber or the soak) is part of
+         * the same atomic value: were it a separate field, a late signal racing the soak's own cancel
+         * could see the outcome set but not yet who set it, and be booked a duplicate.
+         */
+        final AtomicReference<Resolution> resolution = new AtomicReference<>();
         /** For a job of a mapJobs stream: the stream's state, for the report of a lost job. */
         volatile java.util.function.Supplier<String> stream;
 
         Rec(long id, Route route) {
             this.id = id;
             this.route = route;
+        }
+
+        /** True once the soak itself (not a signal) resolved this job: later signals are allowed. */
+        boolean byUs() {
+            Resolution res = resolution.get();
+            return res != null && res.byUs();
         }
 
         @Override
@@ -43,6 +53,9 @@ final class Ledger {
         }
     }
 
+    /** A job's end: its outcome, and whether the soak (rather than a signal) booked it. */
+    record Resolution(Outcome outcome, boolean byUs) {}
+
     private final AtomicLong ids = new AtomicLong();
     final Set<Rec> live = ConcurrentHashMap.newKeySet();
     final LongAdder jobs = new LongAdder();
@@ -51,10 +64,14 @@ final class Ledger {
     final LongAdder failed = new LongAdder();
     final LongAdder duplicates = new LongAdder();
     final LongAdder wrongValues = new LongAdder();
+    /** What the first few duplicates were, for the report. */
+    final java.util.Queue<String> duplicateDetails = new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** What the first few wrong values were, for the report: a count alone cannot be debugged. */
     final java.util.Queue<String> wrongValueDetails = new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** onNext signals that raced the soak's own dispose of their stream (Reactive Streams §1.8). */
     final LongAdder lateAfterDispose = new LongAdder();
+    /** Terminal signals that raced the soak's own cancel of their job and lost (allowed, counted). */
+    final LongAdder lateAfterCancel = new LongAdder();
     final LongAdder started = new LongAdder();
     final LongAdder ended = new LongAdder();
     final LongAdder fdsSet = new LongAdder();
@@ -83,12 +100,19 @@ final class Ledger {
 
     /** A terminal signal from the subscriber side; true if it was the first. */
     boolean signal(Rec r, Outcome o) {
-        if (r.outcome.compareAndSet(null, o)) {
+        if (r.resolution.compareAndSet(null, new Resolution(o, false))) {
             count(r, o);
             return true;
         }
-        if (!r.byUs) {
+        Resolution first = r.resolution.get();
+        if (first.byUs()) {
+            lateAfterCancel.increment();
+        } else {
             duplicates.increment();
+            if (duplicateDetails.size() < 10) {
+                duplicateDetails.add(r + ": " + first.outcome() + " then " + o + " on "
+                        + Thread.currentThread().getName());
+            }
         }
         return false;
     }
@@ -111,9 +135,16 @@ final class Ledger {
 
     /** The soak cancelled a job whose API sends nothing after a cancel; true if it was still open. */
     boolean cancelledByUs(Rec r) {
-        if (r.outcome.compareAndSet(null, Outcome.CANCELLED)) {
-            r.byUs = true;
-            count(r, Outcome.CANCELLED);
+        return settledByUs(r, Outcome.CANCELLED);
+    }
+
+    /**
+     * The soak booked a job's end itself (its cancel, or the end of the stream that carried it): any
+     * signal that still arrives for it is allowed, not a duplicate. True if the job was still open.
+     */
+    boolean settledByUs(Rec r, Outcome o) {
+        if (r.resolution.compareAndSet(null, new Resolution(o, true))) {
+            count(r, o);
             return true;
         }
         return false;

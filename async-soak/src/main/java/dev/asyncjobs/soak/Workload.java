@@ -316,7 +316,7 @@ final class Workload implements AutoCloseable {
                 return;
             }
             Rec mine = v instanceof Long id ? made.get(id) : null;
-            if (mine != null && disposed && mine.byUs) {
+            if (mine != null && disposed && mine.byUs()) {
                 // the operator was past its cancelled check when the soak's dispose settled the
                 // stream: a value in flight may still arrive (Reactive Streams §1.8 "eventually
                 // stop"); the job was already booked cancelled, and it is its own value
@@ -334,7 +334,7 @@ final class Workload implements AutoCloseable {
                 ledger.signal(failedRec, Outcome.FAILED);
             }
             // the operator cancelled every other job in flight: the stream's error is their end
-            settle(false);
+            settle();
         }
 
         void onComplete() {
@@ -347,18 +347,15 @@ final class Workload implements AutoCloseable {
         void cancelled() {
             disposed = true;
             state = "disposed";
-            settle(true);
+            settle();
         }
 
-        private synchronized void settle(boolean byUs) {
+        private synchronized void settle() {
             settled = true;
             for (Rec r : open.values()) {
-                if (byUs) {
-                    ledger.cancelledByUs(r);
-                } else {
-                    r.byUs = true; // later signals of these jobs are the operator's business
-                    ledger.signal(r, Outcome.CANCELLED);
-                }
+                // after a dispose or an error the operator has cancelled these jobs: the stream's
+                // end is theirs, and any signal still in flight for them is not a duplicate
+                ledger.settledByUs(r, Outcome.CANCELLED);
             }
             open.clear();
             end();
