@@ -270,13 +270,9 @@ public final class OffloadEngine implements AutoCloseable {
         for (;;) {
             OffloadCall<?> c = null;
             try {
-                if (wakeups.pending()) {
-                    c = queue.poll();
-                    if (c == null) {
-                        wakeups.flush(); // about to wait for work: nothing may be held back now
-                    }
-                }
+                c = wakeups.pending() ? queue.poll() : null;
                 if (c == null) {
+                    wakeups.flush(); // about to wait for work: nothing may be held back now
                     c = queue.take();
                     if (c == null) {
                         return;

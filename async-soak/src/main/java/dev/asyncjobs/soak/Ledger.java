@@ -40,12 +40,6 @@ final class Ledger {
             this.route = route;
         }
 
-        /** True once the soak itself (not a signal) resolved this job: later signals are allowed. */
-        boolean byUs() {
-            Resolution res = resolution.get();
-            return res != null && res.byUs();
-        }
-
         @Override
         public String toString() {
             java.util.function.Supplier<String> s = stream;
@@ -68,9 +62,10 @@ final class Ledger {
     final java.util.Queue<String> duplicateDetails = new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** What the first few wrong values were, for the report: a count alone cannot be debugged. */
     final java.util.Queue<String> wrongValueDetails = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    /** onNext signals that raced the soak's own dispose of their stream (Reactive Streams §1.8). */
-    final LongAdder lateAfterDispose = new LongAdder();
-    /** Terminal signals that raced the soak's own cancel of their job and lost (allowed, counted). */
+    /**
+     * Signals that raced the soak's own cancel of their job (or dispose of their stream) and came
+     * after it: allowed by Reactive Streams §1.8 ("eventually stop"), counted.
+     */
     final LongAdder lateAfterCancel = new LongAdder();
     final LongAdder started = new LongAdder();
     final LongAdder ended = new LongAdder();
@@ -133,18 +128,14 @@ final class Ledger {
         }
     }
 
-    /** The soak cancelled a job whose API sends nothing after a cancel; true if it was still open. */
-    boolean cancelledByUs(Rec r) {
-        return settledByUs(r, Outcome.CANCELLED);
-    }
-
     /**
-     * The soak booked a job's end itself (its cancel, or the end of the stream that carried it): any
-     * signal that still arrives for it is allowed, not a duplicate. True if the job was still open.
+     * The soak booked a job cancelled itself (its own cancel, or the end of the stream that carried
+     * it), where the API need send nothing more: a signal that still arrives for it is late, allowed
+     * and counted, not a duplicate. True if the job was still open.
      */
-    boolean settledByUs(Rec r, Outcome o) {
-        if (r.resolution.compareAndSet(null, new Resolution(o, true))) {
-            count(r, o);
+    boolean cancelledByUs(Rec r) {
+        if (r.resolution.compareAndSet(null, new Resolution(Outcome.CANCELLED, true))) {
+            count(r, Outcome.CANCELLED);
             return true;
         }
         return false;

@@ -57,13 +57,11 @@ final class SoakReport {
         err.printf("soak: backend=%s elapsed=%.1f s rate=%.0f jobs/s routes:%s%n", AsyncJob.backend(),
                 elapsedNanos / 1e9, jobs / (elapsedNanos / 1e9), routes);
         err.printf("soak: bursts=%d rejected_no_jobs_or_closed=%d injected_failures=%d closed_fds=%d"
-                        + " fds_set=%d cleanups=%d duplicates=%d wrong_values=%d"
-                        + " late_after_dispose=%d late_after_cancel=%d"
+                        + " fds_set=%d cleanups=%d duplicates=%d wrong_values=%d late_after_cancel=%d"
                         + " undeliverable=%d core_hook_errors=%d%n",
                 ledger.bursts.sum(), ledger.rejected.sum(), ledger.injectedFailures.sum(), ledger.closedFds.sum(),
                 ledger.fdsSet.sum(), ledger.cleanups.sum(), ledger.duplicates.sum(), ledger.wrongValues.sum(),
-                ledger.lateAfterDispose.sum(), ledger.lateAfterCancel.sum(), ledger.undeliverable.sum(),
-                ledger.coreHookErrors.sum());
+                ledger.lateAfterCancel.sum(), ledger.undeliverable.sum(), ledger.coreHookErrors.sum());
         err.printf("soak: heap after GC %d MB -> %d MB (limit +%d MB): %s%n", heapBefore >> 20, heapAfter >> 20,
                 maxHeapGrowth >> 20, heapOk() ? "ok" : "GREW");
         if (!leaks.threads().isEmpty() || leaks.jobThreads() > 0) {

@@ -316,11 +316,10 @@ final class Workload implements AutoCloseable {
                 return;
             }
             Rec mine = v instanceof Long id ? made.get(id) : null;
-            if (mine != null && disposed && mine.byUs()) {
+            if (mine != null && disposed) {
                 // the operator was past its cancelled check when the soak's dispose settled the
-                // stream: a value in flight may still arrive (Reactive Streams §1.8 "eventually
-                // stop"); the job was already booked cancelled, and it is its own value
-                ledger.lateAfterDispose.increment();
+                // stream: its value may still arrive; the ledger books it late (or a duplicate)
+                ledger.success(mine, v);
             } else {
                 ledger.wrongValue("stream value " + v + " (" + (mine != null ? mine : "not a job of this stream")
                         + ", " + describe() + ")");
@@ -355,7 +354,7 @@ final class Workload implements AutoCloseable {
             for (Rec r : open.values()) {
                 // after a dispose or an error the operator has cancelled these jobs: the stream's
                 // end is theirs, and any signal still in flight for them is not a duplicate
-                ledger.settledByUs(r, Outcome.CANCELLED);
+                ledger.cancelledByUs(r);
             }
             open.clear();
             end();

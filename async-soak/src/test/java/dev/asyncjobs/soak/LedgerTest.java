@@ -68,7 +68,7 @@ final class LedgerTest {
         Ledger ledger = new Ledger();
         Rec r = ledger.open(Route.FLUX);
 
-        assertThat(ledger.settledByUs(r, Outcome.CANCELLED)).isTrue();
+        assertThat(ledger.cancelledByUs(r)).isTrue();
         assertThat(ledger.success(r, r.id + 1)).isFalse();
 
         assertThat(ledger.duplicates.sum()).isZero();
