@@ -32,7 +32,6 @@ class ManyPausedSinglesTest extends TestSupport {
     @Test
     void tenThousandPausedSinglesCompleteAndLeaveNothingBehind() throws Exception {
         warmUpNio();
-        // first: the thread dump's temp file opens /dev/random and /dev/urandom, once per JVM
         int jobThreadsBeforeLoops = jobVirtualThreads();
         Set<Thread> threadsBeforeLoops = platformThreads();
         int fdsBeforeLoops = openFds();

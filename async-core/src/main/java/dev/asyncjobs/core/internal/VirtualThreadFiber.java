@@ -1,5 +1,6 @@
 package dev.asyncjobs.core.internal;
 
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
@@ -34,6 +35,14 @@ final class VirtualThreadFiber extends Fiber {
         FIBER_SPIN_NANOS = spin / 2;
     }
 
+    /**
+     * Job threads started and not yet ended. The leak checks of the tests and the soak read it
+     * (through {@link Fibers#liveJobThreads()}) because the JDK offers no safe way to list virtual
+     * threads: a thread dump taken while virtual threads park can crash JDK 25 (JDK-8364343). A
+     * LongAdder, as it is touched once when a pooled job's thread starts and once when it ends.
+     */
+    static final LongAdder LIVE = new LongAdder();
+
     private final Runnable body;
     private volatile int turn = OWNER;
     private volatile boolean ownerParked;
@@ -53,7 +62,13 @@ final class VirtualThreadFiber extends Fiber {
             t = Thread.ofVirtual().name("asyncjobs-job").unstarted(this::main);
             thread = t;
             turn = FIBER;
-            t.start();
+            LIVE.increment(); // before start(): a started thread is never missed by a count
+            try {
+                t.start();
+            } catch (RuntimeException | Error e) {
+                LIVE.decrement();
+                throw e;
+            }
         } else {
             turn = FIBER;
             if (fiberParked) {
@@ -122,6 +137,7 @@ final class VirtualThreadFiber extends Fiber {
         } finally {
             turn = DONE;
             wakeOwner();
+            LIVE.decrement();
         }
     }
 
