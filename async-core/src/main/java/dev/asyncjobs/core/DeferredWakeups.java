@@ -60,14 +60,9 @@ final class DeferredWakeups {
         this.lowWater = lowWater;
     }
 
-    /** Whether wake-ups are held back at all (a delay of 0 turns it off). */
-    boolean enabled() {
-        return maxDelayNanos > 0;
-    }
-
-    /** Opens the window in which {@link #defer} accepts wake-ups (around one completion). */
+    /** Opens the window in which {@link #defer} accepts wake-ups (around one completion); a delay of 0 never does. */
     void open() {
-        open = enabled();
+        open = maxDelayNanos > 0;
     }
 
     void close() {

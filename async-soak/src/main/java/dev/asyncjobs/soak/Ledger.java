@@ -2,8 +2,10 @@ package dev.asyncjobs.soak;
 
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -59,9 +61,9 @@ final class Ledger {
     final LongAdder duplicates = new LongAdder();
     final LongAdder wrongValues = new LongAdder();
     /** What the first few duplicates were, for the report. */
-    final java.util.Queue<String> duplicateDetails = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    final Queue<String> duplicateDetails = new ConcurrentLinkedQueue<>();
     /** What the first few wrong values were, for the report: a count alone cannot be debugged. */
-    final java.util.Queue<String> wrongValueDetails = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    final Queue<String> wrongValueDetails = new ConcurrentLinkedQueue<>();
     /**
      * Signals that raced the soak's own cancel of their job (or dispose of their stream) and came
      * after it: allowed by Reactive Streams §1.8 ("eventually stop"), counted.
@@ -104,10 +106,7 @@ final class Ledger {
             lateAfterCancel.increment();
         } else {
             duplicates.increment();
-            if (duplicateDetails.size() < 10) {
-                duplicateDetails.add(r + ": " + first.outcome() + " then " + o + " on "
-                        + Thread.currentThread().getName());
-            }
+            keepFew(duplicateDetails, r + ": " + first.outcome() + " then " + o);
         }
         return false;
     }
@@ -123,8 +122,13 @@ final class Ledger {
     /** Books a value that no job should have produced, keeping the first few descriptions. */
     void wrongValue(String description) {
         wrongValues.increment();
-        if (wrongValueDetails.size() < 10) {
-            wrongValueDetails.add(description + " on " + Thread.currentThread().getName());
+        keepFew(wrongValueDetails, description);
+    }
+
+    /** Keeps the first few descriptions of a failure, with the thread that saw it, for the report. */
+    private static void keepFew(Queue<String> details, String description) {
+        if (details.size() < 10) {
+            details.add(description + " on " + Thread.currentThread().getName());
         }
     }
 

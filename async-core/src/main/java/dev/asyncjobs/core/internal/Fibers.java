@@ -94,7 +94,8 @@ public final class Fibers {
      * Job virtual threads alive now: each job of the virtual-thread backend, running, paused or
      * idle in a pool, owns one from its first start until its pool lets it go. Always 0 on the
      * continuation backend. For leak checks: virtual threads are not in {@code
-     * Thread.getAllStackTraces()}, and a thread dump taken while they park can crash JDK 25.
+     * Thread.getAllStackTraces()}, and a thread dump taken while they park can crash JDK 25
+     * (JDK-8364343).
      *
      * @return the number of job threads started and not yet ended
      */

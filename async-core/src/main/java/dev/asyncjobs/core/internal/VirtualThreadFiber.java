@@ -36,10 +36,8 @@ final class VirtualThreadFiber extends Fiber {
     }
 
     /**
-     * Job threads started and not yet ended. The leak checks of the tests and the soak read it
-     * (through {@link Fibers#liveJobThreads()}) because the JDK offers no safe way to list virtual
-     * threads: a thread dump taken while virtual threads park can crash JDK 25 (JDK-8364343). A
-     * LongAdder, as it is touched once when a pooled job's thread starts and once when it ends.
+     * Job threads started and not yet ended, for leak checks ({@link Fibers#liveJobThreads()} says
+     * why the JDK cannot tell). Touched once when a pooled job's thread starts and once when it ends.
      */
     static final LongAdder LIVE = new LongAdder();
 
