@@ -1,0 +1,281 @@
+package dev.asyncjobs.examples;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.tools.Diagnostic;
+import javax.tools.DiagnosticCollector;
+import javax.tools.JavaCompiler;
+import javax.tools.JavaFileObject;
+import javax.tools.SimpleJavaFileObject;
+import javax.tools.StandardJavaFileManager;
+import javax.tools.StandardLocation;
+import javax.tools.ToolProvider;
+
+/**
+ * Extracts the {@code ```java} blocks of Markdown pages and compiles each one with
+ * {@link javax.tools.JavaCompiler} against the test class path, so that no code block of the
+ * README or of {@code docs/} can rot.
+ *
+ * <h2>The convention (also stated in docs/README.md)</h2>
+ * <ul>
+ *   <li>Every fenced block whose info string is {@code java} is compiled. A block that must not be
+ *       compiled is fenced {@code ```java-not-compiled} (rare: it still renders as Java nowhere, so
+ *       keep it for pseudo-code). Other languages ({@code sh}, {@code xml}, {@code text}, none) are
+ *       not looked at.</li>
+ *   <li>A block whose first line of code is {@code package ...} is a whole compilation unit and is
+ *       compiled as it stands (file name: its public type's name).</li>
+ *   <li>Any other block is a <b>fragment</b>: its leading {@code import} lines are kept as imports;
+ *       the rest becomes the body of {@code void snippet() throws Exception} in a class that has
+ *       the {@linkplain #IMPORTS fixed imports} below and the page's preludes as members.</li>
+ *   <li>A page's preludes are HTML comments {@code <!-- snippet-prelude: ... -->} (one line or
+ *       several; invisible on GitHub): Java member declarations ({@code static PrivateKey key;},
+ *       helper methods) and {@code import} lines, given to every fragment of that page.</li>
+ * </ul>
+ * Each block is compiled on its own ({@code --release 21}, the library's level; warnings are not
+ * errors); an error is reported with the page, the Markdown line of the offending code and the
+ * line where the block starts.
+ */
+final class DocSnippets {
+
+    /**
+     * The imports every fragment gets, all on demand: a name two of them share (Reactor's and
+     * RxJava's {@code Scheduler}) is an error only where it is used, and a single-type import (in
+     * the block or a prelude: {@code import io.reactivex.rxjava3.core.Scheduler;}) settles it.
+     */
+    static final List<String> IMPORTS = List.of(
+            "java.io.*",
+            "java.nio.*",
+            "java.nio.channels.*",
+            "java.security.*",
+            "java.time.*",
+            "java.util.*",
+            "java.util.concurrent.*",
+            "java.util.function.*",
+            "javax.crypto.*",
+            "dev.asyncjobs.core.*",
+            "dev.asyncjobs.crypto.*",
+            "dev.asyncjobs.reactor.*",
+            "dev.asyncjobs.rxjava.*",
+            "reactor.core.publisher.*",
+            "reactor.core.scheduler.*",
+            "reactor.util.context.*",
+            "io.reactivex.rxjava3.core.*");
+
+    private static final Pattern FENCE = Pattern.compile("^(\\s*)```\\s*([^\\s`]*)\\s*$");
+    private static final Pattern PRELUDE_START = Pattern.compile("<!--\\s*snippet-prelude:(.*)$");
+    private static final Pattern IMPORT = Pattern.compile("^\\s*import\\s+(static\\s+)?[\\w.*]+\\s*;\\s*$");
+    private static final Pattern PUBLIC_TYPE =
+            Pattern.compile("(?m)^public\\s+(?:(?:final|abstract|sealed|non-sealed)\\s+)*(?:class|interface|record|enum)\\s+(\\w+)");
+
+    /** A line of text with the Markdown line it came from (1-based). */
+    record Line(String text, int mdLine) {
+    }
+
+    /** One {@code ```java} block: the page, the line of its opening fence, its lines. */
+    record Block(String page, int fenceLine, List<Line> lines) {
+    }
+
+    /** A page's blocks, its preludes and how many blocks it marked not to compile. */
+    record Page(String name, List<Block> blocks, List<Line> prelude, int notCompiled) {
+    }
+
+    /** A compile error, located in the Markdown page. */
+    record Failure(String page, int mdLine, int fenceLine, String message) {
+        @Override
+        public String toString() {
+            return page + ":" + mdLine + " (block at line " + fenceLine + "): " + message;
+        }
+    }
+
+    private DocSnippets() {
+    }
+
+    /** Reads a page from disk; its name in reports is {@code name}. */
+    static Page read(Path file, String name) {
+        try {
+            return parse(name, Files.readString(file, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Splits a Markdown page into its {@code ```java} blocks and preludes. */
+    static Page parse(String name, String markdown) {
+        List<String> lines = markdown.lines().toList();
+        List<Block> blocks = new ArrayList<>();
+        List<Line> prelude = new ArrayList<>();
+        int notCompiled = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            Matcher p = PRELUDE_START.matcher(line);
+            if (p.find()) {
+                String rest = p.group(1);
+                int lineNo = i + 1;
+                while (true) {
+                    int end = rest.indexOf("-->");
+                    if (end >= 0) {
+                        prelude.add(new Line(rest.substring(0, end), lineNo));
+                        break;
+                    }
+                    prelude.add(new Line(rest, lineNo));
+                    i++;
+                    if (i >= lines.size()) {
+                        throw new IllegalArgumentException(name + ":" + lineNo + ": unterminated snippet-prelude");
+                    }
+                    rest = lines.get(i);
+                    lineNo = i + 1;
+                }
+                continue;
+            }
+            Matcher f = FENCE.matcher(line);
+            if (!f.matches()) {
+                continue;
+            }
+            String indent = f.group(1);
+            String info = f.group(2).toLowerCase(Locale.ROOT);
+            int fenceLine = i + 1;
+            List<Line> body = new ArrayList<>();
+            i++;
+            while (i < lines.size() && !lines.get(i).trim().equals("```")) {
+                String l = lines.get(i);
+                body.add(new Line(l.startsWith(indent) ? l.substring(indent.length()) : l.stripLeading(), i + 1));
+                i++;
+            }
+            if (i >= lines.size()) {
+                throw new IllegalArgumentException(name + ":" + fenceLine + ": unterminated code block");
+            }
+            if (info.equals("java")) {
+                blocks.add(new Block(name, fenceLine, body));
+            } else if (info.equals("java-not-compiled")) {
+                notCompiled++;
+            }
+        }
+        return new Page(name, List.copyOf(blocks), List.copyOf(prelude), notCompiled);
+    }
+
+    /** Compiles every block of the pages, each on its own; returns the errors (none: all compile). */
+    static List<Failure> compile(List<Page> pages, String classPath, Path outputDir) {
+        JavaCompiler javac = Objects.requireNonNull(ToolProvider.getSystemJavaCompiler(),
+                "no system Java compiler: run the tests on a JDK");
+        List<Failure> failures = new ArrayList<>();
+        try (StandardJavaFileManager files = javac.getStandardFileManager(null, Locale.ROOT, StandardCharsets.UTF_8)) {
+            files.setLocation(StandardLocation.CLASS_PATH,
+                    splitPath(classPath).stream().map(File::new).toList());
+            int n = 0;
+            for (Page page : pages) {
+                for (Block block : page.blocks()) {
+                    Path out = outputDir.resolve("b" + n++);
+                    Files.createDirectories(out);
+                    files.setLocation(StandardLocation.CLASS_OUTPUT, List.of(out.toFile()));
+                    failures.addAll(compileOne(javac, files, page, block));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return failures;
+    }
+
+    private static List<Failure> compileOne(JavaCompiler javac, StandardJavaFileManager files, Page page, Block block) {
+        Source source = source(page, block);
+        DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
+        List<String> options = List.of("--release", "21", "-proc:none", "-implicit:none", "-Xlint:none",
+                "-encoding", "UTF-8");
+        boolean ok = javac.getTask(null, files, diagnostics, options, null, List.of(source)).call();
+        List<Failure> failures = new ArrayList<>();
+        for (Diagnostic<? extends JavaFileObject> d : diagnostics.getDiagnostics()) {
+            if (d.getKind() == Diagnostic.Kind.ERROR) {
+                int md = source.mdLine((int) d.getLineNumber(), block.fenceLine());
+                failures.add(new Failure(block.page(), md, block.fenceLine(),
+                        String.join(" ", d.getMessage(Locale.ROOT).lines().map(String::strip).toList())));
+            }
+        }
+        if (!ok && failures.isEmpty()) {
+            failures.add(new Failure(block.page(), block.fenceLine(), block.fenceLine(), "javac failed with no error reported"));
+        }
+        return failures;
+    }
+
+    /** The Java source javac sees for a block, and the Markdown line of each of its lines. */
+    static Source source(Page page, Block block) {
+        List<Line> code = block.lines();
+        String first = code.stream().map(l -> l.text().strip())
+                .filter(t -> !t.isEmpty() && !t.startsWith("//") && !t.startsWith("/*") && !t.startsWith("*"))
+                .findFirst().orElse("");
+        List<Line> out = new ArrayList<>();
+        String fileName;
+        if (first.startsWith("package ")) {
+            out.addAll(code);
+            String all = String.join("\n", code.stream().map(Line::text).toList());
+            Matcher m = PUBLIC_TYPE.matcher(all);
+            fileName = m.find() ? m.group(1) : "Snippet";
+        } else {
+            fileName = "Snippet";
+            int wrapper = block.fenceLine();
+            int i = 0;
+            // the block's own leading imports, then the page's, then the fixed list
+            while (i < code.size() && (code.get(i).text().isBlank() || IMPORT.matcher(code.get(i).text()).matches())) {
+                out.add(code.get(i));
+                i++;
+            }
+            List<Line> members = new ArrayList<>();
+            for (Line l : page.prelude()) {
+                (IMPORT.matcher(l.text()).matches() ? out : members).add(l);
+            }
+            for (String imp : IMPORTS) {
+                out.add(new Line("import " + imp + ";", wrapper));
+            }
+            out.add(new Line("@SuppressWarnings(\"all\") class Snippet {", wrapper));
+            out.addAll(members);
+            out.add(new Line("void snippet() throws Exception {", wrapper));
+            out.addAll(code.subList(i, code.size()));
+            out.add(new Line("}}", wrapper));
+        }
+        return new Source(fileName, out);
+    }
+
+    private static List<String> splitPath(String path) {
+        List<String> parts = new ArrayList<>();
+        for (String p : path.split(Pattern.quote(File.pathSeparator))) {
+            if (!p.isBlank()) {
+                parts.add(p);
+            }
+        }
+        return parts;
+    }
+
+    /** An in-memory source file that remembers where each of its lines came from. */
+    static final class Source extends SimpleJavaFileObject {
+        private final List<Line> lines;
+
+        Source(String typeName, List<Line> lines) {
+            super(URI.create("string:///" + typeName + Kind.SOURCE.extension), Kind.SOURCE);
+            this.lines = List.copyOf(lines);
+        }
+
+        @Override
+        public CharSequence getCharContent(boolean ignoreEncodingErrors) {
+            StringBuilder sb = new StringBuilder();
+            for (Line l : lines) {
+                sb.append(l.text()).append('\n');
+            }
+            return sb;
+        }
+
+        /** The Markdown line of the source's line {@code javacLine} (1-based), else {@code fallback}. */
+        int mdLine(int javacLine, int fallback) {
+            return javacLine >= 1 && javacLine <= lines.size() ? lines.get(javacLine - 1).mdLine() : fallback;
+        }
+    }
+}
