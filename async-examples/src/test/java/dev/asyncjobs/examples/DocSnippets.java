@@ -37,8 +37,10 @@ import javax.tools.ToolProvider;
  *       compiled as it stands (file name: its public type's name).</li>
  *   <li>Any other block is a <b>fragment</b>: its leading {@code import} lines are kept as imports;
  *       the rest becomes the body of {@code void snippet() throws Exception} in a class that has
- *       the {@linkplain #IMPORTS fixed imports} below and the page's preludes as members.</li>
- *   <li>A page's preludes are HTML comments {@code <!-- snippet-prelude: ... -->} (one line or
+ *       the {@linkplain #IMPORTS fixed imports} below and the page's preludes as members. A
+ *       fragment whose first line of code is an annotation or a method header (such as
+ *       {@code Mono<X> sign(...)} ending in an open brace) declares members instead: it goes into that class's body.</li>
+ *   <li>A page's preludes are HTML comments {@code <!-- snippet-prelude: ... -->} starting a line (one line or
  *       several; invisible on GitHub): Java member declarations ({@code static PrivateKey key;},
  *       helper methods) and {@code import} lines, given to every fragment of that page.</li>
  * </ul>
@@ -70,11 +72,15 @@ final class DocSnippets {
             "reactor.core.publisher.*",
             "reactor.core.scheduler.*",
             "reactor.util.context.*",
-            "io.reactivex.rxjava3.core.*");
+            "io.reactivex.rxjava3.core.*",
+            "org.springframework.web.bind.annotation.*");
 
     private static final Pattern FENCE = Pattern.compile("^(\\s*)```\\s*([^\\s`]*)\\s*$");
-    private static final Pattern PRELUDE_START = Pattern.compile("<!--\\s*snippet-prelude:(.*)$");
+    private static final Pattern PRELUDE_START = Pattern.compile("^\\s*<!--\\s*snippet-prelude:(.*)$");
     private static final Pattern IMPORT = Pattern.compile("^\\s*import\\s+(static\\s+)?[\\w.*]+\\s*;\\s*$");
+    /** A first line that declares a member: an annotation, or a method header ending in an open brace. */
+    private static final Pattern MEMBER = Pattern.compile(
+            "^(@\\w.*|(?:(?:public|protected|private|static|final|synchronized)\\s+)*[\\w<>\\[\\]?,. ]+\\s+\\w+\\s*\\(.*\\)\\s*(?:throws\\s+[\\w., ]+)?\\{)$");
     private static final Pattern PUBLIC_TYPE =
             Pattern.compile("(?m)^public\\s+(?:(?:final|abstract|sealed|non-sealed)\\s+)*(?:class|interface|record|enum)\\s+(\\w+)");
 
@@ -238,9 +244,14 @@ final class DocSnippets {
             }
             out.add(new Line("@SuppressWarnings(\"all\") class Snippet {", wrapper));
             out.addAll(members);
-            out.add(new Line("void snippet() throws Exception {", wrapper));
+            String firstOfBody = code.subList(i, code.size()).stream().map(l -> l.text().strip())
+                    .filter(t -> !t.isEmpty() && !t.startsWith("//")).findFirst().orElse("");
+            boolean declaresMembers = MEMBER.matcher(firstOfBody).matches();
+            if (!declaresMembers) {
+                out.add(new Line("void snippet() throws Exception {", wrapper));
+            }
             out.addAll(code.subList(i, code.size()));
-            out.add(new Line("}}", wrapper));
+            out.add(new Line(declaresMembers ? "}" : "}}", wrapper));
         }
         return new Source(fileName, out);
     }
