@@ -21,6 +21,7 @@ import javax.tools.SimpleJavaFileObject;
 import javax.tools.StandardJavaFileManager;
 import javax.tools.StandardLocation;
 import javax.tools.ToolProvider;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Extracts the {@code ```java} blocks of Markdown pages and compiles each one with
@@ -81,6 +82,8 @@ final class DocSnippets {
     /** A first line that declares a member: an annotation, or a method header ending in an open brace. */
     private static final Pattern MEMBER = Pattern.compile(
             "^(@\\w.*|(?:(?:public|protected|private|static|final|synchronized)\\s+)*[\\w<>\\[\\]?,. ]+\\s+\\w+\\s*\\(.*\\)\\s*(?:throws\\s+[\\w., ]+)?\\{)$");
+    private static final Pattern PACKAGE = Pattern.compile("(?m)^package\\s+([\\w.]+)\\s*;");
+    private static final Pattern MAIN = Pattern.compile("public\\s+static\\s+void\\s+main\\s*\\(\\s*String\\s*\\[\\]\\s*\\w+\\s*\\)");
     private static final Pattern PUBLIC_TYPE =
             Pattern.compile("(?m)^public\\s+(?:(?:final|abstract|sealed|non-sealed)\\s+)*(?:class|interface|record|enum)\\s+(\\w+)");
 
@@ -94,6 +97,18 @@ final class DocSnippets {
 
     /** A page's blocks, its preludes and how many blocks it marked not to compile. */
     record Page(String name, List<Block> blocks, List<Line> prelude, int notCompiled) {
+    }
+
+    /** A block that is a complete program: its class (binary name) was compiled into {@code classes}. */
+    record Program(String page, int fenceLine, String mainClass, Path classes) {
+        @Override
+        public String toString() {
+            return page + ":" + fenceLine + " " + mainClass;
+        }
+    }
+
+    /** What {@link #compile} found: the errors, and the complete programs that compiled. */
+    record Result(List<Failure> failures, List<Program> programs) {
     }
 
     /** A compile error, located in the Markdown page. */
@@ -172,9 +187,15 @@ final class DocSnippets {
 
     /** Compiles every block of the pages, each on its own; returns the errors (none: all compile). */
     static List<Failure> compile(List<Page> pages, String classPath, Path outputDir) {
+        return compileAll(pages, classPath, outputDir).failures();
+    }
+
+    /** Compiles every block of the pages, each on its own, into a directory of its own under {@code outputDir}. */
+    static Result compileAll(List<Page> pages, String classPath, Path outputDir) {
         JavaCompiler javac = Objects.requireNonNull(ToolProvider.getSystemJavaCompiler(),
                 "no system Java compiler: run the tests on a JDK");
         List<Failure> failures = new ArrayList<>();
+        List<Program> programs = new ArrayList<>();
         try (StandardJavaFileManager files = javac.getStandardFileManager(null, Locale.ROOT, StandardCharsets.UTF_8)) {
             files.setLocation(StandardLocation.CLASS_PATH,
                     splitPath(classPath).stream().map(File::new).toList());
@@ -184,13 +205,29 @@ final class DocSnippets {
                     Path out = outputDir.resolve("b" + n++);
                     Files.createDirectories(out);
                     files.setLocation(StandardLocation.CLASS_OUTPUT, List.of(out.toFile()));
-                    failures.addAll(compileOne(javac, files, page, block));
+                    List<Failure> errors = compileOne(javac, files, page, block);
+                    failures.addAll(errors);
+                    String main = mainClass(block);
+                    if (errors.isEmpty() && main != null) {
+                        programs.add(new Program(page.name(), block.fenceLine(), main, out));
+                    }
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return failures;
+        return new Result(List.copyOf(failures), List.copyOf(programs));
+    }
+
+    /** The binary name of a compilation unit's public class when it has a {@code main}, else {@code null}. */
+    static @Nullable String mainClass(Block block) {
+        String all = String.join("\n", block.lines().stream().map(Line::text).toList());
+        Matcher pkg = PACKAGE.matcher(all);
+        Matcher type = PUBLIC_TYPE.matcher(all);
+        if (!pkg.find() || !type.find() || !MAIN.matcher(all).find()) {
+            return null;
+        }
+        return pkg.group(1) + "." + type.group(1);
     }
 
     private static List<Failure> compileOne(JavaCompiler javac, StandardJavaFileManager files, Page page, Block block) {

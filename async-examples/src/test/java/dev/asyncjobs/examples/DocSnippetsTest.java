@@ -1,9 +1,18 @@
 package dev.asyncjobs.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.asyncjobs.examples.DocSnippets.Failure;
 import dev.asyncjobs.examples.DocSnippets.Page;
+import dev.asyncjobs.examples.DocSnippets.Program;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.time.Duration;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -36,6 +45,19 @@ class DocSnippetsTest {
 
     @TempDir
     Path out;
+
+    @TempDir
+    static Path docsOut;
+
+    /** The docs' blocks, compiled once for the tests that need them. */
+    private static DocSnippets.Result docs;
+
+    private static synchronized DocSnippets.Result docs() {
+        if (docs == null) {
+            docs = DocSnippets.compileAll(pages(), classPath(), docsOut);
+        }
+        return docs;
+    }
 
     /** The project root: surefire runs the tests in the module's directory. */
     private static Path root() {
@@ -73,7 +95,7 @@ class DocSnippetsTest {
         List<Page> pages = pages();
         int blocks = pages.stream().mapToInt(p -> p.blocks().size()).sum();
         int notCompiled = pages.stream().mapToInt(Page::notCompiled).sum();
-        List<Failure> failures = DocSnippets.compile(pages, classPath(), out);
+        List<Failure> failures = docs().failures();
         assertThat(failures)
                 .as("%d java blocks compiled; these do not compile against today's API:%n%s", blocks,
                         String.join(System.lineSeparator(), failures.stream().map(Failure::toString).toList()))
@@ -81,6 +103,36 @@ class DocSnippetsTest {
         // the check is worth something only if it found the blocks, and kept the escape hatch rare
         assertThat(blocks).isGreaterThanOrEqualTo(20);
         assertThat(notCompiled).as("blocks marked java-not-compiled").isLessThanOrEqualTo(2);
+    }
+
+    /**
+     * The complete programs the pages start from run to their end (within a minute, no spinning
+     * wait can hide) and print what they computed; a program that throws fails with its page.
+     */
+    @Test
+    void everyCompleteProgramRuns() throws Exception {
+        List<Program> programs = docs().programs();
+        assertThat(programs).extracting(Program::mainClass).contains("example.FirstJob", "example.LaunchOnLoops",
+                "example.SignWithReactor", "example.SignWithRxJava", "example.EngineAndCrypto");
+        PrintStream stdout = System.out;
+        for (Program program : programs) {
+            ByteArrayOutputStream printed = new ByteArrayOutputStream();
+            try (URLClassLoader loader = new URLClassLoader(new URL[] {program.classes().toUri().toURL()},
+                    getClass().getClassLoader())) {
+                Method main = loader.loadClass(program.mainClass()).getMethod("main", String[].class);
+                System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+                assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+                    try {
+                        main.invoke(null, (Object) new String[0]);
+                    } catch (InvocationTargetException e) {
+                        throw new AssertionError(program + " threw", e.getCause());
+                    }
+                }, () -> program + " did not end");
+            } finally {
+                System.setOut(stdout);
+            }
+            assertThat(printed.toString(StandardCharsets.UTF_8)).as("what %s printed", program).isNotBlank();
+        }
     }
 
     @Test
