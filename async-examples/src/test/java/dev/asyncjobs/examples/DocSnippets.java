@@ -31,19 +31,20 @@ import org.jspecify.annotations.Nullable;
  * <h2>The convention (also stated in docs/README.md)</h2>
  * <ul>
  *   <li>Every fenced block whose info string is {@code java} is compiled. A block that must not be
- *       compiled is fenced {@code ```java-not-compiled} (rare: it still renders as Java nowhere, so
- *       keep it for pseudo-code). Other languages ({@code sh}, {@code xml}, {@code text}, none) are
- *       not looked at.</li>
+ *       compiled is fenced {@code ```java-not-compiled} (rare: pseudo-code only). Other languages
+ *       ({@code sh}, {@code xml}, {@code text}, none) are not looked at.</li>
  *   <li>A block whose first line of code is {@code package ...} is a whole compilation unit and is
- *       compiled as it stands (file name: its public type's name).</li>
+ *       compiled as it stands (file name: its public type's name). If it has a
+ *       {@code public static void main(String[])}, the test also runs it.</li>
  *   <li>Any other block is a <b>fragment</b>: its leading {@code import} lines are kept as imports;
  *       the rest becomes the body of {@code void snippet() throws Exception} in a class that has
- *       the {@linkplain #IMPORTS fixed imports} below and the page's preludes as members. A
- *       fragment whose first line of code is an annotation or a method header (such as
- *       {@code Mono<X> sign(...)} ending in an open brace) declares members instead: it goes into that class's body.</li>
- *   <li>A page's preludes are HTML comments {@code <!-- snippet-prelude: ... -->} starting a line (one line or
- *       several; invisible on GitHub): Java member declarations ({@code static PrivateKey key;},
- *       helper methods) and {@code import} lines, given to every fragment of that page.</li>
+ *       the {@linkplain #IMPORTS fixed imports} and the page's preludes as members. A fragment
+ *       whose first line of code is an annotation or a method header ending in an open brace
+ *       declares members instead: it goes into that class's body.</li>
+ *   <li>A page's preludes are HTML comments {@code <!-- snippet-prelude: ... -->} that start a
+ *       line (one line or several; invisible on GitHub): Java member declarations
+ *       ({@code static PrivateKey key;}, helper methods) and {@code import} lines, given to every
+ *       fragment of that page.</li>
  * </ul>
  * Each block is compiled on its own ({@code --release 21}, the library's level; warnings are not
  * errors); an error is reported with the page, the Markdown line of the offending code and the
