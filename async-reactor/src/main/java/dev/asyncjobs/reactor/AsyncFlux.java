@@ -51,9 +51,13 @@ public final class AsyncFlux {
      *       {@code null}) cancels the source and every job in flight and is emitted; the source's
      *       error cancels the jobs in flight and is emitted; a downstream cancel cancels both (the
      *       cancelled jobs are resumed cancelled and finish, as with {@link AsyncMono}).</li>
+     *   <li><b>Bad requests:</b> a {@code request(n)} with {@code n <= 0} cancels the source and
+     *       the jobs as a downstream cancel does and is signalled as
+     *       {@code onError(IllegalArgumentException)} (Reactive Streams §3.9).</li>
      * </ul>
      * This is reactor-core's own {@code flatMapSequential(element -> AsyncMono.fromJob(..),
-     * maxInFlight, 1)}: ordering, draining and cancellation are that well-tried operator's.
+     * maxInFlight, 1)}: ordering, draining and cancellation are that well-tried operator's (plus the
+     * §3.9 check, which it lacks).
      *
      * @param source the elements
      * @param job makes the job for one element, on the thread that delivers the element
@@ -73,7 +77,9 @@ public final class AsyncFlux {
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight must be >= 1, was " + maxInFlight);
         }
-        return source.flatMapSequential(t -> new MonoJob<R>(constant(job.apply(t)), options, null), maxInFlight, 1);
+        // flatMapSequential drops a request(n <= 0); the strict stage makes it the §3.9 error
+        return new FluxStrictRequests<>(
+                source.flatMapSequential(t -> new MonoJob<R>(constant(job.apply(t)), options, null), maxInFlight, 1));
     }
 
     private static <R> Function<Object, JobFunction<? extends @Nullable R>> constant(JobFunction<R> func) {

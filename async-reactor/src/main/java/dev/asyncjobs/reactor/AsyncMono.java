@@ -48,7 +48,9 @@ import reactor.util.context.ContextView;
  *       completes empty; a failure (the job threw, no free slot with
  *       {@link dev.asyncjobs.core.NoJobsPolicy#FAIL}, a closed loop group, a cleanup that threw) is
  *       {@code onError}. Signals come on the job's thread: hop with {@code publishOn} before
- *       anything that blocks.</li>
+ *       anything that blocks. A {@code request(n)} with {@code n <= 0} is
+ *       {@code onError(IllegalArgumentException)} (Reactive Streams §3.9) and cancels the job as
+ *       a cancel does.</li>
  *   <li><b>Full pools:</b> when the loop's pool is at its max the subscription waits, first come
  *       first served and without spinning, for a slot (or fails, per
  *       {@link JobOptions#onNoJobs()}); it can be cancelled while it waits.</li>

@@ -37,7 +37,8 @@ import reactor.core.scheduler.Schedulers;
  *       {@code parallel()}'s too, so virtual time ({@code StepVerifier.withVirtualTime}) drives both.
  *       A periodic task's runs are queued on one loop and never overlap.</li>
  *   <li>Tasks must not block: a loop is shared by every job and task on it. What a task throws goes
- *       to {@link dev.asyncjobs.core.AsyncHooks#onError} (the loop never dies of it); Reactor's
+ *       where Reactor's own schedulers send it: the loop thread's uncaught exception handler,
+ *       then {@link Schedulers#onHandleError} if set (the loop never dies of it); Reactor's
  *       {@code Schedulers.onScheduleHook} decorations are applied to every task.</li>
  *   <li>The scheduler does not own its group: {@link #dispose()} only stops this scheduler
  *       (closing the group is its creator's business), and is ignored on {@link #shared()}.</li>

@@ -98,6 +98,8 @@ final class LoopTask implements Runnable, Disposable {
         }
         try {
             task.run();
+        } catch (Throwable e) {
+            SchedulerErrors.handle(e); // as Reactor's own schedulers do, not the loop's AsyncHooks
         } finally {
             state = FINISHED;
             if (timed != null) {

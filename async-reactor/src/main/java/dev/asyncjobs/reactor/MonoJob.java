@@ -118,6 +118,7 @@ final class MonoJob<R> extends Mono<R> implements Scannable {
      *               cancel                CANCELLED    cancel the job
      *  HAS_VALUE    request(n)            TERMINATED   onNext(held) + onComplete
      *               cancel                CANCELLED    discard the held value
+     *  (the three)  request(n <= 0)       CANCELLED    as cancel, then onError(IAE) (§3.9)
      *  TERMINATED   anything              -            (a late cancel is a no-op)
      *  CANCELLED    value / error         -            Operators.onDiscard / onErrorDropped
      * </pre>
@@ -182,7 +183,8 @@ final class MonoJob<R> extends Mono<R> implements Scannable {
 
         @Override
         public void request(long n) {
-            if (!Operators.validate(n)) {
+            if (n <= 0) {
+                badRequest(n);
                 return;
             }
             for (;;) {
@@ -209,10 +211,28 @@ final class MonoJob<R> extends Mono<R> implements Scannable {
 
         @Override
         public void cancel() {
+            stop();
+        }
+
+        /**
+         * Reactive Streams §3.9: a request of {@code n <= 0} is answered with
+         * {@code onError(IllegalArgumentException)}. The subscription is over, so the job is
+         * cancelled exactly as by {@link #cancel()} (resumed cancelled, ctx closed, slot freed) and
+         * what it still produces goes to the discard and dropped-error hooks. Only the caller that
+         * won the CAS signals the error, so it never races a value or another terminal signal.
+         */
+        private void badRequest(long n) {
+            if (stop()) {
+                actual.onError(Exceptions.nullOrNegativeRequestException(n));
+            }
+        }
+
+        /** Moves to {@link #CANCELLED} and lets the job go; true for the one caller that did it. */
+        private boolean stop() {
             for (;;) {
                 int s = state;
                 if (s == TERMINATED || s == CANCELLED) {
-                    return;
+                    return false;
                 }
                 if (STATE.compareAndSet(this, s, CANCELLED)) {
                     if (s == HAS_VALUE) {
@@ -225,7 +245,7 @@ final class MonoJob<R> extends Mono<R> implements Scannable {
                             t.cancel();
                         }
                     }
-                    return;
+                    return true;
                 }
             }
         }

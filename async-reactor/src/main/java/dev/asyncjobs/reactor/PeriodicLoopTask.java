@@ -11,8 +11,8 @@ import reactor.core.scheduler.Schedulers;
 /**
  * A periodic task of a {@link JobLoopScheduler} or of one of its workers: {@link Schedulers#parallel()}
  * keeps the period, and each tick hops onto the task's one loop, so runs never overlap. A run that
- * throws ends the task (as {@code ScheduledExecutorService} does), and the error goes to the loop's
- * error hook.
+ * throws ends the task (as {@code ScheduledExecutorService} does), and the error goes to Reactor's
+ * {@code Schedulers.handleError} (see {@link SchedulerErrors}).
  */
 final class PeriodicLoopTask implements Runnable, Disposable {
     /** Stands for "disposed" in {@link #timer}. */
@@ -69,7 +69,7 @@ final class PeriodicLoopTask implements Runnable, Disposable {
             task.run();
         } catch (Throwable t) {
             dispose();
-            throw t;
+            SchedulerErrors.handle(t);
         }
     }
 

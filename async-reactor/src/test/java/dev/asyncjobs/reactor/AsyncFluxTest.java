@@ -16,11 +16,14 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.reactivestreams.Subscription;
 import reactor.core.Disposable;
+import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
 import reactor.test.StepVerifier;
@@ -175,6 +178,115 @@ class AsyncFluxTest {
         assertThat(sourceCancelled).isTrue();
         TestSupport.await(() -> probes.stream().allMatch(p -> p.cleanups.get() == 1), () -> "jobs cancelled");
         assertThat(probes).hasSize(5).allSatisfy(p -> assertThat(p.cancelSeen).hasValue(1));
+    }
+
+    @Test
+    void aNonPositiveRequestIsAnIllegalArgumentErrorAndCancelsTheSourceAndTheJobs() {
+        List<Probe> probes = new CopyOnWriteArrayList<>();
+        AtomicBoolean sourceCancelled = new AtomicBoolean();
+        List<Object> signals = new CopyOnWriteArrayList<>();
+        AtomicReference<Subscription> sub = new AtomicReference<>();
+        AsyncFlux.mapJobs(Flux.range(0, 100).doOnCancel(() -> sourceCancelled.set(true)), i -> {
+            Probe p = new Probe();
+            probes.add(p);
+            return p.job(i);
+        }, 5, options).subscribe(recorder(signals, sub, 2));
+        TestSupport.await(() -> pausedCount(probes) == 5, () -> "five jobs paused");
+        probes.get(0).signalFd();
+        probes.get(1).signalFd();
+        TestSupport.await(() -> signals.size() == 2, () -> "two values: " + signals);
+        TestSupport.await(() -> pausedCount(probes) == 7, () -> "two more jobs paused");
+        sub.get().request(0);
+        // §3.9: onError(IllegalArgumentException); the source and every job in flight are cancelled
+        TestSupport.await(() -> signals.size() == 3, () -> "the error: " + signals);
+        assertThat(signals.subList(0, 2)).containsExactly(0, 1);
+        assertThat(signals.get(2)).isInstanceOf(IllegalArgumentException.class).asString().contains("3.9");
+        assertThat(sourceCancelled).isTrue();
+        TestSupport.await(() -> probes.stream().allMatch(p -> p.cleanups.get() == 1), () -> "jobs cancelled");
+        assertThat(probes).hasSize(7);
+        assertThat(probes.subList(2, 7)).allSatisfy(p -> assertThat(p.cancelSeen).hasValue(1));
+        sub.get().request(1);
+        sub.get().request(-1);
+        assertThat(signals).hasSize(3);
+    }
+
+    @Test
+    void aNonPositiveRequestRacingTheValuesGivesOneLastTerminalSignalAndNoOverlap() {
+        AtomicInteger errorRounds = new AtomicInteger();
+        try (TestSupport.Racer racer = new TestSupport.Racer()) {
+            for (int round = 0; round < 1_000; round++) {
+                List<Object> signals = new CopyOnWriteArrayList<>();
+                AtomicReference<Subscription> sub = new AtomicReference<>();
+                AtomicInteger inside = new AtomicInteger();
+                AtomicBoolean overlap = new AtomicBoolean();
+                BaseSubscriber<Integer> s = recorder(signals, sub, Long.MAX_VALUE, inside, overlap);
+                racer.race(() -> AsyncFlux.mapJobs(Flux.range(0, 20), this::yielding, 4, options).subscribe(s),
+                        () -> {
+                            TestSupport.await(() -> sub.get() != null, () -> "subscribed");
+                            sub.get().request(0);
+                        });
+                int r = round;
+                TestSupport.await(() -> !signals.isEmpty() && isTerminal(signals.get(signals.size() - 1)),
+                        () -> "round " + r + ": a terminal signal: " + signals);
+                TestSupport.await(() -> loops.liveJobs() == 0, () -> "round " + r + ": jobs ended");
+                assertThat(overlap).as("round %d: signals overlapped", r).isFalse();
+                assertThat(signals.stream().filter(AsyncFluxTest::isTerminal)).as("round %d", r).hasSize(1);
+                Object last = signals.get(signals.size() - 1);
+                if (last instanceof Throwable e) {
+                    assertThat(e).isInstanceOf(IllegalArgumentException.class);
+                    assertThat(signals.subList(0, signals.size() - 1)).isEqualTo(IntStream.range(0, signals.size() - 1)
+                            .boxed().toList());
+                    errorRounds.incrementAndGet();
+                } else {
+                    assertThat(signals).hasSize(21);
+                }
+            }
+        }
+        // the bad request won at least sometimes (without §3.9 it never does)
+        assertThat(errorRounds.get()).isPositive();
+    }
+
+    private static boolean isTerminal(Object signal) {
+        return signal instanceof Throwable || "complete".equals(signal);
+    }
+
+    private static <T> BaseSubscriber<T> recorder(List<Object> signals, AtomicReference<Subscription> sub, long initial) {
+        return recorder(signals, sub, initial, new AtomicInteger(), new AtomicBoolean());
+    }
+
+    /** Records every signal; {@code overlap} is set if two signals were ever delivered at once. */
+    private static <T> BaseSubscriber<T> recorder(List<Object> signals, AtomicReference<Subscription> sub, long initial,
+            AtomicInteger inside, AtomicBoolean overlap) {
+        return new BaseSubscriber<T>() {
+            @Override
+            protected void hookOnSubscribe(Subscription subscription) {
+                sub.set(subscription);
+                subscription.request(initial);
+            }
+
+            @Override
+            protected void hookOnNext(T value) {
+                record(value);
+            }
+
+            @Override
+            protected void hookOnError(Throwable error) {
+                record(error);
+            }
+
+            @Override
+            protected void hookOnComplete() {
+                record("complete");
+            }
+
+            private void record(Object signal) {
+                if (inside.getAndIncrement() != 0) {
+                    overlap.set(true);
+                }
+                signals.add(signal);
+                inside.decrementAndGet();
+            }
+        };
     }
 
     @Test

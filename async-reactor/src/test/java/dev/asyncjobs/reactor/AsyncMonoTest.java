@@ -20,6 +20,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -193,6 +194,111 @@ class AsyncMonoTest {
         TestSupport.await(() -> loops.liveJobs() == 0 && slow.cleanups.get() == slow.started.get(),
                 () -> "loser ended");
         assertThat(slow.cancelSeen.get()).isEqualTo(slow.started.get());
+    }
+
+    @Test
+    void aNonPositiveRequestOnAPausedJobIsAnIllegalArgumentErrorAndCancelsTheJob() throws Exception {
+        for (long bad : new long[] {0, -1, Long.MIN_VALUE}) {
+            Probe p = new Probe();
+            List<Object> signals = new CopyOnWriteArrayList<>();
+            AtomicReference<Subscription> sub = new AtomicReference<>();
+            AsyncMono.fromJob(p.job("never"), options).subscribe(recorder(signals, sub, 0));
+            p.awaitPaused();
+            sub.get().request(bad);
+            // §3.9: onError(IllegalArgumentException), and the job is resumed cancelled, its ctx closed, its slot freed
+            TestSupport.await(() -> loops.liveJobs() == 0 && p.cleanups.get() == 1, () -> "job ended after request(" + bad + ")");
+            assertThat(signals).singleElement().isInstanceOf(IllegalArgumentException.class)
+                    .asString().contains("3.9").contains(String.valueOf(bad));
+            assertThat(p.cancelSeen).hasValue(1);
+            assertThat(p.resumes).hasValue(1);
+            // terminated: a later request or cancel does nothing
+            sub.get().request(1);
+            sub.get().cancel();
+            assertThat(signals).hasSize(1);
+        }
+    }
+
+    @Test
+    void aNonPositiveRequestWhileTheValueIsHeldIsTheErrorAndTheValueIsDiscarded() {
+        List<Object> signals = new CopyOnWriteArrayList<>();
+        List<Object> discarded = new CopyOnWriteArrayList<>();
+        AtomicReference<Subscription> sub = new AtomicReference<>();
+        AsyncMono.fromJob(() -> "held", options)
+                .doOnDiscard(String.class, discarded::add)
+                .subscribe(recorder(signals, sub, 0));
+        // doOnDiscard sits between: look for the held value in the subscription chain
+        TestSupport.await(() -> Stream.concat(Stream.of(Scannable.from(sub.get())), Scannable.from(sub.get()).parents())
+                        .anyMatch(s -> s.scanOrDefault(Scannable.Attr.BUFFERED, 0) == 1),
+                () -> "value held by the subscription");
+        sub.get().request(0);
+        assertThat(signals).singleElement().isInstanceOf(IllegalArgumentException.class);
+        assertThat(discarded).containsExactly("held");
+    }
+
+    @Test
+    void aNonPositiveRequestFromOnSubscribeIsTheErrorAndTheJobNeverLaunches() {
+        AtomicInteger runs = new AtomicInteger();
+        List<Object> signals = new CopyOnWriteArrayList<>();
+        AsyncMono.fromJob(runs::incrementAndGet, options).subscribe(new BaseSubscriber<Integer>() {
+            @Override
+            protected void hookOnSubscribe(Subscription subscription) {
+                subscription.request(0);
+            }
+
+            @Override
+            protected void hookOnNext(Integer value) {
+                signals.add(value);
+            }
+
+            @Override
+            protected void hookOnError(Throwable error) {
+                signals.add(error);
+            }
+        });
+        assertThat(signals).singleElement().isInstanceOf(IllegalArgumentException.class);
+        assertThat(runs).hasValue(0);
+        assertThat(loops.liveJobs()).isZero();
+    }
+
+    @Test
+    void aNonPositiveRequestAfterAValidOneStillCancelsTheJob() throws Exception {
+        Probe p = new Probe();
+        List<Object> signals = new CopyOnWriteArrayList<>();
+        AtomicReference<Subscription> sub = new AtomicReference<>();
+        AsyncMono.fromJob(p.job("never"), options).subscribe(recorder(signals, sub, 1));
+        p.awaitPaused();
+        sub.get().request(-5);
+        TestSupport.await(() -> loops.liveJobs() == 0 && p.cleanups.get() == 1, () -> "job ended");
+        assertThat(signals).singleElement().isInstanceOf(IllegalArgumentException.class);
+        assertThat(p.cancelSeen).hasValue(1);
+    }
+
+    /** A subscriber that requests {@code initial} (if > 0) and records every signal. */
+    private static <T> BaseSubscriber<T> recorder(List<Object> signals, AtomicReference<Subscription> sub, long initial) {
+        return new BaseSubscriber<T>() {
+            @Override
+            protected void hookOnSubscribe(Subscription subscription) {
+                sub.set(subscription);
+                if (initial > 0) {
+                    subscription.request(initial);
+                }
+            }
+
+            @Override
+            protected void hookOnNext(T value) {
+                signals.add(value);
+            }
+
+            @Override
+            protected void hookOnError(Throwable error) {
+                signals.add(error);
+            }
+
+            @Override
+            protected void hookOnComplete() {
+                signals.add("complete");
+            }
+        };
     }
 
     @Test

@@ -23,6 +23,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
@@ -114,16 +115,60 @@ class JobLoopSchedulerTest {
     }
 
     @Test
-    void aTaskThatThrowsDoesNotKillTheLoop() throws Exception {
-        try (TestSupport.HookErrors hook = new TestSupport.HookErrors()) {
-            Scheduler.Worker worker = scheduler.createWorker();
-            worker.schedule(() -> {
-                throw new IllegalStateException("task bug");
+    void aTaskThatThrowsGoesToReactorsHandleErrorAndDoesNotKillTheLoop() throws Exception {
+        Scheduler.Worker worker = scheduler.createWorker();
+        try (TestSupport.HookErrors asyncHooks = new TestSupport.HookErrors();
+                HandledErrors handled = new HandledErrors(worker)) {
+            IllegalStateException bug = new IllegalStateException("task bug");
+            AtomicInteger decorated = new AtomicInteger();
+            Schedulers.onScheduleHook("count", r -> {
+                decorated.incrementAndGet();
+                return r;
             });
             CountDownLatch after = new CountDownLatch(1);
-            worker.schedule(after::countDown);
-            assertThat(after.await(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(hook.errors).singleElement().satisfies(e -> assertThat(e).hasMessage("task bug"));
+            try {
+                worker.schedule(() -> {
+                    throw bug;
+                });
+                worker.schedule(after::countDown);
+                assertThat(after.await(10, TimeUnit.SECONDS)).isTrue();
+            } finally {
+                Schedulers.resetOnScheduleHook("count");
+            }
+            // each task decorated once: handing the error to Reactor schedules nothing the hook sees
+            assertThat(decorated).hasValue(2);
+            // Reactor's Schedulers.handleError: the thread's uncaught handler, then the onHandleError hook
+            assertThat(handled.uncaught).containsExactly(handled.loopThread + ": task bug");
+            assertThat(handled.hook).containsExactly(handled.loopThread + ": task bug");
+            assertThat(handled.hookErrors).singleElement().isSameAs(bug);
+            assertThat(asyncHooks.errors).isEmpty();
+
+            // the same for a delayed task, and for a task given to the scheduler itself (any loop)
+            VirtualTimeScheduler vts = VirtualTimeScheduler.getOrSet();
+            worker.schedule(() -> {
+                throw new IllegalStateException("delayed bug");
+            }, 1, TimeUnit.SECONDS);
+            vts.advanceTimeBy(Duration.ofSeconds(1));
+            TestSupport.await(() -> handled.hook.size() == 2, () -> "delayed error handled: " + handled.hook);
+            assertThat(handled.hook).last().isEqualTo(handled.loopThread + ": delayed bug");
+            scheduler.schedule(() -> {
+                throw new IllegalStateException("direct bug");
+            });
+            TestSupport.await(() -> handled.hook.size() == 3, () -> "direct error handled: " + handled.hook);
+            assertThat(handled.hook).last().asString().startsWith("sched-test-").endsWith(": direct bug");
+            assertThat(asyncHooks.errors).isEmpty();
+
+            // hook reset: only the uncaught handler is left, as with Reactor's own schedulers
+            Schedulers.resetOnHandleError();
+            worker.schedule(() -> {
+                throw new IllegalStateException("after reset");
+            });
+            TestSupport.await(() -> handled.uncaught.contains(handled.loopThread + ": after reset"),
+                    () -> "uncaught handler after reset: " + handled.uncaught);
+            flush(group);
+            assertThat(handled.hook).hasSize(3);
+            assertThat(asyncHooks.errors).isEmpty();
+        } finally {
             worker.dispose();
         }
     }
@@ -187,11 +232,12 @@ class JobLoopSchedulerTest {
     }
 
     @Test
-    void aPeriodicTaskThatThrowsStops() throws Exception {
+    void aPeriodicTaskThatThrowsStopsAndItsErrorGoesToReactorsHandleError() throws Exception {
         VirtualTimeScheduler vts = VirtualTimeScheduler.getOrSet();
-        try (TestSupport.HookErrors hook = new TestSupport.HookErrors()) {
+        Scheduler.Worker worker = scheduler.createWorker();
+        try (TestSupport.HookErrors asyncHooks = new TestSupport.HookErrors();
+                HandledErrors handled = new HandledErrors(worker)) {
             AtomicInteger runs = new AtomicInteger();
-            Scheduler.Worker worker = scheduler.createWorker();
             Disposable d = worker.schedulePeriodically(() -> {
                 runs.incrementAndGet();
                 throw new IllegalStateException("periodic bug");
@@ -202,7 +248,10 @@ class JobLoopSchedulerTest {
             vts.advanceTimeBy(Duration.ofSeconds(3));
             flush(group);
             assertThat(runs).hasValue(1);
-            assertThat(hook.errors).singleElement().satisfies(e -> assertThat(e).hasMessage("periodic bug"));
+            assertThat(handled.uncaught).containsExactly(handled.loopThread + ": periodic bug");
+            assertThat(handled.hook).containsExactly(handled.loopThread + ": periodic bug");
+            assertThat(asyncHooks.errors).isEmpty();
+        } finally {
             worker.dispose();
         }
     }
@@ -263,6 +312,46 @@ class JobLoopSchedulerTest {
         g.close();
         assertThat(s.isDisposed()).isTrue();
         assertThatThrownBy(() -> s.schedule(() -> { })).isInstanceOf(RejectedExecutionException.class);
+    }
+
+    /**
+     * Installs {@code Schedulers.onHandleError} and, on the loop of {@code worker}, an uncaught
+     * exception handler; records {@code "thread: message"} from each. Closing resets both.
+     */
+    static final class HandledErrors implements AutoCloseable {
+        final List<String> hook = new CopyOnWriteArrayList<>();
+        final List<Throwable> hookErrors = new CopyOnWriteArrayList<>();
+        final List<String> uncaught = new CopyOnWriteArrayList<>();
+        final Scheduler.Worker worker;
+        final String loopThread;
+
+        HandledErrors(Scheduler.Worker worker) throws InterruptedException {
+            this.worker = worker;
+            Schedulers.onHandleError((t, e) -> {
+                hook.add(t.getName() + ": " + e.getMessage());
+                hookErrors.add(e);
+            });
+            AtomicReference<String> name = new AtomicReference<>();
+            CountDownLatch set = new CountDownLatch(1);
+            worker.schedule(() -> {
+                Thread.currentThread().setUncaughtExceptionHandler((t, e) -> uncaught.add(t.getName() + ": " + e.getMessage()));
+                name.set(Thread.currentThread().getName());
+                set.countDown();
+            });
+            assertThat(set.await(10, TimeUnit.SECONDS)).isTrue();
+            loopThread = name.get();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            Schedulers.resetOnHandleError();
+            CountDownLatch reset = new CountDownLatch(1);
+            worker.schedule(() -> {
+                Thread.currentThread().setUncaughtExceptionHandler(null);
+                reset.countDown();
+            });
+            assertThat(reset.await(10, TimeUnit.SECONDS)).isTrue();
+        }
     }
 
     /** Waits until every loop of {@code g} has run what was queued before this call. */
