@@ -412,6 +412,10 @@ public final class OffloadEngine implements AutoCloseable {
         return threads.clone();
     }
 
+    Thread wakeupTimer() {
+        return timer.thread();
+    }
+
     private RejectedExecutionException closedError() {
         return new RejectedExecutionException("the offload engine '" + name + "' is closed");
     }

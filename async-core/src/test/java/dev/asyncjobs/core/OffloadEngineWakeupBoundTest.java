@@ -177,6 +177,40 @@ class OffloadEngineWakeupBoundTest {
         }
     }
 
+    /**
+     * The timer costs nothing while nothing is held back: after a saturated burst that made it send
+     * (a 20 us delay), it parks without a timeout, and it is never started when holding back is off.
+     */
+    @Test
+    @Timeout(60)
+    void theTimerWaitsWithoutATimeoutWhileNothingIsHeldBack() throws Exception {
+        try (OffloadEngine engine = OffloadEngine.builder().threads(1).queueCapacity(16).name("bound-idle")
+                .wakeupDelayNanos(TimeUnit.MICROSECONDS.toNanos(20)).build();
+                OffloadEngine off = OffloadEngine.builder().threads(1).name("bound-off").wakeupDelayNanos(0).build()) {
+            List<RecordingObserver<Integer>> observers = new CopyOnWriteArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                int id = i;
+                RecordingObserver<Integer> obs = new RecordingObserver<>();
+                observers.add(obs);
+                AsyncJobs.launch(() -> engine.call(() -> {
+                    Thread.sleep(0, 50_000);
+                    return id;
+                }), options, obs);
+            }
+            for (RecordingObserver<Integer> obs : observers) {
+                assertThat(obs.await().kind()).isEqualTo("success");
+            }
+            Thread timer = engine.wakeupTimer();
+            await("the timer parked", () -> {
+                Thread.State s = timer.getState();
+                return s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING;
+            });
+            // a deadline still pending when the burst ended lets it park timed once more, then for good
+            await("the timer parked without a timeout", () -> timer.getState() == Thread.State.WAITING);
+            assertThat(off.wakeupTimer().getState()).isEqualTo(Thread.State.NEW);
+        }
+    }
+
     /** The engine's threads, its wake-up timer included, all end after close. */
     @Test
     @Timeout(60)
