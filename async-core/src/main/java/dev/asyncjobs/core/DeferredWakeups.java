@@ -25,6 +25,11 @@ import org.jspecify.annotations.Nullable;
  *   <li>the device thread is about to wait for work.</li>
  * </ul>
  *
+ * <p>Only the selector wake-up is held back: the resume task is queued at once, so a loop that is
+ * awake anyway (other tasks, other fds) runs it at once, and a loop that was woken for another
+ * reason takes every task queued meanwhile. At light load (queue below the low water mark) nothing
+ * is held back at all. {@code -Dasyncjobs.engine.wakeupDelayMicros=0} turns holding back off.
+ *
  * <h2>The bound holds whatever the next call costs</h2>
  * The device thread cannot send anything while it runs a call, and a call may take far longer
  * than the one before it (an RSA key generation after a run of signatures). So each batch of owed
@@ -37,12 +42,9 @@ import org.jspecify.annotations.Nullable;
  * wakes about once per delay (~1,000 times a second per engine, a few microseconds each), while the
  * device threads keep the once-per-batch wake-ups that coalescing saves. The owed list is guarded
  * by this object's lock, which only the device thread takes except when the timer sends an
- * overdue batch.
- *
- * Only the selector wake-up is held back: the resume task is queued at once, so a loop that is
- * awake anyway (other tasks, other fds) runs it at once, and a loop that was woken for another
- * reason takes every task queued meanwhile. At light load (queue below the low water mark) nothing
- * is held back at all. {@code -Dasyncjobs.engine.wakeupDelayMicros=0} turns holding back off.
+ * overdue batch. Measured (2 device threads, 2 loops, 50 us calls, 2 busy shared CPUs): loop
+ * wake-ups per call 1.00 with holding back off, 0.22-0.49 before the timer, 0.26-0.40 with it,
+ * plus 0.06-0.08 timer wake-ups per call.
  *
  * <p>Owned by one device thread; only the owed list and its deadline are shared, with the timer.
  */

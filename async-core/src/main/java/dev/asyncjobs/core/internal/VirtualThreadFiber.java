@@ -77,7 +77,7 @@ final class VirtualThreadFiber extends Fiber {
     private volatile @Nullable Thread thread;
     private volatile @Nullable Thread owner;
     /** The watch of {@code owner}, which lists this fibre while its thread lives. */
-    private @Nullable OwnerWatch watch;
+    private volatile @Nullable OwnerWatch watch;
 
     VirtualThreadFiber(Runnable body) {
         this.body = body;
@@ -174,11 +174,12 @@ final class VirtualThreadFiber extends Fiber {
         try {
             body.run();
         } finally {
-            OwnerWatch w = watch; // written by the owner before it handed us the turn
+            turn = DONE;
+            // after DONE (see newOwner): a new owner's watch is either seen here or sees DONE
+            OwnerWatch w = watch;
             if (w != null) {
                 w.fibers.remove(this);
             }
-            turn = DONE;
             wakeOwner();
             LIVE.decrement();
         }
@@ -194,6 +195,10 @@ final class VirtualThreadFiber extends Fiber {
         w.fibers.add(this);
         watch = w;
         owner = me;
+        if (turn == DONE) {
+            // the body ended on its own meanwhile (its owner died) and may have missed this watch
+            w.fibers.remove(this);
+        }
     }
 
     /** Called by the owner's watch once the owner has ended. */
