@@ -204,7 +204,7 @@ final class DeferredWakeups {
     static final class Timer implements Runnable {
         private final Thread thread;
         private final AtomicInteger devices;
-        private @Nullable DeferredWakeups[] all = new DeferredWakeups[0];
+        private DeferredWakeups[] all = new DeferredWakeups[0];
         /** Parked with no deadline to wait for: a new batch must unpark it. */
         private volatile boolean idle;
         private volatile boolean stopped;
