@@ -58,17 +58,21 @@ import org.jspecify.annotations.Nullable;
  * loop once for all the jobs it completed meanwhile: interrupt coalescing, as QAT's polling and
  * network cards do it. The resume itself is queued at once (a loop that is awake runs it at once),
  * nothing is held back once the queue runs low or the device thread has no more work, and at light
- * load nothing is held back at all. On a machine with as many device threads as cores, this is what
- * keeps the loops from taking a CPU from the device once per call.
+ * load nothing is held back at all. The bound holds whatever the device thread does next: if it is
+ * still inside a call when the delay runs out (a long call after short ones), the engine's wake-up
+ * timer thread sends what it owes. On a machine with as many device threads as cores, this is
+ * what keeps the loops from taking a CPU from the device once per call.
  *
  * <h2>Device threads</h2>
  * Daemon threads named {@code name-0} to {@code name-(N-1)} ({@code asyncjobs-engine-N} by
- * default). Work that throws, an {@link Error} included, fails only its own call: the device
+ * default), plus one daemon thread {@code name.wakeup-timer} that sends held-back wake-ups at their
+ * deadline (above; none when the delay is 0); it parks while nothing is held back. Work that throws, an {@link Error} included, fails only its own call: the device
  * thread goes on. Device threads ignore interrupts for their own lifecycle; an interrupt never
  * loses a completion (the wake-up pipe is non-blocking, so an interrupt cannot close it, and a
  * device thread clears its interrupt status before waking a job and before each work).
  * {@link #close()} stops taking work: calls still queued fail with a {@link
- * RejectedExecutionException}, running ones complete normally, and the threads then end.
+ * RejectedExecutionException}, running ones complete normally, and the threads (the timer
+ * included) then end.
  *
  * <p>What a job does in {@code call} never blocks its thread: the queue is lock-free on the job's
  * side (no lock, park or spin-wait; BlockHound finds nothing on a job loop), and only the device
@@ -95,17 +99,24 @@ public final class OffloadEngine implements AutoCloseable {
     private final String name;
     private final OffloadQueue queue;
     private final Thread[] threads;
+    private final DeferredWakeups.Timer timer;
     private volatile boolean closed;
 
     private OffloadEngine(Builder b) {
         this.name = b.name;
         this.queue = new OffloadQueue(b.queueCapacity > 0 ? b.queueCapacity : 64 * b.threads, b.threads);
         this.threads = new Thread[b.threads];
+        this.timer = new DeferredWakeups.Timer(name + ".wakeup-timer", b.threads);
+        DeferredWakeups[] wakeups = new DeferredWakeups[b.threads];
         for (int i = 0; i < threads.length; i++) {
-            Thread t = new DeviceThread(this::work, name + "-" + i,
-                    new DeferredWakeups(b.wakeupDelayNanos, Math.max(b.threads, queue.capacity() / 4)));
+            wakeups[i] = new DeferredWakeups(b.wakeupDelayNanos, Math.max(b.threads, queue.capacity() / 4), timer);
+            Thread t = new DeviceThread(this::work, name + "-" + i, wakeups[i]);
             t.setDaemon(true);
             threads[i] = t;
+        }
+        timer.watch(wakeups);
+        if (b.wakeupDelayNanos > 0) {
+            timer.start(); // nothing is ever held back otherwise
         }
         for (Thread t : threads) {
             t.start();
@@ -267,6 +278,14 @@ public final class OffloadEngine implements AutoCloseable {
     /** A device thread's loop. */
     private void work() {
         DeferredWakeups wakeups = ((DeviceThread) Thread.currentThread()).wakeups;
+        try {
+            workLoop(wakeups);
+        } finally {
+            timer.deviceEnded();
+        }
+    }
+
+    private void workLoop(DeferredWakeups wakeups) {
         for (;;) {
             OffloadCall<?> c = null;
             try {
@@ -323,7 +342,9 @@ public final class OffloadEngine implements AutoCloseable {
                 return false;
             }
         }
-        return true;
+        Thread t = timer.thread(); // ends after the device threads; never started with a delay of 0
+        return t.getState() == Thread.State.NEW
+                || t.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
     }
 
     /**
@@ -389,6 +410,10 @@ public final class OffloadEngine implements AutoCloseable {
 
     Thread[] deviceThreads() {
         return threads.clone();
+    }
+
+    Thread wakeupTimer() {
+        return timer.thread();
     }
 
     private RejectedExecutionException closedError() {

@@ -40,10 +40,11 @@ public final class Fibers {
     }
 
     /**
-     * Idle virtual-thread jobs park with a timeout (to notice an owner thread that died), which
-     * makes the JDK start its JVM-wide, permanent timer thread for virtual threads
+     * The first timed wait on any virtual thread (a job that sleeps, a timed lock or future wait
+     * in job code) makes the JDK start its JVM-wide, permanent timer thread for virtual threads
      * ({@code ForkJoinPool-N-delayScheduler}). Start it here, once, with the backend, so it never
-     * appears later as if a job had left a thread behind.
+     * appears later as if a job had left a thread behind. (The backend itself never waits with a
+     * timeout: a waiting job thread costs nothing until it is resumed.)
      */
     private static final class TimedPark implements Runnable {
         @Override
@@ -101,6 +102,17 @@ public final class Fibers {
      */
     public static int liveJobThreads() {
         return VirtualThreadFiber.LIVE.intValue();
+    }
+
+    /**
+     * How many times a parked job virtual thread (a paused job's, or an idle pooled one's) woke
+     * and was not being resumed: its owner thread died, or a stray unpark. Always 0 on the
+     * continuation backend. For tests: a job that waits must cost no CPU while it waits.
+     *
+     * @return the count since the JVM started
+     */
+    public static long idleWakeups() {
+        return VirtualThreadFiber.IDLE_WAKEUPS.sum();
     }
 
     /**
