@@ -33,6 +33,9 @@ final class TckJobs {
     final JobOptions options;
     /** Pauses that ended in a resume from the resumer thread (not cancelled). */
     final AtomicLong resumed = new AtomicLong();
+    /** Jobs that started, and those that reached their end (value, failure or cancel). */
+    final AtomicLong started = new AtomicLong();
+    final AtomicLong ended = new AtomicLong();
 
     TckJobs(String name) {
         loops = JobLoopGroup.builder().threads(2).name(name).build();
@@ -72,6 +75,15 @@ final class TckJobs {
     }
 
     private void pauseUntilResumedFromAnotherThread() {
+        started.incrementAndGet();
+        try {
+            pauseUntilWoken();
+        } finally {
+            ended.incrementAndGet();
+        }
+    }
+
+    private void pauseUntilWoken() {
         AsyncWaitCtx ctx = Objects.requireNonNull(AsyncJob.current(), "in a job").waitCtx();
         WaitCallback cb = Objects.requireNonNull(ctx.getCallback(), "the core's callback");
         Object arg = ctx.getCallbackArg();
@@ -90,13 +102,15 @@ final class TckJobs {
 
     /**
      * The verification's end: every job ended (cancelled ones too), some really paused and were
-     * resumed, and the loops close.
+     * resumed, and the loops close. The TCK cancels some subscriptions while their job is paused:
+     * those jobs must still be resumed cancelled and end.
      */
     void verifyAndClose() {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (loops.liveJobs() != 0) {
+        while (loops.liveJobs() != 0 || ended.get() != started.get()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("jobs still alive after the TCK: " + loops.liveJobs());
+                throw new AssertionError("jobs still alive after the TCK: " + loops.liveJobs() + " on the loops, "
+                        + (started.get() - ended.get()) + " started and not ended");
             }
             Thread.onSpinWait();
             Thread.yield();
