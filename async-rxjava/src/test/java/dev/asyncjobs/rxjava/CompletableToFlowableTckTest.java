@@ -11,6 +11,7 @@ import org.testng.annotations.Test;
  * only the end of a job that pauses and is resumed from another thread.
  */
 @Test
+@SuppressWarnings("exports") // public for TestNG; the test classes are patched into the module, the TCK is not in it
 public class CompletableToFlowableTckTest extends PublisherVerification<Long> {
     private final TckJobs jobs = new TckJobs("tck-completable");
 

@@ -12,6 +12,7 @@ import org.testng.annotations.Test;
  * AsyncFlowable#mapJobs}: each element is a job that pauses and is resumed from another thread.
  */
 @Test
+@SuppressWarnings("exports") // public for TestNG; the test classes are patched into the module, the TCK is not in it
 public class FlowableMapJobsTckTest extends PublisherVerification<Long> {
     private final TckJobs jobs = new TckJobs("tck-mapjobs");
 

@@ -12,6 +12,7 @@ import org.testng.annotations.Test;
  * returning a value.
  */
 @Test
+@SuppressWarnings("exports") // public for TestNG; the test classes are patched into the module, the TCK is not in it
 public class MaybeToFlowableTckTest extends PublisherVerification<Long> {
     private final TckJobs jobs = new TckJobs("tck-maybe");
 

@@ -17,6 +17,7 @@ import org.testng.annotations.Test;
  * worker too.
  */
 @Test
+@SuppressWarnings("exports") // public for TestNG; the test classes are patched into the module, the TCK is not in it
 public class SingleOnWorkerTckTest extends PublisherVerification<Long> {
     private final TckJobs jobs = new TckJobs("tck-single-worker");
     private final ExecutorService exec = Executors.newSingleThreadExecutor(r -> new Thread(r, "tck-worker"));

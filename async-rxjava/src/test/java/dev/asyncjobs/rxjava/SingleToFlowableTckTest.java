@@ -13,6 +13,7 @@ import org.testng.annotations.Test;
  * subscribes to it, for the subscribe-time rules).
  */
 @Test
+@SuppressWarnings("exports") // public for TestNG; the test classes are patched into the module, the TCK is not in it
 public class SingleToFlowableTckTest extends PublisherVerification<Long> {
     private final TckJobs jobs = new TckJobs("tck-single");
 
