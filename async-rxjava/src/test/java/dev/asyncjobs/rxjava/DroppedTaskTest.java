@@ -39,6 +39,19 @@ class DroppedTaskTest extends TestSupport {
         assertThat(exec.awaitTermination(20, TimeUnit.SECONDS)).isTrue();
     }
 
+    /**
+     * Before an fd baseline: NIO's pre-close socket, and the shared selector that watches the fds of
+     * jobs on user schedulers (opened at its first use, kept for the JVM's life).
+     */
+    private static void warmUpFds() {
+        warmUpNio();
+        PausingJob<String> job = new PausingJob<>("warm");
+        TestObserver<String> to = AsyncSingle.fromJob(job, ONE_SLOT, Schedulers.single()).test();
+        job.awaitPaused();
+        job.signalFd();
+        to.awaitDone(10, TimeUnit.SECONDS).assertResult("warm");
+    }
+
     private static ExecutorService singleThread() {
         return Executors.newSingleThreadExecutor(r -> new Thread(r, "dropped-task-exec"));
     }
@@ -137,6 +150,9 @@ class DroppedTaskTest extends TestSupport {
      */
     @Test
     void shutdownRacingTheResumeEndsTheJobOnceEitherWay() throws InterruptedException {
+        warmUpFds();
+        int fdsBefore = openFds();
+        int jobThreadsBefore = jobVirtualThreads();
         int rounds = 2_000;
         int values = 0;
         int refusals = 0;
@@ -169,6 +185,9 @@ class DroppedTaskTest extends TestSupport {
             }
         }
         System.out.println("shutdown vs resume, " + rounds + " rounds: values=" + values + " refusals=" + refusals);
+        // every round's executor thread has ended: their jobs' threads and fds must be gone too
+        awaitAtMost("job virtual threads", TestSupport::jobVirtualThreads, jobThreadsBefore);
+        awaitFds("fds", fdsBefore);
     }
 
     /**
@@ -178,6 +197,9 @@ class DroppedTaskTest extends TestSupport {
      */
     @Test
     void shutdownRacingTheSubscribersDisposeEndsThePausedJob() throws InterruptedException {
+        warmUpFds();
+        int fdsBefore = openFds();
+        int jobThreadsBefore = jobVirtualThreads();
         int rounds = 2_000;
         for (int round = 0; round < rounds; round++) {
             ExecutorService e = singleThread();
@@ -200,5 +222,7 @@ class DroppedTaskTest extends TestSupport {
                 assertThat(e.awaitTermination(20, TimeUnit.SECONDS)).isTrue();
             }
         }
+        awaitAtMost("job virtual threads", TestSupport::jobVirtualThreads, jobThreadsBefore);
+        awaitFds("fds", fdsBefore);
     }
 }
