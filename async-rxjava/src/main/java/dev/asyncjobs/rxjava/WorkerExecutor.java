@@ -22,10 +22,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * worker or refused here, never both: a worker that marks a task disposed just before running it
  * finds it already claimed and skips it.
  *
- * <p>A task that a worker accepts and drops later, without running it, cannot be seen: a worker
- * disposed by someone else after {@code schedule} returned while the task waits in its queue, or an
- * executor shut down with {@code shutdownNow()}. RxJava's own schedulers never dispose a worker
- * they handed out; the subscription disposes its worker only once the job has ended.
+ * <p>RxJava's own schedulers, once {@code shutdown()}, hand back a disposed {@code Disposable}
+ * for every later task, so those are refused. A task that a worker accepts and drops later,
+ * without running it, cannot be seen: a worker disposed by someone else after {@code schedule}
+ * returned while the task waits in its queue, a scheduler shut down while the task is queued
+ * (RxJava's {@code shutdown()} is a {@code shutdownNow()} of its threads), or an executor shut
+ * down with {@code shutdownNow()}. The subscription itself disposes its worker only once the job
+ * has ended.
  */
 final class WorkerExecutor implements Executor {
     final Scheduler.Worker worker;

@@ -4,18 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.asyncjobs.core.JobOptions;
 import dev.asyncjobs.core.NoJobsPolicy;
+import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.observers.TestObserver;
+import io.reactivex.rxjava3.plugins.RxJavaPlugins;
 import io.reactivex.rxjava3.schedulers.Schedulers;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -109,6 +115,35 @@ class DroppedTaskTest extends TestSupport {
         assertThat(job.ends).hasValue(1);
         assertThat(job.cleanups).hasValue(1);
         // RxJava's executor worker reports the executor's own refusal, as it does for any task
+        assertThat(takeUndeliverables()).singleElement().isInstanceOf(RejectedExecutionException.class);
+    }
+
+    static Stream<Arguments> rxJavaSchedulers() {
+        return Stream.of(
+                Arguments.of("computation", (Supplier<Scheduler>) () -> RxJavaPlugins.createComputationScheduler(
+                        r -> new Thread(r, "dropped-task-computation"))),
+                Arguments.of("io", (Supplier<Scheduler>) () -> RxJavaPlugins.createIoScheduler(
+                        r -> new Thread(r, "dropped-task-io"))));
+    }
+
+    /** RxJava's own schedulers, shut down: a later task's {@code Disposable} comes back disposed. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rxJavaSchedulers")
+    void aResumeOnAShutDownRxJavaSchedulerFailsTheJobOnce(String name, Supplier<Scheduler> make) {
+        Scheduler scheduler = make.get(); // a private instance: shutting it down touches no other test
+        PausingJob<String> job = new PausingJob<>("never");
+        TestObserver<String> to = AsyncSingle.fromJob(job, ONE_SLOT, scheduler).test();
+        job.awaitPaused();
+        scheduler.shutdown();
+
+        job.callBack();
+
+        to.awaitDone(10, TimeUnit.SECONDS).assertFailure(RejectedExecutionException.class);
+        job.awaitEnded();
+        assertThat(job.cancelledSeen).isTrue();
+        assertThat(job.ends).hasValue(1);
+        assertThat(job.cleanups).hasValue(1);
+        // the scheduler reports its executor's refusal itself, as it does for any task
         assertThat(takeUndeliverables()).singleElement().isInstanceOf(RejectedExecutionException.class);
     }
 
