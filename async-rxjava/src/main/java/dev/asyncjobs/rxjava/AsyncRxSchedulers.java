@@ -28,7 +28,9 @@ import java.util.Objects;
  *   <li>Dispose, as in RxJava: disposing a task before it runs (or its worker) means it never
  *       runs and its timer is cancelled. A task already running is not interrupted: the loop thread
  *       is shared by every job on it.</li>
- *   <li>A task that throws goes to {@code RxJavaPlugins.onError}; the loop keeps running. After the
+ *   <li>A task that throws goes to {@code RxJavaPlugins.onError}, once, whether it was scheduled on
+ *       a worker or directly (a periodic task that throws stops); never to the core's {@code
+ *       AsyncHooks}, and the loop keeps running. After the
  *       group is closed, scheduling reports the {@code RejectedExecutionException} to {@code
  *       RxJavaPlugins.onError} and returns a disposed {@code Disposable}, as RxJava's executor
  *       schedulers do.</li>

@@ -39,7 +39,8 @@ import java.util.Objects;
  *   <li>Value: {@code onSuccess}; {@code null}: {@code onError(NullPointerException)}, as {@link
  *       Single#fromCallable}; use {@link AsyncMaybe} when empty is a normal outcome.</li>
  *   <li>Failure (the job threw, no free slot with {@link dev.asyncjobs.core.NoJobsPolicy#FAIL},
- *       closed job loops, a scheduler that broke thread confinement, a cleanup that threw):
+ *       closed job loops, a scheduler that broke thread confinement or refused the job's task, a
+ *       cleanup that threw):
  *       {@code onError}.</li>
  *   <li>Dispose (directly, {@code timeout}, {@code takeUntil}, ...): the job is resumed cancelled
  *       ({@link dev.asyncjobs.core.AsyncJob#pause()} returns {@code false}), runs to its end, its
@@ -54,9 +55,15 @@ import java.util.Objects;
  *       still finished (cancelled). A worker is created per subscription and disposed when the job
  *       has ended. A scheduler from {@link AsyncRxSchedulers#jobLoops} is taken the native way
  *       instead: the job is launched on that group's loops (their own selectors watch its fds).
- *       Keep the scheduler running while jobs are on it: a shut-down RxJava scheduler drops tasks
- *       (it reports the rejection to {@link RxJavaPlugins#onError} itself, and does not throw), so
- *       a job whose resume it drops can no longer be finished.</li>
+ *       A start or resume that the worker refuses (it returns a disposed {@code Disposable}
+ *       instead of throwing: the worker was disposed, or its scheduler shut down, e.g. {@code
+ *       Schedulers.from(executor)} after {@code executor.shutdown()}) ends the job: it is finished
+ *       cancelled off its thread, its ctx closed and its slot freed, and the {@code Single} fails
+ *       once with a {@link java.util.concurrent.RejectedExecutionException} (after a dispose, it
+ *       just ends). RxJava's executor worker also reports the executor's own rejection to {@link
+ *       RxJavaPlugins#onError}. A task the worker accepted and drops later, unrun (a worker
+ *       disposed by someone else while the task waits in its queue, {@code shutdownNow()}), cannot
+ *       be seen: keep the scheduler running while jobs are on it.</li>
  *   <li>Do not block on the result ({@code blockingGet()}) on a job loop thread: that loop may be
  *       the one that has to run the job.</li>
  * </ul>

@@ -31,7 +31,9 @@ import org.jspecify.annotations.Nullable;
  * and resume of the job is scheduled on it, and it is disposed once the core reports the end of the
  * job, which the core does exactly once (also for a job cancelled before it started), after the
  * downstream was signalled. It is not disposed at dispose time: the cancelled job still has to be
- * resumed on it to finish.
+ * resumed on it to finish. A task the worker drops at once (it is disposed, or its scheduler was
+ * shut down) is refused to the core ({@link WorkerExecutor}), which then finishes the job off its
+ * thread and fails it once, instead of leaving it paused.
  *
  * @param <R> the job's result type
  */
@@ -54,7 +56,7 @@ abstract class JobDisposable<R> extends AtomicBoolean implements JobObserver<R>,
         } else {
             Scheduler.Worker w = scheduler.createWorker();
             worker = w;
-            t = AsyncJobs.launch(func, options, w::schedule, this);
+            t = AsyncJobs.launch(func, options, new WorkerExecutor(w), this);
         }
         ticket = t;
         if (get()) {
@@ -105,8 +107,10 @@ abstract class JobDisposable<R> extends AtomicBoolean implements JobObserver<R>,
     @Override
     public final void onDropped(@Nullable R value, @Nullable Throwable error) {
         try {
-            // a CancellationException is the job acknowledging the dispose, not a lost failure
-            if (error != null && !(error instanceof CancellationException)) {
+            // a CancellationException is the job acknowledging the dispose, not a lost failure; nor
+            // is a cancel-resume the disposed worker dropped (the core still ended the job cancelled)
+            if (error != null && !(error instanceof CancellationException)
+                    && !(error instanceof WorkerExecutor.TaskDropped)) {
                 RxJavaPlugins.onError(error);
             }
         } finally {

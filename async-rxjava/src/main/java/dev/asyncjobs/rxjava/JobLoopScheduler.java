@@ -58,6 +58,106 @@ final class JobLoopScheduler extends Scheduler {
         return Schedulers.computation().now(unit);
     }
 
+    /**
+     * A direct task is a {@link LoopTask} on the next loop, without a worker. Scheduler's default
+     * wraps it in a task that reports a throw to {@code RxJavaPlugins.onError} and rethrows it, and
+     * the loop task would report it a second time; RxJava's own schedulers override this too.
+     */
+    @Override
+    public Disposable scheduleDirect(Runnable run, long delay, TimeUnit unit) {
+        Objects.requireNonNull(run, "run is null");
+        Objects.requireNonNull(unit, "unit is null");
+        LoopTask task = new LoopTask(RxJavaPlugins.onSchedule(run), NO_PARENT);
+        start(group.next(), task, delay, unit);
+        return task;
+    }
+
+    /**
+     * On a worker of its own, which a throw disposes (the task stops), reported once by the loop
+     * task; see {@link #scheduleDirect(Runnable, long, TimeUnit)} for why not Scheduler's default.
+     */
+    @Override
+    public Disposable schedulePeriodicallyDirect(Runnable run, long initialDelay, long period, TimeUnit unit) {
+        Objects.requireNonNull(run, "run is null");
+        Objects.requireNonNull(unit, "unit is null");
+        Worker w = createWorker();
+        PeriodicDirectTask task = new PeriodicDirectTask(RxJavaPlugins.onSchedule(run), w);
+        w.schedulePeriodically(task, initialDelay, period, unit);
+        return task;
+    }
+
+    /** Runs {@code task} on {@code loop} now, or after {@code delay} on the computation timer. */
+    static void start(JobLoop loop, LoopTask task, long delay, TimeUnit unit) {
+        if (delay <= 0L) {
+            submit(loop, task);
+        } else {
+            task.setTimer(Schedulers.computation().scheduleDirect(() -> submit(loop, task), delay, unit));
+        }
+    }
+
+    private static void submit(JobLoop loop, LoopTask task) {
+        try {
+            loop.execute(task);
+        } catch (RejectedExecutionException e) {
+            task.dispose();
+            RxJavaPlugins.onError(e);
+        }
+    }
+
+    /** The parent of a direct task: there is no worker to leave. */
+    private static final DisposableContainer NO_PARENT = new DisposableContainer() {
+        @Override
+        public boolean add(Disposable d) {
+            return true;
+        }
+
+        @Override
+        public boolean remove(Disposable d) {
+            return true;
+        }
+
+        @Override
+        public boolean delete(Disposable d) {
+            return true;
+        }
+    };
+
+    /** A direct periodic task: a throw disposes its worker, so it stops, and goes on to be reported. */
+    static final class PeriodicDirectTask implements Runnable, Disposable {
+        final Runnable actual;
+        final Worker worker;
+        private volatile boolean disposed;
+
+        PeriodicDirectTask(Runnable actual, Worker worker) {
+            this.actual = actual;
+            this.worker = worker;
+        }
+
+        @Override
+        public void run() {
+            if (disposed) {
+                return;
+            }
+            try {
+                actual.run();
+            } catch (Throwable t) {
+                dispose();
+                throw t; // reported once, by the loop task
+            }
+        }
+
+        @Override
+        public void dispose() {
+            disposed = true;
+            worker.dispose();
+        }
+
+        @Override
+        public boolean isDisposed() {
+            return disposed;
+        }
+    }
+
     static final class LoopWorker extends Worker {
         final JobLoop loop;
         final CompositeDisposable tasks = new CompositeDisposable();
@@ -77,21 +177,8 @@ final class JobLoopScheduler extends Scheduler {
             if (!tasks.add(task)) {
                 return Disposable.disposed(); // the worker was disposed meanwhile (add disposed the task)
             }
-            if (delay <= 0L) {
-                submit(task);
-            } else {
-                task.setTimer(Schedulers.computation().scheduleDirect(() -> submit(task), delay, unit));
-            }
+            start(loop, task, delay, unit);
             return task;
-        }
-
-        private void submit(LoopTask task) {
-            try {
-                loop.execute(task);
-            } catch (RejectedExecutionException e) {
-                task.dispose();
-                RxJavaPlugins.onError(e);
-            }
         }
 
         @Override

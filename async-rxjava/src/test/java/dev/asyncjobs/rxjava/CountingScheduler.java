@@ -2,14 +2,18 @@ package dev.asyncjobs.rxjava;
 
 import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.disposables.Disposable;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Wraps a scheduler and counts the workers it creates and the ones disposed. */
+/** Wraps a scheduler, counts the workers it creates and the ones disposed, and keeps them. */
 final class CountingScheduler extends Scheduler {
     final Scheduler actual;
     final AtomicInteger created = new AtomicInteger();
     final AtomicInteger disposed = new AtomicInteger();
+    /** The workers handed out, in order, so a test can dispose one behind its user's back. */
+    final List<Worker> workers = new CopyOnWriteArrayList<>();
 
     CountingScheduler(Scheduler actual) {
         this.actual = actual;
@@ -19,7 +23,7 @@ final class CountingScheduler extends Scheduler {
     public Worker createWorker() {
         created.incrementAndGet();
         Worker w = actual.createWorker();
-        return new Worker() {
+        Worker counted = new Worker() {
             @Override
             public Disposable schedule(Runnable run, long delay, TimeUnit unit) {
                 return w.schedule(run, delay, unit);
@@ -38,5 +42,7 @@ final class CountingScheduler extends Scheduler {
                 return w.isDisposed();
             }
         };
+        workers.add(counted);
+        return counted;
     }
 }

@@ -207,6 +207,82 @@ class JobLoopSchedulerTest extends TestSupport {
         }
     }
 
+    /**
+     * Every way a task reaches a loop (now, delayed, direct, periodic) reports its throw to {@code
+     * RxJavaPlugins.onError} exactly once, as RxJava's own schedulers do, and never to the core's
+     * {@code AsyncHooks} (checked empty after each test); a periodic task that throws stops.
+     */
+    @Test
+    void aThrowOnEveryRouteReachesThePluginsExactlyOnceAndNotTheCoreHook() {
+        TestScheduler time = new TestScheduler();
+        RxJavaPlugins.setComputationSchedulerHandler(s -> time);
+        Scheduler.Worker worker = scheduler.createWorker();
+        try {
+            RuntimeException now = new RuntimeException("now");
+            RuntimeException delayed = new RuntimeException("delayed");
+            RuntimeException direct = new RuntimeException("direct");
+            RuntimeException periodic = new RuntimeException("periodic");
+            AtomicInteger periodicRuns = new AtomicInteger();
+            worker.schedule(() -> {
+                throw now;
+            });
+            worker.schedule(() -> {
+                throw delayed;
+            }, 1, TimeUnit.SECONDS);
+            scheduler.scheduleDirect(() -> {
+                throw direct;
+            });
+            scheduler.schedulePeriodicallyDirect(() -> {
+                periodicRuns.incrementAndGet();
+                throw periodic;
+            }, 1, 1, TimeUnit.SECONDS);
+            time.advanceTimeBy(1, TimeUnit.SECONDS);
+            await("the four throws reported", () -> rxErrors.size() >= 4);
+            time.advanceTimeBy(5, TimeUnit.SECONDS); // a periodic task that threw is not run again
+            flush(loops);
+            CountDownLatch after = new CountDownLatch(1);
+            worker.schedule(after::countDown);
+            await(after);
+            assertThat(takeUndeliverables()).containsExactlyInAnyOrder(now, delayed, direct, periodic);
+            assertThat(periodicRuns).hasValue(1);
+        } finally {
+            worker.dispose();
+        }
+    }
+
+    @Test
+    void directTasksAreDisposedAsWorkerTasksAre() {
+        TestScheduler time = new TestScheduler();
+        RxJavaPlugins.setComputationSchedulerHandler(s -> time);
+        AtomicInteger delayedRuns = new AtomicInteger();
+        Disposable delayed = scheduler.scheduleDirect(delayedRuns::incrementAndGet, 1, TimeUnit.SECONDS);
+        assertThat(delayed.isDisposed()).isFalse();
+        delayed.dispose();
+        assertThat(delayed.isDisposed()).isTrue();
+
+        AtomicInteger ticks = new AtomicInteger();
+        Disposable periodic = scheduler.schedulePeriodicallyDirect(ticks::incrementAndGet, 10, 10, TimeUnit.MILLISECONDS);
+        for (int i = 1; i <= 3; i++) {
+            time.advanceTimeBy(10, TimeUnit.MILLISECONDS);
+            int expected = i;
+            await("tick " + i, () -> ticks.get() == expected);
+            flush(loops);
+        }
+        periodic.dispose();
+        assertThat(periodic.isDisposed()).isTrue();
+        time.advanceTimeBy(2, TimeUnit.SECONDS);
+        flush(loops);
+        assertThat(delayedRuns).hasValue(0);
+        assertThat(ticks).hasValue(3);
+
+        JobLoopGroup closed = JobLoopGroup.builder().threads(1).name("closed-direct").build();
+        closed.close();
+        AtomicInteger ran = new AtomicInteger();
+        assertThat(AsyncRxSchedulers.jobLoops(closed).scheduleDirect(ran::incrementAndGet).isDisposed()).isTrue();
+        assertThat(ran).hasValue(0);
+        assertThat(takeUndeliverables()).singleElement().isInstanceOf(RejectedExecutionException.class);
+    }
+
     @Test
     void schedulingOnClosedLoopsIsReportedAndReturnsADisposedDisposable() {
         JobLoopGroup closed = JobLoopGroup.builder().threads(1).name("closed").build();
