@@ -3,11 +3,14 @@
 # dev.asyncjobs.soak.Soak with JDK 25 for S seconds and exits with its status.
 #
 # usage: async-benchmarks/soak.sh [--seconds S] [--backend continuation|virtual-thread|both]
-#                                 [--rebuild] [-- extra Soak args, e.g. --seed 42 --drain-seconds 60]
+#                                 [--rebuild] [-- extra Soak args, e.g. --seed 42 --drain-seconds 60
+#                                 --faults all|none|not_readable,inline_wake,rx_shutdown,mixed_engine]
 #   --seconds S   how long to soak (default 60)
 #   --backend B   which fibre backend (default continuation); "both" runs the two one after the other
 #                 and fails if either fails
 #   --rebuild     build even if async-soak's classes are there
+#   Soak's --faults picks which of the fault units (each with one right outcome) join the mix:
+#                 all (the default, and what CI runs), none, or a comma list
 #
 # The last line on stdout of each run is the result:
 #   soak: jobs=<n> completed=<n> cancelled=<n> failed=<n> lost=0 leaked_fds=0 leaked_threads=0
@@ -27,7 +30,7 @@ while [ $# -gt 0 ]; do
     --backend) backend="${2:?--backend needs a value}"; shift 2 ;;
     --rebuild) rebuild=1; shift ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "soak.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
 done

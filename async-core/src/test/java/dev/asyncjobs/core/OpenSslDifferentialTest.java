@@ -28,7 +28,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * driver {@code src/test/c/wait_ctx_script.c}, compiled here with gcc against libcrypto) and inside
  * the Java port ({@link DifferentialScript#runJava}); the normalized traces must be identical.
  *
- * <p>Skipped, with the reason, only when gcc or {@code /usr/include/openssl/async.h} is missing.
+ * <p>Skipped, with the reason, only when gcc or {@code /usr/include/openssl/async.h} is missing,
+ * and never in CI: with {@code CI=true} in the environment a missing tool fails every test instead.
  * The random batches print their seed on failure; rerun one with
  * {@code -Dasyncjobs.differential.seed=N}; a longer soak of the fresh-seed batch with
  * {@code -Dasyncjobs.differential.scripts=N}.
@@ -81,7 +82,18 @@ class OpenSslDifferentialTest {
 
     @BeforeEach
     void needsTheDriver() {
+        if (skipReason != null && inCi()) {
+            // CI must compare against the real OpenSSL: a skip there would pass without testing
+            fail("CI=true and " + skipReason.replace(": OpenSSL differential test skipped", "")
+                    + ": the OpenSSL differential test must run in CI (.ci/run installs gcc and libssl-dev"
+                    + " when they are missing)");
+        }
         Assumptions.assumeTrue(skipReason == null, skipReason);
+    }
+
+    /** CI sets {@code CI=true} (GitHub Actions, GitLab, most others). */
+    static boolean inCi() {
+        return "true".equalsIgnoreCase(System.getenv("CI"));
     }
 
     @AfterAll

@@ -29,8 +29,39 @@ import org.junit.jupiter.api.Timeout;
 class Rule08CapabilityAndRefusedPauseTest {
 
     @Test
-    void jobsCanPause() {
-        assertThat(AsyncJob.isCapable()).isTrue();
+    void isCapableSaysWhatAJobDoes() {
+        // isCapable() alone is a constant; the rule is that jobs pause, so a job must really pause
+        // on its wait fd, hand control back, and resume where it stopped once the fd is ready
+        onNewThread(() -> {
+            List<String> trace = new ArrayList<>();
+            JobHandle<String> h = new JobHandle<>();
+            try (AsyncWaitCtx ctx = new AsyncWaitCtx(); WakeupFd fd = WakeupFd.open()) {
+                StartStatus first = AsyncJob.start(h, ctx, () -> {
+                    AsyncJob.current().waitCtx().setWaitFd("k", fd.channel(), null, null);
+                    trace.add("paused " + AsyncJob.pause());
+                    trace.add("signalled " + fd.drain());
+                    return "resumed";
+                });
+                boolean paused = first == StartStatus.PAUSE;
+                assertThat(first).isEqualTo(StartStatus.PAUSE);
+                assertThat(trace).as("nothing ran past the pause").isEmpty();
+                assertThat(ctx.getAllFds()).containsExactly(fd.channel());
+                fd.signal();
+                assertThat(AsyncJob.start(h, ctx, null)).isEqualTo(StartStatus.FINISH);
+                assertThat(trace).containsExactly("paused true", "signalled true");
+                assertThat(h.result()).isEqualTo("resumed");
+                assertThat(AsyncJob.isCapable()).as("isCapable() against what the job did").isEqualTo(paused);
+            }
+            assertThat(CoreTestSupport.jobsInUse()).isZero();
+        });
+    }
+
+    @Test
+    void theBackendIsTheOneThisRunExpects() {
+        // which of the two mechanisms rule 8 selects, against the surefire execution's expectation
+        // (or the export of jdk.internal.vm when run without it), not against both names
+        assertThat(AsyncJob.backend()).isEqualTo(BackendSelectionTest.expectedBackend());
+        assertThat(continuationBackend()).isEqualTo("continuation".equals(BackendSelectionTest.expectedBackend()));
     }
 
     @Test

@@ -22,7 +22,31 @@ final class Ledger {
     enum Outcome { COMPLETED, CANCELLED, FAILED }
 
     /** The ways a job is run. */
-    enum Route { LOOP, LOOP_FAIL, CONFINED, MONO, MONO_SCHEDULER, FLUX, SINGLE, FLOWABLE }
+    enum Route {
+        LOOP, LOOP_FAIL, CONFINED, MONO, MONO_SCHEDULER, FLUX, SINGLE, FLOWABLE,
+        /** A job that offers a non-readable channel (a pipe's sink) as its wait fd, on a loop or a confined executor. */
+        NOT_READABLE,
+        /** A pair on an inline executor ({@code Runnable::run}): the second job wakes the paused first one. */
+        INLINE_WAKE,
+        /** AsyncSingles on {@code Schedulers.from(executor)} whose executor shuts down while they are paused. */
+        RX_SHUTDOWN
+    }
+
+    /**
+     * What a job must end with, beyond "exactly once": most jobs may end any way (their faults are
+     * random), a few have one right outcome and any other is booked a wrong outcome.
+     */
+    enum Expect {
+        /** Any outcome. */
+        ANY,
+        /** Its own value (or cancelled by the soak): a failure is wrong. */
+        VALUE,
+        /**
+         * The {@link IllegalArgumentException} of {@code setWaitFd} refusing a channel that is not
+         * selectable for reading (or cancelled): a value, or any other failure, is wrong.
+         */
+        NOT_READABLE_REFUSED
+    }
 
     /** One job. */
     static final class Rec {
@@ -34,6 +58,8 @@ final class Ledger {
          * could see the outcome set but not yet who set it, and be booked a duplicate.
          */
         final AtomicReference<Resolution> resolution = new AtomicReference<>();
+        /** What the job must end with; set before the job is launched. */
+        volatile Expect expect = Expect.ANY;
         /** For a job of a mapJobs stream: the stream's state, for the report of a lost job. */
         volatile java.util.function.Supplier<String> stream;
 
@@ -62,6 +88,9 @@ final class Ledger {
     final LongAdder wrongValues = new LongAdder();
     /** What the first few duplicates were, for the report. */
     final Queue<String> duplicateDetails = new ConcurrentLinkedQueue<>();
+    /** Jobs that ended other than their {@link Expect} says (a failure where a value was due, say). */
+    final LongAdder wrongOutcomes = new LongAdder();
+    final Queue<String> wrongOutcomeDetails = new ConcurrentLinkedQueue<>();
     /** What the first few wrong values were, for the report: a count alone cannot be debugged. */
     final Queue<String> wrongValueDetails = new ConcurrentLinkedQueue<>();
     /**
@@ -79,6 +108,17 @@ final class Ledger {
     final LongAdder bursts = new LongAdder();
     final LongAdder undeliverable = new LongAdder();
     final LongAdder coreHookErrors = new LongAdder();
+    /** Non-readable wait fds offered, and refused by {@code setWaitFd} as the job's failure. */
+    final LongAdder notReadableOffered = new LongAdder();
+    final LongAdder notReadableRefused = new LongAdder();
+    /** Wakes fired from inside another job on the same thread (inline executor). */
+    final LongAdder inlineWakes = new LongAdder();
+    /** RxJava executors shut down under paused jobs; jobs of theirs that ended in an error. */
+    final LongAdder rxShutdowns = new LongAdder();
+    final LongAdder rxShutdownErrors = new LongAdder();
+    /** Calls to the engine that mixes fast and slow work, and the slow ones among them. */
+    final LongAdder mixedEngineCalls = new LongAdder();
+    final LongAdder slowEngineCalls = new LongAdder();
     final Map<Route, LongAdder> perRoute = new EnumMap<>(Route.class);
 
     Ledger() {
@@ -116,7 +156,41 @@ final class Ledger {
         if (!(value instanceof Long v) || v != r.id) {
             wrongValue(r + " got " + value);
         }
+        if (r.expect == Expect.NOT_READABLE_REFUSED) {
+            wrongOutcome(r + " completed with " + value + " but setWaitFd must refuse a non-readable channel");
+        }
         return signal(r, Outcome.COMPLETED);
+    }
+
+    /** A failure signal carrying {@code error}, checked against what the job must end with. */
+    boolean failure(Rec r, Throwable error) {
+        switch (r.expect) {
+            case VALUE -> wrongOutcome(r + " must end with its own value, failed with " + error);
+            case NOT_READABLE_REFUSED -> {
+                if (isNotReadableRefusal(error)) {
+                    notReadableRefused.increment();
+                } else {
+                    wrongOutcome(r + " must fail with setWaitFd's IllegalArgumentException (\"...selectable for"
+                            + " reading...\"), failed with " + error);
+                }
+            }
+            case ANY -> {
+                // the job's faults are random: any failure may be right
+            }
+        }
+        return signal(r, Outcome.FAILED);
+    }
+
+    /** What the core throws from {@code setWaitFd} for a channel that cannot become readable. */
+    static boolean isNotReadableRefusal(Throwable error) {
+        return error instanceof IllegalArgumentException && error.getMessage() != null
+                && error.getMessage().contains("selectable for reading");
+    }
+
+    /** Books a job that ended other than its {@link Expect} allows, keeping the first few descriptions. */
+    void wrongOutcome(String description) {
+        wrongOutcomes.increment();
+        keepFew(wrongOutcomeDetails, description);
     }
 
     /** Books a value that no job should have produced, keeping the first few descriptions. */

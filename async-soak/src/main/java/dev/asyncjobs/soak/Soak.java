@@ -2,6 +2,9 @@ package dev.asyncjobs.soak;
 
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
 
 /**
  * The soak: runs a mixed workload for {@code S} seconds through every way a job can be run (the
@@ -20,7 +23,15 @@ import java.time.Duration;
  * and the heap after GC is back within {@code --max-heap-growth-mb} of where it started. Details go
  * to standard error.
  *
- * <p>Usage: {@code Soak [--seconds S] [--seed N] [--drain-seconds D] [--max-heap-growth-mb M]}.
+ * <p>Besides the base mix, ~6% of units carry a fault with one right outcome (see {@link Fault}; all
+ * on unless {@code --faults} names fewer): a non-readable wait fd, a wake from inside another job on
+ * an inline executor, an RxJava executor shut down under paused jobs, and an engine that mixes fast
+ * and slow calls. A job that ends other than its fault allows is a wrong outcome and fails the soak.
+ * Closing the workload has a deadline too: a close that hangs (a job that never ends holds its
+ * loop) is reported, and fails the soak, instead of hanging it.
+ *
+ * <p>Usage: {@code Soak [--seconds S] [--seed N] [--drain-seconds D] [--max-heap-growth-mb M]
+ * [--faults all|none|LIST]}.
  */
 public final class Soak {
     private Soak() {
@@ -63,15 +74,50 @@ public final class Soak {
         return report.ok() ? 0 : 1;
     }
 
+    /** The fault kinds with one right outcome each, which {@code --faults} picks from (default: all). */
+    enum Fault {
+        /** A pipe's sink offered as a wait fd: {@code setWaitFd} must refuse it, failing the job. */
+        NOT_READABLE,
+        /** On an inline executor, a job wakes another paused job of its thread: both end with their values. */
+        INLINE_WAKE,
+        /** The executor under {@code Schedulers.from(executor)} shuts down under paused AsyncSingles. */
+        RX_SHUTDOWN,
+        /** One engine, fast calls and a few slow ones (1 in 50 blocks 20-50 ms). */
+        MIXED_ENGINE;
+
+        static Set<Fault> parse(String list) {
+            Set<Fault> set = EnumSet.noneOf(Fault.class);
+            switch (list) {
+                case "all" -> set.addAll(EnumSet.allOf(Fault.class));
+                case "none" -> {
+                    // the base mix only
+                }
+                default -> {
+                    for (String f : list.split(",")) {
+                        try {
+                            set.add(valueOf(f.trim().toUpperCase(Locale.ROOT).replace('-', '_')));
+                        } catch (IllegalArgumentException e) {
+                            throw new IllegalArgumentException("unknown fault " + f + " (one of "
+                                    + EnumSet.allOf(Fault.class) + ", all, none)");
+                        }
+                    }
+                }
+            }
+            return set;
+        }
+    }
+
     /** The settings of one run. */
-    record SoakConfig(Duration duration, long seed, Duration drain, long maxHeapGrowthBytes) {
-        static final String USAGE = "usage: Soak [--seconds S] [--seed N] [--drain-seconds D] [--max-heap-growth-mb M]";
+    record SoakConfig(Duration duration, long seed, Duration drain, long maxHeapGrowthBytes, Set<Fault> faults) {
+        static final String USAGE = "usage: Soak [--seconds S] [--seed N] [--drain-seconds D] [--max-heap-growth-mb M]"
+                + " [--faults all|none|not_readable,inline_wake,rx_shutdown,mixed_engine]";
 
         static SoakConfig parse(String[] args) {
             long seconds = 60;
             long seed = System.nanoTime();
             long drain = 30;
             long heapMb = 32;
+            Set<Fault> faults = EnumSet.allOf(Fault.class);
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 if (i + 1 >= args.length) {
@@ -84,6 +130,7 @@ public final class Soak {
                         case "--seed" -> seed = Long.parseLong(v);
                         case "--drain-seconds" -> drain = Long.parseLong(v);
                         case "--max-heap-growth-mb" -> heapMb = Long.parseLong(v);
+                        case "--faults" -> faults = Fault.parse(v);
                         default -> throw new IllegalArgumentException("unknown option " + a);
                     }
                 } catch (NumberFormatException e) {
@@ -93,7 +140,7 @@ public final class Soak {
             if (seconds < 1 || drain < 1 || heapMb < 1) {
                 throw new IllegalArgumentException("--seconds, --drain-seconds and --max-heap-growth-mb must be >= 1");
             }
-            return new SoakConfig(Duration.ofSeconds(seconds), seed, Duration.ofSeconds(drain), heapMb << 20);
+            return new SoakConfig(Duration.ofSeconds(seconds), seed, Duration.ofSeconds(drain), heapMb << 20, faults);
         }
     }
 }

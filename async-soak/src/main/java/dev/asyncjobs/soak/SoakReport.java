@@ -18,10 +18,12 @@ final class SoakReport {
     private final long maxHeapGrowth;
     private final long elapsedNanos;
     private final Ledger ledger;
+    private final boolean closeHung;
 
     SoakReport(Ledger ledger, long lost, Leaks leaks, long heapBefore, long heapAfter, long maxHeapGrowth,
-            long elapsedNanos) {
+            long elapsedNanos, boolean closeHung) {
         this.ledger = ledger;
+        this.closeHung = closeHung;
         this.jobs = ledger.jobs.sum();
         this.completed = ledger.completed.sum();
         this.cancelled = ledger.cancelled.sum();
@@ -44,8 +46,8 @@ final class SoakReport {
     }
 
     boolean ok() {
-        return lost == 0 && leaks.fds() == 0 && leaks.threadCount() == 0 && heapOk()
-                && ledger.duplicates.sum() == 0 && ledger.wrongValues.sum() == 0
+        return lost == 0 && !closeHung && leaks.fds() == 0 && leaks.threadCount() == 0 && heapOk()
+                && ledger.duplicates.sum() == 0 && ledger.wrongValues.sum() == 0 && ledger.wrongOutcomes.sum() == 0
                 && ledger.fdsSet.sum() == ledger.cleanups.sum() && jobs > 0;
     }
 
@@ -62,6 +64,11 @@ final class SoakReport {
                 ledger.bursts.sum(), ledger.rejected.sum(), ledger.injectedFailures.sum(), ledger.closedFds.sum(),
                 ledger.fdsSet.sum(), ledger.cleanups.sum(), ledger.duplicates.sum(), ledger.wrongValues.sum(),
                 ledger.lateAfterCancel.sum(), ledger.undeliverable.sum(), ledger.coreHookErrors.sum());
+        err.printf("soak: faults: not_readable_offered=%d not_readable_refused=%d inline_wakes=%d rx_shutdowns=%d"
+                        + " rx_shutdown_errors=%d mixed_engine_calls=%d slow_engine_calls=%d wrong_outcomes=%d%n",
+                ledger.notReadableOffered.sum(), ledger.notReadableRefused.sum(), ledger.inlineWakes.sum(),
+                ledger.rxShutdowns.sum(), ledger.rxShutdownErrors.sum(), ledger.mixedEngineCalls.sum(),
+                ledger.slowEngineCalls.sum(), ledger.wrongOutcomes.sum());
         err.printf("soak: heap after GC %d MB -> %d MB (limit +%d MB): %s%n", heapBefore >> 20, heapAfter >> 20,
                 maxHeapGrowth >> 20, heapOk() ? "ok" : "GREW");
         if (!leaks.threads().isEmpty() || leaks.jobThreads() > 0) {
@@ -73,9 +80,15 @@ final class SoakReport {
         for (String w : ledger.wrongValueDetails) {
             err.println("soak: wrong value: " + w);
         }
+        for (String w : ledger.wrongOutcomeDetails) {
+            err.println("soak: wrong outcome: " + w);
+        }
         if (ledger.fdsSet.sum() != ledger.cleanups.sum()) {
             err.println("soak: wait fd cleanups ran " + ledger.cleanups.sum() + " times for " + ledger.fdsSet.sum()
                     + " fds set (each must run exactly once)");
+        }
+        if (closeHung) {
+            err.println("soak: a workload's close hung (see above)");
         }
         err.println("soak: " + (ok() ? "PASSED" : "FAILED"));
     }

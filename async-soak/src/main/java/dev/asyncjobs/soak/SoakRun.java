@@ -50,8 +50,9 @@ final class SoakRun {
         installHooks(warm);
         runPhase(warm, Duration.ofMillis(1_500), Duration.ofSeconds(20));
         Baseline base = Baseline.take();
-        err.printf("soak: backend=%s seconds=%d seed=%d baseline fds=%d threads=%d job_threads=%d heap=%d MB%n",
-                AsyncJob.backend(), config.duration().toSeconds(), config.seed(), base.fds, base.threads.size(),
+        err.printf("soak: backend=%s seconds=%d seed=%d faults=%s baseline fds=%d threads=%d job_threads=%d heap=%d MB%n",
+                AsyncJob.backend(), config.duration().toSeconds(), config.seed(), config.faults(), base.fds,
+                base.threads.size(),
                 base.jobThreads, base.heapUsed >> 20);
 
         Ledger ledger = new Ledger();
@@ -62,7 +63,8 @@ final class SoakRun {
 
         Leaks leaks = Leaks.settle(base, Duration.ofSeconds(15));
         long heapAfter = Baseline.heapAfterGc();
-        return new SoakReport(ledger, lost, leaks, base.heapUsed, heapAfter, config.maxHeapGrowthBytes(), elapsed);
+        return new SoakReport(ledger, lost, leaks, base.heapUsed, heapAfter, config.maxHeapGrowthBytes(), elapsed,
+                closeHung);
     }
 
     private static void installHooks(Ledger ledger) {
@@ -76,7 +78,7 @@ final class SoakRun {
 
     /** Runs the workload for {@code duration}, drains, closes; returns the jobs lost. */
     private long runPhase(Ledger ledger, Duration duration, Duration drain) {
-        Workload w = new Workload(ledger);
+        Workload w = new Workload(ledger, config.faults());
         AtomicBoolean stop = new AtomicBoolean();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
@@ -131,9 +133,37 @@ final class SoakRun {
                     + " e.g. " + sample + "; bodies started but not ended: "
                     + (ledger.started.sum() - ledger.ended.sum()));
         }
-        w.close();
+        closeWithin(w, CLOSE_DEADLINE);
         ledger.live.clear();
         return lost;
+    }
+
+    /**
+     * How long closing a phase's workload may take: a job that never ends holds its loop, and the
+     * loop group's close waits for its loops. Past it the soak reports the hang (with the stuck
+     * close's stack) and fails rather than hanging the build; the JVM ends with {@code System.exit}.
+     */
+    private static final Duration CLOSE_DEADLINE = Duration.ofSeconds(30);
+
+    /** Set when a phase's workload did not close in time: the soak fails. */
+    private volatile boolean closeHung;
+
+    private void closeWithin(Workload w, Duration deadline) {
+        Thread closer = Thread.ofPlatform().daemon().name("soak-close").start(w::close);
+        try {
+            closer.join(deadline);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (closer.isAlive()) {
+            closeHung = true;
+            StringBuilder stack = new StringBuilder();
+            for (StackTraceElement e : closer.getStackTrace()) {
+                stack.append("\n\tat ").append(e);
+            }
+            err.println("soak: closing the workload did not finish within " + deadline.toSeconds()
+                    + " s (a job that never ended holds it); the close is stuck in:" + stack);
+        }
     }
 
     static void sleep(Duration d) {

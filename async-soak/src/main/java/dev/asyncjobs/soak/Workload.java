@@ -19,19 +19,24 @@ import dev.asyncjobs.reactor.AsyncFlux;
 import dev.asyncjobs.reactor.AsyncMono;
 import dev.asyncjobs.rxjava.AsyncFlowable;
 import dev.asyncjobs.rxjava.AsyncSingle;
+import dev.asyncjobs.soak.Ledger.Expect;
 import dev.asyncjobs.soak.Ledger.Outcome;
 import dev.asyncjobs.soak.Ledger.Rec;
 import dev.asyncjobs.soak.Ledger.Route;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.disposables.Disposable;
 import java.io.IOException;
+import java.nio.channels.Pipe;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -41,6 +46,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -56,11 +63,24 @@ import reactor.core.scheduler.Schedulers;
  * AsyncCrypto}; a cooperative yield (the callback before the pause). ~5% of jobs then throw (a
  * checked exception, a runtime exception or an {@link Error}); the others return their own id,
  * which the subscriber checks. ~10% of jobs are cancelled at a random moment.
+ *
+ * <p>Besides, a few units carry one fault each, with one right outcome the ledger checks
+ * ({@link Expect}): a job that offers a pipe's sink (never readable) as its wait fd, on a loop or a
+ * confined executor, must fail with {@code setWaitFd}'s {@link IllegalArgumentException}; on an
+ * inline executor ({@code Runnable::run}), a job whose body wakes another paused job of the same
+ * thread through its ctx callback: both must end with their own values; AsyncSingles on
+ * {@code Schedulers.from(executor)} whose executor is shut down while they are paused: each ends
+ * once (an error, unless it finished first), nothing hangs. And one pause kind calls an engine that
+ * mixes fast work with a few slow calls (1 in 50 blocks its device thread 20-50 ms): every job
+ * behind a slow call still ends with its value.
  */
 final class Workload implements AutoCloseable {
     static final int MAX_IN_FLIGHT = 2_000;
     static final int MAX_BURST_IN_FLIGHT = 800;
     private static final Object FD_KEY = new Object();
+    private static final Object SINK_KEY = new Object();
+    /** Mixed into the mixed engine's results, so a value handed to the wrong job shows. */
+    private static final long MIXED_SALT = 0x5A17_ED00_0000_0000L;
     private static final AtomicInteger NAMES = new AtomicInteger();
 
     private final Ledger ledger;
@@ -79,15 +99,36 @@ final class Workload implements AutoCloseable {
     final Semaphore permits = new Semaphore(MAX_IN_FLIGHT);
     /** Bursts have their own budget, so they always overrun the small group's 64 slots. */
     final Semaphore burstPermits = new Semaphore(MAX_BURST_IN_FLIGHT);
+    /** The thread the inline pairs run on: the inline executor runs every task on its caller. */
+    final ExecutorService inlineHost;
+    /** Fast calls with a few slow ones among them, on one engine. */
+    final OffloadEngine mixedEngine;
+    /** The executors of RX_SHUTDOWN batches not yet seen terminated (close() stops what is left). */
+    final Queue<ExecutorService> rxShutdownExecutors = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger rxShutdownNames = new AtomicInteger();
     private final KeyPair ecKey;
     private final byte[] data = new byte[256];
     private final JobOptions loopOpts;
     private final JobOptions smallOpts;
     private final JobOptions smallFailOpts;
     private final JobOptions selectorOpts;
+    private final JobOptions inlineOpts;
 
-    Workload(Ledger ledger) {
+    /** The fault routes and pause kinds this run includes ({@code --faults}). */
+    private final Route[] faultRoutes;
+    private final Wait[] waitKinds;
+
+    Workload(Ledger ledger, Set<Soak.Fault> faults) {
         this.ledger = ledger;
+        List<Route> routes = new ArrayList<>();
+        for (Soak.Fault f : faults) {
+            if (f != Soak.Fault.MIXED_ENGINE) {
+                routes.add(Route.valueOf(f.name()));
+            }
+        }
+        faultRoutes = routes.toArray(Route[]::new);
+        waitKinds = faults.contains(Soak.Fault.MIXED_ENGINE) ? Wait.values()
+                : java.util.Arrays.stream(Wait.values()).filter(w -> w != Wait.MIXED_ENGINE).toArray(Wait[]::new);
         loops = JobLoopGroup.builder().threads(2).name(tag + "-loop").build();
         // bursts go here: 2 x 32 slots, so a burst of hundreds waits for slots (or fails fast)
         smallLoops = JobLoopGroup.builder().threads(2).maxJobsPerLoop(32).name(tag + "-small").build();
@@ -102,6 +143,8 @@ final class Workload implements AutoCloseable {
         cancellers = Executors.newScheduledThreadPool(1, r -> daemon(r, tag + "-cancel-" + cn.getAndIncrement()));
         engine = OffloadEngine.builder().threads(2).queueCapacity(16).name(tag + "-engine").build();
         crypto = new AsyncCrypto(engine);
+        mixedEngine = OffloadEngine.builder().threads(2).queueCapacity(16).name(tag + "-mixed").build();
+        inlineHost = Executors.newSingleThreadExecutor(r -> daemon(r, tag + "-inline"));
         reactorSingle = Schedulers.newSingle(tag + "-reactor", true);
         rxSingleExecutor = Executors.newSingleThreadExecutor(r -> daemon(r, tag + "-rx"));
         rxSingle = io.reactivex.rxjava3.schedulers.Schedulers.from(rxSingleExecutor);
@@ -115,6 +158,7 @@ final class Workload implements AutoCloseable {
         smallOpts = JobOptions.builder().loops(smallLoops).build();
         smallFailOpts = JobOptions.builder().loops(smallLoops).onNoJobs(NoJobsPolicy.FAIL).build();
         selectorOpts = JobOptions.builder().selector(selector).poolSize(64).build();
+        inlineOpts = JobOptions.builder().selector(selector).poolSize(8).build();
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -128,8 +172,9 @@ final class Workload implements AutoCloseable {
     /** Launches one unit (one job, or one stream of a few jobs) on a random route. */
     void launchRandom() {
         ThreadLocalRandom rnd = ThreadLocalRandom.current();
-        int pick = rnd.nextInt(100);
-        Route route = pick < 22 ? Route.LOOP
+        int pick = rnd.nextInt(100 + 2 * faultRoutes.length);
+        Route route = pick >= 100 ? faultRoutes[(pick - 100) / 2]
+                : pick < 22 ? Route.LOOP
                 : pick < 36 ? Route.CONFINED
                 : pick < 52 ? Route.MONO
                 : pick < 57 ? Route.MONO_SCHEDULER
@@ -150,7 +195,9 @@ final class Workload implements AutoCloseable {
 
     private void launch(Route route, int pauses) {
         switch (route) {
-            case LOOP, CONFINED -> launchDirect(route, pauses, null);
+            case LOOP, CONFINED, NOT_READABLE -> launchDirect(route, pauses, null);
+            case INLINE_WAKE -> launchInlinePair();
+            case RX_SHUTDOWN -> launchRxShutdown();
             case MONO, MONO_SCHEDULER -> launchMono(route, pauses);
             case FLUX -> launchFlux();
             case SINGLE -> launchSingle(pauses);
@@ -163,6 +210,9 @@ final class Workload implements AutoCloseable {
     private void launchDirect(Route route, int pauses, Semaphore burst) {
         Semaphore permits = burst != null ? burst : this.permits;
         Rec rec = ledger.open(route);
+        if (route == Route.NOT_READABLE) {
+            rec.expect = Expect.NOT_READABLE_REFUSED;
+        }
         JobObserver<Long> observer = new JobObserver<>() {
             @Override
             public void onSuccess(Long value) {
@@ -176,7 +226,7 @@ final class Workload implements AutoCloseable {
                 if (error instanceof RejectedExecutionException) {
                     ledger.rejected.increment();
                 }
-                if (ledger.signal(rec, Outcome.FAILED)) {
+                if (ledger.failure(rec, error)) {
                     permits.release();
                 }
             }
@@ -190,7 +240,7 @@ final class Workload implements AutoCloseable {
         };
         JobFunction<Long> job = job(rec, pauses);
         JobTicket ticket;
-        if (route == Route.CONFINED) {
+        if (route == Route.CONFINED || (route == Route.NOT_READABLE && ThreadLocalRandom.current().nextBoolean())) {
             ExecutorService ex = confined.get(ThreadLocalRandom.current().nextInt(confined.size()));
             ticket = AsyncJobs.launch(job, selectorOpts, ex, observer);
         } else if (burst != null) {
@@ -251,6 +301,145 @@ final class Workload implements AutoCloseable {
                 permits.release();
             }
         });
+    }
+
+    /**
+     * Two jobs on an inline executor ({@code Runnable::run}), both on {@link #inlineHost}: A pauses
+     * until woken through its ctx callback; B's body fires that callback, so the resume of A is asked
+     * for from inside B, on A's own thread. A must not be failed or closed while paused: both end
+     * with their own values. No cancels here: a cancel from another thread would run the resume
+     * there, which an inline executor cannot confine.
+     */
+    private void launchInlinePair() {
+        Rec a = ledger.open(Route.INLINE_WAKE);
+        Rec b = ledger.open(Route.INLINE_WAKE);
+        a.expect = Expect.VALUE;
+        b.expect = Expect.VALUE;
+        Unit unit = new Unit(2);
+        AtomicBoolean woken = new AtomicBoolean();
+        AtomicReference<AsyncWaitCtx> ctxA = new AtomicReference<>();
+        Runnable pair = () -> {
+            AsyncJobs.launch(() -> {
+                ledger.started.increment();
+                try {
+                    ctxA.set(AsyncJob.current().waitCtx());
+                    while (!woken.get()) {
+                        if (!AsyncJob.pause()) {
+                            break; // cancelled (only when the executors close): just end
+                        }
+                    }
+                    return a.id;
+                } finally {
+                    ledger.ended.increment();
+                }
+            }, inlineOpts, Runnable::run, unit.observer(a));
+            AsyncJobs.launch(() -> {
+                ledger.started.increment();
+                try {
+                    AsyncWaitCtx c = ctxA.get();
+                    woken.set(true);
+                    if (c != null) {
+                        // A paused (it may also have ended already, if its launch failed): its
+                        // callback, called from inside this job on A's thread
+                        ledger.inlineWakes.increment();
+                        c.getCallback().onWake(c.getCallbackArg());
+                    }
+                    return b.id;
+                } finally {
+                    ledger.ended.increment();
+                }
+            }, inlineOpts, Runnable::run, unit.observer(b));
+        };
+        try {
+            inlineHost.execute(pair);
+        } catch (RejectedExecutionException e) {
+            ledger.rejected.increment();
+            unit.observer(a).onFailure(e);
+            unit.observer(b).onFailure(e);
+        }
+    }
+
+    /**
+     * A few AsyncSingles on a fresh {@code Schedulers.from(executor)}, whose executor is shut down a
+     * moment later, while most of them are paused: a resume it rejects (RxJava's worker then hands
+     * back a disposed Disposable) must still end the job, once, with an error or its value.
+     */
+    private void launchRxShutdown() {
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        int n = 2 + rnd.nextInt(4);
+        String name = tag + "-rxshutdown-" + rxShutdownNames.incrementAndGet();
+        ExecutorService ex = Executors.newSingleThreadExecutor(r -> daemon(r, name));
+        rxShutdownExecutors.add(ex);
+        io.reactivex.rxjava3.core.Scheduler scheduler = io.reactivex.rxjava3.schedulers.Schedulers.from(ex);
+        Unit unit = new Unit(n);
+        for (int i = 0; i < n; i++) {
+            Rec rec = ledger.open(Route.RX_SHUTDOWN);
+            JobObserver<Long> obs = unit.observer(rec);
+            Disposable d = AsyncSingle.<Long>fromJob(job(rec, 1 + rnd.nextInt(4)), selectorOpts, scheduler)
+                    .subscribe(obs::onSuccess, e -> {
+                        ledger.rxShutdownErrors.increment();
+                        obs.onFailure(e);
+                    });
+            maybeCancel(() -> {
+                d.dispose();
+                if (ledger.cancelledByUs(rec)) {
+                    unit.release();
+                }
+            });
+        }
+        devices.schedule(() -> {
+            ledger.rxShutdowns.increment();
+            try {
+                ex.execute(AsyncJob::cleanupThread); // the last task: frees the thread's idle jobs
+            } catch (RejectedExecutionException e) {
+                // already stopped by close()
+            }
+            ex.shutdown();
+        }, rnd.nextInt(3_000), TimeUnit.MICROSECONDS);
+        rxShutdownExecutors.removeIf(ExecutorService::isTerminated);
+    }
+
+    /**
+     * One launch unit of several jobs: holds one permit, released when every job of it is booked.
+     * Its observer books each job through the ledger (values, failures against their {@link Expect}).
+     */
+    private final class Unit {
+        private final AtomicInteger left;
+
+        Unit(int jobs) {
+            left = new AtomicInteger(jobs);
+        }
+
+        void release() {
+            if (left.decrementAndGet() == 0) {
+                permits.release();
+            }
+        }
+
+        JobObserver<Long> observer(Rec rec) {
+            return new JobObserver<>() {
+                @Override
+                public void onSuccess(Long value) {
+                    if (ledger.success(rec, value)) {
+                        release();
+                    }
+                }
+
+                @Override
+                public void onFailure(Throwable error) {
+                    if (ledger.failure(rec, error)) {
+                        release();
+                    }
+                }
+
+                @Override
+                public void onDropped(Long value, Throwable error) {
+                    if (ledger.signal(rec, Outcome.CANCELLED)) {
+                        release();
+                    }
+                }
+            };
+        }
     }
 
     /** A few jobs through mapJobs; the stream's end settles the jobs that did not emit. */
@@ -443,20 +632,21 @@ final class Workload implements AutoCloseable {
         }
     }
 
-    private enum Wait { FD, CALLBACK, ENGINE, CRYPTO, YIELD }
+    private enum Wait { FD, CALLBACK, ENGINE, CRYPTO, YIELD, MIXED_ENGINE }
 
     JobFunction<Long> job(Rec rec, int pauses) {
         ThreadLocalRandom rnd = ThreadLocalRandom.current();
         Wait[] waits = new Wait[pauses];
         for (int i = 0; i < pauses; i++) {
-            waits[i] = Wait.values()[rnd.nextInt(Wait.values().length)];
+            waits[i] = waitKinds[rnd.nextInt(waitKinds.length)];
         }
-        boolean closeFd = rnd.nextInt(100) == 0;
-        int fail = rnd.nextInt(20) == 0 ? 1 + rnd.nextInt(3) : 0;
-        return () -> body(rec, waits, closeFd, fail);
+        boolean notReadable = rec.expect == Expect.NOT_READABLE_REFUSED;
+        boolean closeFd = !notReadable && rnd.nextInt(100) == 0;
+        int fail = !notReadable && rnd.nextInt(20) == 0 ? 1 + rnd.nextInt(3) : 0;
+        return () -> body(rec, waits, closeFd, fail, notReadable);
     }
 
-    private Long body(Rec rec, Wait[] waits, boolean closeFd, int fail) throws Exception {
+    private Long body(Rec rec, Wait[] waits, boolean closeFd, int fail, boolean notReadable) throws Exception {
         ledger.started.increment();
         try {
             AsyncWaitCtx ctx = AsyncJob.current().waitCtx();
@@ -521,7 +711,12 @@ final class Workload implements AutoCloseable {
                             return rec.id;
                         }
                     }
+                    case MIXED_ENGINE -> mixedCall(rec, rnd.nextInt(50) == 0 ? 20 + rnd.nextInt(31) : 0);
                 }
+            }
+            if (notReadable && !AsyncJob.current().isCancelled()) {
+                offerNonReadableFd(ctx);
+                return rec.id; // the channel was accepted and the job woken: booked a wrong outcome
             }
             if (fail != 0 && !AsyncJob.current().isCancelled()) {
                 ledger.injectedFailures.increment();
@@ -536,6 +731,68 @@ final class Workload implements AutoCloseable {
             return rec.id; // the engine call of a cancelled job: the job just ends
         } finally {
             ledger.ended.increment();
+        }
+    }
+
+    /**
+     * One call on the mixed engine: a few microseconds of work, or {@code slowMillis} of blocking
+     * (a device that stalls); the result carries the job's id, so a result given to the wrong job
+     * is a wrong value.
+     */
+    private void mixedCall(Rec rec, int slowMillis) throws Exception {
+        ledger.mixedEngineCalls.increment();
+        if (slowMillis > 0) {
+            ledger.slowEngineCalls.increment();
+        }
+        long got = mixedEngine.call(() -> {
+            if (slowMillis > 0) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(slowMillis));
+            }
+            return rec.id ^ MIXED_SALT;
+        });
+        if (got != (rec.id ^ MIXED_SALT)) {
+            ledger.wrongValue(rec + " got the mixed engine's result for job#" + (got ^ MIXED_SALT));
+        }
+    }
+
+    /**
+     * Offers a pipe's sink (writable, never readable) as the job's wait fd. The core refuses it
+     * with an {@link IllegalArgumentException}, which becomes the job's failure. Were it accepted,
+     * the job pauses on it as any engine would, and whatever wakes it (or nothing: then the job is
+     * lost) shows in the books.
+     */
+    private void offerNonReadableFd(AsyncWaitCtx ctx) throws IOException {
+        ledger.notReadableOffered.increment();
+        Pipe p = Pipe.open();
+        boolean accepted = false;
+        try {
+            p.sink().configureBlocking(false);
+            p.source().configureBlocking(false);
+            accepted = ctx.setWaitFd(SINK_KEY, p.sink(), p, (c, k, ch, d) -> {
+                ledger.cleanups.increment();
+                closePipe((Pipe) d);
+            });
+        } finally {
+            if (!accepted) {
+                closePipe(p);
+            }
+        }
+        if (accepted) {
+            ledger.fdsSet.increment();
+            AsyncJob.pause();
+        }
+    }
+
+    private static void closePipe(Pipe p) {
+        try {
+            p.sink().close();
+        } catch (IOException e) {
+            // closing: nothing to do
+        }
+        try {
+            p.source().close();
+        } catch (IOException e) {
+            // closing: nothing to do
         }
     }
 
@@ -574,6 +831,10 @@ final class Workload implements AutoCloseable {
             cleanupAndStop(ex);
         }
         cleanupAndStop(rxSingleExecutor);
+        cleanupAndStop(inlineHost);
+        for (ExecutorService ex; (ex = rxShutdownExecutors.poll()) != null;) {
+            cleanupAndStop(ex);
+        }
         try {
             reactorSingle.schedule(AsyncJob::cleanupThread);
         } catch (RuntimeException e) {
@@ -584,10 +845,12 @@ final class Workload implements AutoCloseable {
         devices.shutdownNow();
         cancellers.shutdownNow();
         engine.close();
+        mixedEngine.close();
         try {
             devices.awaitTermination(10, TimeUnit.SECONDS);
             cancellers.awaitTermination(10, TimeUnit.SECONDS);
             engine.awaitTermination(Duration.ofSeconds(10));
+            mixedEngine.awaitTermination(Duration.ofSeconds(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -2,6 +2,7 @@ package dev.asyncjobs.soak;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.asyncjobs.soak.Ledger.Expect;
 import dev.asyncjobs.soak.Ledger.Outcome;
 import dev.asyncjobs.soak.Ledger.Rec;
 import dev.asyncjobs.soak.Ledger.Route;
@@ -74,6 +75,58 @@ final class LedgerTest {
         assertThat(ledger.duplicates.sum()).isZero();
         assertThat(ledger.lateAfterCancel.sum()).isEqualTo(1);
         assertThat(ledger.wrongValues.sum()).isEqualTo(1);
+    }
+
+    @Test
+    void aJobThatMustEndWithItsValueIsAWrongOutcomeWhenItFails() {
+        Ledger ledger = new Ledger();
+        Rec a = ledger.open(Route.INLINE_WAKE);
+        a.expect = Expect.VALUE;
+        Rec b = ledger.open(Route.INLINE_WAKE);
+        b.expect = Expect.VALUE;
+
+        assertThat(ledger.failure(a, new IllegalStateException("ERR on resume"))).isTrue();
+        assertThat(ledger.success(b, b.id)).isTrue();
+
+        assertThat(ledger.wrongOutcomes.sum()).isEqualTo(1);
+        assertThat(ledger.wrongOutcomeDetails).singleElement().asString()
+                .contains("job#" + a.id, "own value", "ERR on resume");
+        assertThat(ledger.failed.sum()).isEqualTo(1);
+        assertThat(ledger.completed.sum()).isEqualTo(1);
+    }
+
+    @Test
+    void aNonReadableFdMustFailTheJobWithSetWaitFdsRefusalAndNothingElse() {
+        Ledger ledger = new Ledger();
+        Rec refused = ledger.open(Route.NOT_READABLE);
+        Rec otherError = ledger.open(Route.NOT_READABLE);
+        Rec completed = ledger.open(Route.NOT_READABLE);
+        Rec cancelled = ledger.open(Route.NOT_READABLE);
+        for (Rec r : new Rec[] {refused, otherError, completed, cancelled}) {
+            r.expect = Expect.NOT_READABLE_REFUSED;
+        }
+
+        ledger.failure(refused, new IllegalArgumentException("the channel is not selectable for reading"));
+        ledger.failure(otherError, new IllegalArgumentException("Invalid operation"));
+        ledger.success(completed, completed.id);
+        ledger.signal(cancelled, Outcome.CANCELLED);
+
+        assertThat(ledger.notReadableRefused.sum()).isEqualTo(1);
+        assertThat(ledger.wrongOutcomes.sum()).isEqualTo(2);
+        assertThat(ledger.wrongOutcomeDetails).anySatisfy(d -> assertThat(d).contains("job#" + otherError.id))
+                .anySatisfy(d -> assertThat(d).contains("job#" + completed.id));
+        assertThat(ledger.wrongValues.sum()).isZero();
+    }
+
+    @Test
+    void aJobWithoutAnExpectationMayFailAnyWay() {
+        Ledger ledger = new Ledger();
+        Rec r = ledger.open(Route.LOOP);
+
+        assertThat(ledger.failure(r, new IllegalArgumentException("not selectable for reading"))).isTrue();
+
+        assertThat(ledger.wrongOutcomes.sum()).isZero();
+        assertThat(ledger.notReadableRefused.sum()).isZero();
     }
 
     private static void await(CyclicBarrier barrier) {

@@ -83,7 +83,22 @@ class SoakTest {
             assertThat(completed).as("%s: the workload ran", backend).isPositive();
             assertThat(cancelled).as("%s: ~10%% cancelled", backend).isPositive();
             assertThat(failed).as("%s: ~5%% failed", backend).isPositive();
+            // the fault units ran (each ~2% of units), and every one ended as its fault allows
+            for (String route : List.of("not_readable", "inline_wake", "rx_shutdown")) {
+                assertThat(count(stderr, route)).as("%s: %s units", backend, route).isPositive();
+            }
+            assertThat(count(stderr, "not_readable_refused")).as("%s: non-readable fds refused", backend).isPositive();
+            assertThat(count(stderr, "inline_wakes")).as("%s: wakes from inside a job", backend).isPositive();
+            assertThat(count(stderr, "slow_engine_calls")).as("%s: slow engine calls", backend).isPositive();
+            assertThat(count(stderr, "wrong_outcomes")).as("%s: wrong outcomes", backend).isZero();
             assertThat(process.exitValue()).as("%s: exit status (stderr: %s)", backend, stderr).isZero();
+        }
+
+        /** A {@code name=N} figure of the soak's details. */
+        private static long count(String stderr, String name) {
+            Matcher m = Pattern.compile("\\b" + name + "=(\\d+)").matcher(stderr);
+            assertThat(m.find()).as("%s in the soak's details", name).isTrue();
+            return Long.parseLong(m.group(1));
         }
     }
 }
