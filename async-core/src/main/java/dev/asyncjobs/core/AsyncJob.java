@@ -325,7 +325,9 @@ public final class AsyncJob {
      *       Without a callback (a caller driving {@link #start} with its own loop, as in OpenSSL),
      *       {@code await} sets a {@link WakeupFd} as a wait fd under a key of its own for the
      *       wait, signals it when the stage completes, and clears and closes it afterwards. The
-     *       ctx's other fds may wake the job meanwhile: such a resume pauses again.</li>
+     *       ctx's other fds may wake the job meanwhile: such a resume pauses again (as with any
+     *       pause, an fd left readable resumes the job at every pause until its engine drains
+     *       it).</li>
      *   <li><b>Outcome.</b> The stage's value; or its failure, the cause of a {@link
      *       CompletionException} or {@link java.util.concurrent.ExecutionException} (checked
      *       exceptions and errors as they are); a cancelled stage throws its {@link
