@@ -467,6 +467,52 @@ public final class AsyncJob {
         }
     }
 
+    private boolean pauseNow() {
+        JobHandle<?> h = handle;
+        if (h.cancelled) {
+            return ignoredPause();
+        }
+        if (blockCount > 0) {
+            return true;
+        }
+        return suspendHere() && (!h.cancelled || ignoredPause());
+    }
+
+    /**
+     * A pause in a cancelled job: {@code false} up to {@link #MAX_IGNORED_PAUSES} times, then a
+     * {@link CancellationException} at every call, so a job that ignores the result cannot spin on
+     * its thread for ever (its loop's other jobs and {@code JobLoopGroup.close()} wait for it).
+     */
+    private boolean ignoredPause() {
+        int n = ignoredPauses;
+        if (n < MAX_IGNORED_PAUSES) {
+            ignoredPauses = n + 1;
+            return false;
+        }
+        CancellationException e = new CancellationException("asyncjobs: the job ignored its cancellation:"
+                + " AsyncJob.pause() returned false " + MAX_IGNORED_PAUSES + " times after the job was"
+                + " cancelled and it kept pausing. Stop when pause() returns false, or use"
+                + " AsyncJob.pauseOrThrow() or AsyncJob.await(stage), which throw CancellationException");
+        if (n == MAX_IGNORED_PAUSES) {
+            ignoredPauses = n + 1;
+            // once per job: the adapters drop a cancelled job's CancellationException silently,
+            // and this one points at a bug in the job
+            AsyncHooks.onError(e);
+        }
+        throw e;
+    }
+
+    /** Suspends the running job once; {@code false} if the JVM refused (the job simply goes on). */
+    private boolean suspendHere() {
+        exitSegment();
+        boolean paused = fiber.suspend();
+        if (paused) {
+            ctx.resetCounts(); // OpenSSL purges deleted fds when the paused job is resumed
+        }
+        enterSegment();
+        return paused;
+    }
+
     /** The stage as a future to wait on and cancel; a copy for stages that refuse to be one. */
     private static <T extends @Nullable Object> CompletableFuture<T> future(CompletionStage<T> stage) {
         try {
@@ -576,52 +622,6 @@ public final class AsyncJob {
             }
             throw e;
         }
-    }
-
-    private boolean pauseNow() {
-        JobHandle<?> h = handle;
-        if (h.cancelled) {
-            return ignoredPause();
-        }
-        if (blockCount > 0) {
-            return true;
-        }
-        return suspendHere() && (!h.cancelled || ignoredPause());
-    }
-
-    /**
-     * A pause in a cancelled job: {@code false} up to {@link #MAX_IGNORED_PAUSES} times, then a
-     * {@link CancellationException} at every call, so a job that ignores the result cannot spin on
-     * its thread for ever (its loop's other jobs and {@code JobLoopGroup.close()} wait for it).
-     */
-    private boolean ignoredPause() {
-        int n = ignoredPauses;
-        if (n < MAX_IGNORED_PAUSES) {
-            ignoredPauses = n + 1;
-            return false;
-        }
-        CancellationException e = new CancellationException("asyncjobs: the job ignored its cancellation:"
-                + " AsyncJob.pause() returned false " + MAX_IGNORED_PAUSES + " times after the job was"
-                + " cancelled and it kept pausing. Stop when pause() returns false, or use"
-                + " AsyncJob.pauseOrThrow() or AsyncJob.await(stage), which throw CancellationException");
-        if (n == MAX_IGNORED_PAUSES) {
-            ignoredPauses = n + 1;
-            // once per job: the adapters drop a cancelled job's CancellationException silently,
-            // and this one points at a bug in the job
-            AsyncHooks.onError(e);
-        }
-        throw e;
-    }
-
-    /** Suspends the running job once; {@code false} if the JVM refused (the job simply goes on). */
-    private boolean suspendHere() {
-        exitSegment();
-        boolean paused = fiber.suspend();
-        if (paused) {
-            ctx.resetCounts(); // OpenSSL purges deleted fds when the paused job is resumed
-        }
-        enterSegment();
-        return paused;
     }
 
     private void enterSegment() {
