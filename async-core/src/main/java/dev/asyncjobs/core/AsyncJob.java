@@ -3,6 +3,11 @@ package dev.asyncjobs.core;
 import dev.asyncjobs.core.internal.Fiber;
 import dev.asyncjobs.core.internal.Fibers;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,9 +19,11 @@ import org.jspecify.annotations.Nullable;
  * JobHandle<String> handle = new JobHandle<>();
  * try (AsyncWaitCtx ctx = new AsyncWaitCtx()) {
  *     StartStatus s = AsyncJob.start(handle, ctx, () -> {
- *         engine.submit(work, AsyncJob.current().waitCtx()); // sets a wait fd
- *         AsyncJob.pause();                                 // frees the thread
- *         return engine.result();
+ *         Request r = engine.submit(work, AsyncJob.current().waitCtx()); // sets a wait fd
+ *         do {
+ *             AsyncJob.pauseOrThrow();                      // frees the thread; a cancel ends the job
+ *         } while (!r.isDone());                            // a resume may be spurious: pause again
+ *         return r.result();
  *     });
  *     while (s == StartStatus.PAUSE) {
  *         waitUntilReadable(ctx.getAllFds());               // select/poll, or an AsyncSelector
@@ -24,6 +31,18 @@ import org.jspecify.annotations.Nullable;
  *     }
  *     System.out.println(handle.result());
  * }
+ * }</pre>
+ *
+ * <p>Most job bodies wait on a {@link CompletionStage} from a client library: {@link
+ * #await(CompletionStage)} pauses until it completes, woken through the ctx callback (no fd), and
+ * cancels it if the job is cancelled. Launched through {@link AsyncJobs} or the adapters, nothing
+ * else is needed:
+ *
+ * <pre>{@code
+ * Mono<Page> page = AsyncMono.fromJob(() -> {
+ *     Session session = AsyncJob.await(client.connect(host));   // CompletableFuture<Session>
+ *     return AsyncJob.await(session.fetch(path));               // a second wait, same job
+ * });
  * }</pre>
  *
  * <h2>Rules</h2>
@@ -37,6 +56,9 @@ import org.jspecify.annotations.Nullable;
  *       #blockPause()} / {@link #unblockPause()}.</li>
  *   <li>A pause the JVM refuses (a native frame or a {@code Continuation.pin()} on the stack) makes
  *       {@code pause()} return {@code false}; the job goes on, nothing is corrupted.</li>
+ *   <li>A cancelled job must stop pausing: {@code pause()} returns {@code false} for the cancel
+ *       and throws {@link CancellationException} after 1,000 ignored calls;
+ *       {@link #pauseOrThrow()} and {@link #await(CompletionStage)} throw at once.</li>
  *   <li>Deep recursion ends in a {@link StackOverflowError} reported as the job's failure: job
  *       stacks grow like any Java stack (OpenSSL's fixed 32 KiB stacks corrupt memory instead).</li>
  *   <li>Inside a job, {@code Thread.currentThread()} and plain {@code ThreadLocal}s are not part of
@@ -51,6 +73,17 @@ import org.jspecify.annotations.Nullable;
  * forth). Chosen once at class load; {@link #backend()} says which.
  */
 public final class AsyncJob {
+    /**
+     * How many times {@link #pause()} returns {@code false} in a cancelled job before it throws.
+     * A job that handles its cancel may meet a few such pauses while it releases what it holds
+     * (each returns at once); a thousand is far beyond that, yet a job that ignores the result
+     * and loops reaches it within microseconds, instead of spinning on its thread forever.
+     */
+    static final int MAX_IGNORED_PAUSES = 1_000;
+
+    /** Closes the {@link WakeupFd} of an {@link #await} if the ctx is closed while the job waits. */
+    private static final WaitFdCleanup CLOSE_AWAIT_FD = (c, key, ch, data) -> ((WakeupFd) data).close();
+
     private final JobPool pool;
     private final Fiber fiber;
     private @Nullable JobFunction<?> func;
@@ -62,6 +95,8 @@ public final class AsyncJob {
     private @Nullable Object result;
     private @Nullable Throwable failure;
     private int blockCount;
+    /** Pauses that returned {@code false} in this job since its cancel (see {@link #ignoredPause()}). */
+    private int ignoredPauses;
     private boolean finished;
     private boolean started;
     private boolean terminating;
@@ -224,12 +259,107 @@ public final class AsyncJob {
      * handle continues here. Outside a job, or while pausing is blocked, returns {@code true} at
      * once and does not pause. In a cancelled job it returns {@code false} at once.
      *
+     * <p>A job must stop pausing once it sees {@code false} for a cancel. One that ignores it (a
+     * {@code for (;;) pause();}) would spin on its thread for ever, starving the other jobs of its
+     * loop: after 1,000 such calls, {@code pause()} throws a {@link
+     * CancellationException} instead (at every later call too) and reports it once to {@link
+     * AsyncHooks}, so the job ends. Code that does not want to check the result uses {@link
+     * #pauseOrThrow()} or {@link #await(CompletionStage)}.
+     *
      * @return {@code true} after a normal pause (or none); {@code false} if the job was cancelled
      *     (before or during the pause) or the JVM refused to suspend here
+     * @throws CancellationException in a cancelled job that has already seen {@code false}
+     *     1,000 times
      */
     public static boolean pause() {
         AsyncJob job = ThreadState.get().current;
         return job == null || job.pauseNow();
+    }
+
+    /**
+     * {@link #pause()} that cannot be ignored: pauses the running job as {@code pause()} does, and
+     * throws {@link CancellationException} if the job is cancelled (before or during the pause),
+     * so the cancel unwinds the job like an exception. The adapters take a cancelled job that ends
+     * with a {@code CancellationException} as a job that did what was asked, and report nothing.
+     *
+     * <p>As with {@code pause()}, a resume may be spurious (an fd or the callback of an earlier
+     * operation): check that what you wait for happened and pause again if not. Outside a job,
+     * while pausing is blocked, and when the JVM refuses to suspend here (a native frame or a
+     * {@code Continuation.pin()} on the stack), it returns at once without pausing, as {@code
+     * pause()} returns {@code true} or {@code false} there: loop on your own condition.
+     *
+     * <pre>{@code
+     * engine.submit(work, fd::signal);
+     * do {
+     *     AsyncJob.pauseOrThrow();        // a cancel ends the job here
+     * } while (!fd.drain());
+     * }</pre>
+     *
+     * @throws CancellationException if the running job is cancelled
+     */
+    public static void pauseOrThrow() {
+        AsyncJob job = ThreadState.get().current;
+        if (job != null && (job.handle.cancelled || !job.pauseNow() && job.handle.cancelled)) {
+            throw new CancellationException("the job was cancelled");
+        }
+    }
+
+    /**
+     * Waits for {@code stage} and returns its value or throws its failure, as {@link
+     * CompletableFuture#join()} would but unwrapped: inside a job it pauses the job (its thread
+     * runs other jobs meanwhile), outside a job it blocks the calling thread, as OpenSSL's calls
+     * behave outside a job. A job may await any number of stages, one after another: straight-line
+     * code with several waits, like a coroutine.
+     *
+     * <pre>{@code
+     * Mono<Order> order = AsyncMono.fromJob(() -> {
+     *     User user = AsyncJob.await(users.find(id));          // CompletableFuture<User>
+     *     Cart cart = AsyncJob.await(carts.of(user));          // the job's thread is free meanwhile
+     *     return AsyncJob.await(orders.place(user, cart));
+     * });
+     * }</pre>
+     *
+     * <ul>
+     *   <li><b>Wake-up</b> through the job's ctx {@linkplain AsyncWaitCtx#getCallback() callback},
+     *       which every job launched by {@link AsyncJobs} or the adapters has: no fd, no syscall.
+     *       Without a callback (a caller driving {@link #start} with its own loop, as in OpenSSL),
+     *       {@code await} sets a {@link WakeupFd} as a wait fd under a key of its own for the
+     *       wait, signals it when the stage completes, and clears and closes it afterwards. The
+     *       ctx's other fds may wake the job meanwhile: such a resume pauses again (as with any
+     *       pause, an fd left readable resumes the job at every pause until its engine drains
+     *       it).</li>
+     *   <li><b>Outcome.</b> The stage's value; or its failure, the cause of a {@link
+     *       CompletionException} or {@link java.util.concurrent.ExecutionException} (checked
+     *       exceptions and errors as they are); a cancelled stage throws its {@link
+     *       CancellationException}. A stage already complete returns at once, without pausing.</li>
+     *   <li><b>Cancel of the job</b> (before or during the wait): {@code await} cancels {@code
+     *       stage.toCompletableFuture()} (the stage itself when it is a {@code CompletableFuture})
+     *       and throws {@link CancellationException}. Exactly one outcome: if the stage completed
+     *       before it could be cancelled, its value or failure is what {@code await} gives (a
+     *       stage's value is never lost), and the job sees its cancel at its next pause.</li>
+     *   <li><b>Cannot pause</b> ({@link #blockPause()} in force, or the JVM refuses to suspend):
+     *       it waits on the calling thread, as outside a job.</li>
+     *   <li>Blocking waits (outside a job, or when it cannot pause) are interruptible: an
+     *       interrupt throws {@link InterruptedException}.</li>
+     * </ul>
+     *
+     * @param stage what to wait for
+     * @param <T> the value type
+     * @return the stage's value
+     * @throws Exception the stage's failure, unwrapped
+     * @throws CancellationException if the job was cancelled while it waited, or the stage was
+     *     cancelled
+     * @throws InterruptedException if a blocking wait was interrupted
+     * @throws NullPointerException if {@code stage} is null
+     */
+    public static <T extends @Nullable Object> T await(CompletionStage<T> stage) throws Exception {
+        Objects.requireNonNull(stage, "stage");
+        CompletableFuture<T> f = future(stage);
+        AsyncJob job = ThreadState.get().current;
+        if (job != null && !f.isDone()) {
+            job.pauseUntilDone(f);
+        }
+        return outcome(f);
     }
 
     /**
@@ -340,18 +470,158 @@ public final class AsyncJob {
     private boolean pauseNow() {
         JobHandle<?> h = handle;
         if (h.cancelled) {
-            return false;
+            return ignoredPause();
         }
         if (blockCount > 0) {
             return true;
         }
+        return suspendHere() && (!h.cancelled || ignoredPause());
+    }
+
+    /**
+     * A pause in a cancelled job: {@code false} up to {@link #MAX_IGNORED_PAUSES} times, then a
+     * {@link CancellationException} at every call, so a job that ignores the result cannot spin on
+     * its thread for ever (its loop's other jobs and {@code JobLoopGroup.close()} wait for it).
+     */
+    private boolean ignoredPause() {
+        int n = ignoredPauses;
+        if (n < MAX_IGNORED_PAUSES) {
+            ignoredPauses = n + 1;
+            return false;
+        }
+        CancellationException e = new CancellationException("asyncjobs: the job ignored its cancellation:"
+                + " AsyncJob.pause() returned false " + MAX_IGNORED_PAUSES + " times after the job was"
+                + " cancelled and it kept pausing. Stop when pause() returns false, or use"
+                + " AsyncJob.pauseOrThrow() or AsyncJob.await(stage), which throw CancellationException");
+        if (n == MAX_IGNORED_PAUSES) {
+            ignoredPauses = n + 1;
+            // once per job: the adapters drop a cancelled job's CancellationException silently,
+            // and this one points at a bug in the job
+            AsyncHooks.onError(e);
+        }
+        throw e;
+    }
+
+    /** Suspends the running job once; {@code false} if the JVM refused (the job simply goes on). */
+    private boolean suspendHere() {
         exitSegment();
         boolean paused = fiber.suspend();
         if (paused) {
             ctx.resetCounts(); // OpenSSL purges deleted fds when the paused job is resumed
         }
         enterSegment();
-        return paused && !h.cancelled;
+        return paused;
+    }
+
+    /** The stage as a future to wait on and cancel; a copy for stages that refuse to be one. */
+    private static <T extends @Nullable Object> CompletableFuture<T> future(CompletionStage<T> stage) {
+        try {
+            return stage.toCompletableFuture();
+        } catch (UnsupportedOperationException e) {
+            CompletableFuture<T> f = new CompletableFuture<>();
+            stage.whenComplete((v, t) -> {
+                if (t != null) {
+                    f.completeExceptionally(t);
+                } else {
+                    f.complete(v);
+                }
+            });
+            return f;
+        }
+    }
+
+    /**
+     * Pauses until {@code f} is done; returns early (not done) when the job cannot pause, and the
+     * caller then blocks. A cancel cancels {@code f} and throws, unless {@code f} completed first.
+     */
+    private void pauseUntilDone(CompletableFuture<?> f) {
+        JobHandle<?> h = handle;
+        AsyncWaitCtx c = ctx;
+        if (h.cancelled) {
+            cancelAwait(f);
+            return;
+        }
+        if (blockCount > 0) {
+            return;
+        }
+        WaitCallback cb = c.getCallback();
+        WakeupFd fd = null;
+        Object key = null;
+        if (cb != null) {
+            Object arg = c.getCallbackArg();
+            f.whenComplete((v, t) -> wake(cb, arg));
+        } else {
+            fd = WakeupFd.open(); // no callback: the caller's loop only watches fds
+            key = new Object();
+            c.setWaitFd(key, fd.channel(), fd, CLOSE_AWAIT_FD);
+            WakeupFd signalled = fd;
+            f.whenComplete((v, t) -> signalled.signal()); // ignored once closed
+        }
+        try {
+            // a resume may be spurious (one of the ctx's fds, a late callback): pause again
+            while (!f.isDone()) {
+                boolean paused = suspendHere();
+                if (fd != null) {
+                    fd.drain();
+                }
+                if (h.cancelled) {
+                    cancelAwait(f);
+                    return;
+                }
+                if (!paused) {
+                    return; // the JVM refused: wait on the thread
+                }
+            }
+        } finally {
+            if (fd != null) {
+                dropAwaitFd(c, key, fd);
+            }
+        }
+    }
+
+    /** The job is cancelled: cancels {@code f} and throws, unless {@code f} completed first. */
+    private static void cancelAwait(CompletableFuture<?> f) {
+        if (f.cancel(false) || f.isCancelled()) {
+            throw new CancellationException("the job was cancelled while it awaited a stage");
+        }
+    }
+
+    private static void wake(WaitCallback cb, @Nullable Object arg) {
+        try {
+            cb.onWake(arg);
+        } catch (Throwable t) {
+            AsyncHooks.onError(t); // a callback must not throw; the completing thread goes on
+        }
+    }
+
+    private static void dropAwaitFd(AsyncWaitCtx c, Object key, WakeupFd fd) {
+        try {
+            if (!c.isClosed()) {
+                c.clearFd(key); // the caller's loop sees it in getChangedFds().deleted()
+            }
+        } catch (IllegalStateException closedMeanwhile) {
+            // closed by another thread: its close ran our cleanup, which closed the fd
+        }
+        fd.close(); // a channel still registered with the caller's selector closes at its next select
+    }
+
+    /** The value of a done (or, outside a job, pending) future, its failure unwrapped. */
+    private static <T extends @Nullable Object> T outcome(CompletableFuture<T> f) throws Exception {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            Throwable t = e.getCause();
+            while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+                t = t.getCause();
+            }
+            if (t instanceof Exception x) {
+                throw x;
+            }
+            if (t instanceof Error x) {
+                throw x;
+            }
+            throw e;
+        }
     }
 
     private void enterSegment() {
@@ -386,6 +656,7 @@ public final class AsyncJob {
         result = null;
         failure = null;
         blockCount = 0;
+        ignoredPauses = 0;
         finished = false;
     }
 

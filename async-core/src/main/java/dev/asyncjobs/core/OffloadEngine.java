@@ -22,7 +22,10 @@ import org.jspecify.annotations.Nullable;
  * <h2>What a call does</h2>
  * <ul>
  *   <li><b>Outside a job</b> the work runs in the caller, synchronously, as OpenSSL's calls do
- *       outside a job; the queue is not involved (so a full queue does not matter).</li>
+ *       outside a job; the queue is not involved (so a full queue does not matter). A {@linkplain
+ *       Builder#strict(boolean) strict} engine throws {@link IllegalStateException} instead, so a
+ *       caller that forgot to run in a job (e.g. a controller without {@code AsyncMono.fromJob},
+ *       which would sign on the Netty event loop) fails loudly rather than block its thread.</li>
  *   <li><b>Inside a job</b> it queues the work and {@link AsyncJob#pause() pauses}; a device thread
  *       runs it and wakes the job, which returns the value or throws the work's own exception
  *       (the same instance, e.g. a {@code SignatureException}; its stack trace is the device
@@ -97,6 +100,7 @@ public final class OffloadEngine implements AutoCloseable {
         }
     };
     private final String name;
+    private final boolean strict;
     private final OffloadQueue queue;
     private final Thread[] threads;
     private final DeferredWakeups.Timer timer;
@@ -104,6 +108,7 @@ public final class OffloadEngine implements AutoCloseable {
 
     private OffloadEngine(Builder b) {
         this.name = b.name;
+        this.strict = b.strict;
         this.queue = new OffloadQueue(b.queueCapacity > 0 ? b.queueCapacity : 64 * b.threads, b.threads);
         this.threads = new Thread[b.threads];
         this.timer = new DeferredWakeups.Timer(name + ".wakeup-timer", b.threads);
@@ -153,6 +158,8 @@ public final class OffloadEngine implements AutoCloseable {
      * @throws Exception what {@code work} threw, unchanged
      * @throws CancellationException if the job was cancelled before the work's outcome arrived
      * @throws RejectedExecutionException if the engine is closed (or closes before the work runs)
+     * @throws IllegalStateException outside a job on a {@linkplain Builder#strict(boolean) strict}
+     *     engine (the work does not run)
      * @throws NullPointerException if {@code work} is null
      */
     public <T extends @Nullable Object> T call(Callable<T> work) throws Exception {
@@ -162,6 +169,12 @@ public final class OffloadEngine implements AutoCloseable {
         }
         AsyncJob job = AsyncJob.current();
         if (job == null) {
+            if (strict) {
+                throw new IllegalStateException("OffloadEngine.call outside a job would run the work inline on '"
+                        + Thread.currentThread().getName() + "' (engine '" + name + "' is strict): wrap the caller"
+                        + " in AsyncMono.fromJob / AsyncSingle.fromJob (or AsyncJobs.launch), or build the engine"
+                        + " with strict(false) to run such calls in the caller");
+            }
             return work.call();
         }
         if (job.isCancelled()) {
@@ -357,6 +370,15 @@ public final class OffloadEngine implements AutoCloseable {
     }
 
     /**
+     * Whether a call outside a job throws instead of running inline ({@link Builder#strict(boolean)}).
+     *
+     * @return {@code true} for a strict engine
+     */
+    public boolean isStrict() {
+        return strict;
+    }
+
+    /**
      * The thread name prefix.
      *
      * @return the name
@@ -440,6 +462,7 @@ public final class OffloadEngine implements AutoCloseable {
         private int threads = Runtime.getRuntime().availableProcessors();
         private int queueCapacity = -1;
         private String name = "asyncjobs-engine";
+        private boolean strict;
         private long wakeupDelayNanos = DeferredWakeups.DEFAULT_MAX_DELAY_NANOS;
 
         private Builder() {
@@ -493,6 +516,23 @@ public final class OffloadEngine implements AutoCloseable {
          */
         public Builder name(String name) {
             this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /**
+         * Makes {@link #call} outside a job throw an {@link IllegalStateException} naming the fix
+         * instead of running the work in the caller. Default {@code false}: OpenSSL's behaviour,
+         * where an engine call outside a job simply runs synchronously. Turn it on where every
+         * call is meant to be in a job (a web service's request path): a caller that forgot
+         * {@code AsyncMono.fromJob} then fails at once rather than blocking an event loop. A job
+         * that cannot pause ({@link AsyncJob#blockPause()}) is still a job: its calls are taken
+         * as the class description says for it.
+         *
+         * @param strict {@code true} to refuse calls outside a job
+         * @return this builder
+         */
+        public Builder strict(boolean strict) {
+            this.strict = strict;
             return this;
         }
 

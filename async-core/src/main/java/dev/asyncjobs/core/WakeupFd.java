@@ -14,9 +14,20 @@ import java.nio.channels.SelectableChannel;
  * <pre>{@code
  * WakeupFd fd = WakeupFd.open();
  * ctx.setWaitFd(KEY, fd.channel(), fd, (c, k, ch, data) -> ((WakeupFd) data).close());
- * device.submit(work, fd::signal);   // the device thread signals on completion
- * do { AsyncJob.pause(); } while (!fd.drain() && !done);   // a spurious wake pauses again
+ * Future<Result> r = device.submit(work, fd::signal);   // the device thread signals on completion
+ * try {
+ *     do {
+ *         AsyncJob.pauseOrThrow();   // a cancel of the job throws CancellationException here
+ *     } while (!fd.drain());         // a spurious wake pauses again
+ * } catch (CancellationException e) {
+ *     r.cancel(true);                // nobody wants the result any more
+ *     throw e;
+ * }
+ * return r.get();                    // done: does not block
  * }</pre>
+ *
+ * <p>An engine that hands out a {@code CompletableFuture} needs no fd at all: {@link
+ * AsyncJob#await(java.util.concurrent.CompletionStage)} wakes the job through its ctx callback.
  *
  * <p>Signals coalesce: at most one byte is ever in the pipe, the fd is readable exactly while a
  * signal is pending, and {@code signal()} on a pending fd is a volatile read. {@code signal()} after

@@ -88,8 +88,11 @@ public final class ManPageExample {
          */
         pipe.sink().write(ByteBuffer.wrap(new byte[] {'X'}));
 
-        /* Return control back to main */
-        AsyncJob.pause();
+        /*
+         * Return control back to main. The C original ignores ASYNC_pause_job's result; in Java a
+         * cancelled job must not go on as if resumed, so the pause that throws on a cancel is used.
+         */
+        AsyncJob.pauseOrThrow();
 
         /* Clear the wake signal */
         pipe.source().read(ByteBuffer.allocate(1));

@@ -15,18 +15,15 @@ import reactor.util.context.ContextView;
  *
  * <pre>{@code
  * Mono<byte[]> signature = AsyncMono.fromJob(() -> {
- *     WakeupFd fd = WakeupFd.open();
- *     AsyncJob.current().waitCtx().setWaitFd(KEY, fd.channel(), fd, (ctx, k, ch, data) -> ((WakeupFd) data).close());
- *     Future<byte[]> f = device.sign(data, fd::signal);   // the device signals the fd when done
- *     while (!f.isDone()) {
- *         if (!AsyncJob.pause()) {                         // false: the subscriber cancelled
- *             f.cancel(true);
- *             throw new CancellationException();
- *         }
- *     }
- *     return f.get();
+ *     KeyHandle key = AsyncJob.await(vault.key(keyId));   // a client library's CompletableFuture
+ *     return AsyncJob.await(device.sign(key, data));      // a second wait in the same job
  * });
  * }</pre>
+ * Each {@link AsyncJob#await} pauses the job until the future completes (its loop runs other
+ * jobs meanwhile, no fd is used) and gives its value or throws its failure; a cancel of the
+ * subscription cancels the future being awaited and ends the job with a {@link
+ * java.util.concurrent.CancellationException}. An engine that signals a wait fd instead pauses
+ * with {@link AsyncJob#pauseOrThrow()} (see {@link dev.asyncjobs.core.WakeupFd}).
  *
  * <h2>What a subscription does</h2>
  * <ul>

@@ -12,20 +12,16 @@ import java.util.Objects;
  *
  * <pre>{@code
  * Single<byte[]> signature = AsyncSingle.fromJob(() -> {
- *     AsyncWaitCtx ctx = AsyncJob.current().waitCtx();
- *     WakeupFd fd = WakeupFd.open();
- *     ctx.setWaitFd(KEY, fd.channel(), fd, (c, k, ch, data) -> ((WakeupFd) data).close());
- *     Future<byte[]> f = device.sign(data, fd::signal);   // completes on the device's thread
- *     while (!fd.drain()) {
- *         if (!AsyncJob.pause()) {                          // false: the Single was disposed
- *             f.cancel(true);
- *             throw new CancellationException();
- *         }
- *     }
- *     return f.get();
+ *     KeyHandle key = AsyncJob.await(vault.key(keyId));   // CompletableFuture<KeyHandle>
+ *     return AsyncJob.await(device.sign(key, data));      // completes on the device's thread
  * });
  * signature.subscribe(sig -> send(sig), err -> log(err));
  * }</pre>
+ * {@link dev.asyncjobs.core.AsyncJob#await} pauses the job until the future completes (no fd, the
+ * job's thread runs other jobs meanwhile) and gives its value or throws its failure; disposing the
+ * {@code Single} cancels the future being awaited and ends the job with a {@link
+ * java.util.concurrent.CancellationException}. An engine that signals a wait fd instead pauses with
+ * {@link dev.asyncjobs.core.AsyncJob#pauseOrThrow()} (see {@link dev.asyncjobs.core.WakeupFd}).
  *
  * <p>Each subscription launches its own job through {@link dev.asyncjobs.core.AsyncJobs#launch}:
  * on a job loop by default (inline, with no hop, when subscribed on a loop thread outside a job),

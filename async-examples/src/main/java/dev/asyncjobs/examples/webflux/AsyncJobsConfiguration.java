@@ -34,9 +34,15 @@ class AsyncJobsConfiguration {
         return JobOptions.builder().loops(signingLoops).build();
     }
 
+    /**
+     * The device. Strict: every call must come from a job, so a handler that forgot {@code
+     * AsyncMono.fromJob} fails with an {@link IllegalStateException} naming the fix instead of
+     * signing on the Netty event loop.
+     */
     @Bean(destroyMethod = "close")
     OffloadEngine signingEngine(SigningProperties p) {
-        OffloadEngine.Builder b = OffloadEngine.builder().threads(p.deviceThreadsOrDefault()).name("signing-device");
+        OffloadEngine.Builder b = OffloadEngine.builder().threads(p.deviceThreadsOrDefault()).name("signing-device")
+                .strict(true);
         if (p.queueCapacity() > 0) {
             b.queueCapacity(p.queueCapacity());
         }
