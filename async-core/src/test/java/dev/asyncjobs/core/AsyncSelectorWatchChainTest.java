@@ -142,7 +142,7 @@ final class AsyncSelectorWatchChainTest {
                 Racer racer = new Racer(1, "cancel-vs-ready")) {
             ctx.setWaitFd("k", fd.channel(), null, null);
             int cancelWon = 0;
-            RaceWindow window = new RaceWindow();
+            RaceWindow window = new RaceWindow(2_000_000);
             for (int round = 0; round < rounds; round++) {
                 AtomicInteger fires = new AtomicInteger();
                 AsyncSelector.Registration reg = sel.watch(ctx, fires::incrementAndGet);
@@ -207,11 +207,19 @@ final class AsyncSelectorWatchChainTest {
      * each round it moves a step towards the side that lost, with some jitter around it.
      */
     static final class RaceWindow {
-        private static final long STEP = 2_000;
-        private static final long JITTER = 10_000;
-        /** Past this the race is lost to scheduling noise anyway; the cap keeps rounds short. */
-        private static final long MAX = 300_000;
+        private static final long STEP = 5_000;
+        private static final long JITTER = 20_000;
+        /**
+         * On a loaded machine the racer's caller may start a millisecond after its helper (it
+         * yields while it waits); past the cap the race is lost to scheduling noise anyway, and a
+         * helper that busy-waits long keeps its caller off the CPU.
+         */
+        private final long max;
         private long center;
+
+        RaceWindow(long maxNanos) {
+            this.max = maxNanos;
+        }
 
         long next() {
             return Math.max(0, center + ThreadLocalRandom.current().nextLong(-JITTER, JITTER + 1));
@@ -219,7 +227,7 @@ final class AsyncSelectorWatchChainTest {
 
         /** @param delayedSideWon whether the side held back won: then hold it back longer */
         void moveTowardsTheOther(boolean delayedSideWon) {
-            center = delayedSideWon ? Math.min(MAX, center + STEP) : Math.max(0, center - STEP);
+            center = delayedSideWon ? Math.min(max, center + STEP) : Math.max(0, center - STEP);
         }
     }
 

@@ -48,7 +48,7 @@ final class WaitCtxCloseRaceTest {
                 HookRecorder hooks = new HookRecorder()) {
             SelectableChannel ch = fd.channel();
             int closedMidway = 0;
-            AsyncSelectorWatchChainTest.RaceWindow window = new AsyncSelectorWatchChainTest.RaceWindow();
+            AsyncSelectorWatchChainTest.RaceWindow window = new AsyncSelectorWatchChainTest.RaceWindow(300_000);
             for (int round = 0; round < rounds; round++) {
                 AsyncWaitCtx ctx = new AsyncWaitCtx();
                 int total = OLD + NEW;
@@ -155,7 +155,7 @@ final class WaitCtxCloseRaceTest {
                 Racer racer = new Racer(1, "ctx-close-watch-race"); HookRecorder hooks = new HookRecorder()) {
             List<WakeupFd> fds = new ArrayList<>();
             int armed = 0;
-            AsyncSelectorWatchChainTest.RaceWindow window = new AsyncSelectorWatchChainTest.RaceWindow();
+            AsyncSelectorWatchChainTest.RaceWindow window = new AsyncSelectorWatchChainTest.RaceWindow(2_000_000);
             for (int round = 0; round < rounds; round++) {
                 WakeupFd fd = WakeupFd.open();
                 fds.add(fd);
