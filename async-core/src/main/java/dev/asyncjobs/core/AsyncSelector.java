@@ -3,6 +3,7 @@ package dev.asyncjobs.core;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
@@ -26,7 +27,11 @@ import java.util.concurrent.RejectedExecutionException;
 public final class AsyncSelector implements AutoCloseable {
     /** One armed watch. */
     public interface Registration {
-        /** Disarms the watch: once this returns, {@code onReady} will not start (it may be running). */
+        /**
+         * Disarms the watch: once this returns, {@code onReady} will not start (it may be running).
+         * The selector thread then drops the watch, so a ctx watched and cancelled any number of
+         * times holds no more than its live watches. Idempotent; no effect after the watch fired.
+         */
         void cancel();
     }
 
@@ -79,8 +84,8 @@ public final class AsyncSelector implements AutoCloseable {
         if (ctx.isClosed()) {
             throw new IllegalStateException("the AsyncWaitCtx is closed");
         }
-        Reg reg = new Reg(onReady);
         FdWatcher.Plan plan = loop.watcher.plan(ctx);
+        Reg reg = new Reg(onReady, loop, plan.watch());
         try {
             loop.execute(() -> loop.watcher.arm(plan, reg, 0));
         } catch (RejectedExecutionException e) {
@@ -121,6 +126,20 @@ public final class AsyncSelector implements AutoCloseable {
         return loop.thread;
     }
 
+    /**
+     * How many watches are armed on {@code ctx}, counted on the selector thread after everything
+     * queued before (tests: the per-ctx state stays bounded). Never call it on the selector thread.
+     */
+    int watchesOn(AsyncWaitCtx ctx) {
+        FdWatcher.CtxWatch cw = ctx.watch;
+        if (cw == null || cw.watcher != loop.watcher) {
+            return 0;
+        }
+        CompletableFuture<Integer> count = new CompletableFuture<>();
+        loop.execute(() -> count.complete(cw.targetCount()));
+        return count.join();
+    }
+
     private static final class Loop extends EventThread {
         Loop(String name) {
             super(name, true);
@@ -137,8 +156,12 @@ public final class AsyncSelector implements AutoCloseable {
         }
     }
 
-    /** ARMED -> FIRED (selector) or ARMED -> CANCELLED (any thread): exactly one wins. */
-    private static final class Reg implements Registration, FdWatcher.Target {
+    /**
+     * ARMED -> FIRED (selector) or ARMED -> CANCELLED (any thread): exactly one wins. The cancel
+     * that wins also queues the disarm of its target on the selector thread, which owns the
+     * watcher's state; until then a fire finds the target but loses the CAS.
+     */
+    static final class Reg implements Registration, FdWatcher.Target {
         private static final VarHandle STATE;
         private static final int ARMED = 0;
         private static final int FIRED = 1;
@@ -153,10 +176,14 @@ public final class AsyncSelector implements AutoCloseable {
         }
 
         private final Runnable onReady;
+        private final Loop loop;
+        private final FdWatcher.CtxWatch watch;
         private volatile int state;
 
-        Reg(Runnable onReady) {
+        Reg(Runnable onReady, Loop loop, FdWatcher.CtxWatch watch) {
             this.onReady = onReady;
+            this.loop = loop;
+            this.watch = watch;
         }
 
         @Override
@@ -168,7 +195,20 @@ public final class AsyncSelector implements AutoCloseable {
 
         @Override
         public void cancel() {
-            STATE.compareAndSet(this, ARMED, CANCELLED);
+            tryCancel();
+        }
+
+        /** The cancel, with its verdict: true if it won (then {@code onReady} never runs). */
+        boolean tryCancel() {
+            if (!STATE.compareAndSet(this, ARMED, CANCELLED)) {
+                return false;
+            }
+            try {
+                loop.execute(() -> loop.watcher.disarm(watch, this));
+            } catch (RejectedExecutionException e) {
+                // the selector is closed: its watcher, and this target with it, is gone
+            }
+            return true;
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.asyncjobs.core;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -22,9 +23,19 @@ import org.jspecify.annotations.Nullable;
  *       idempotent, and a cleanup that throws does not stop the others.</li>
  * </ul>
  *
- * <p>Threads: like the job, the fd list belongs to the job and the thread that runs it. The
- * callback, the status and {@link #close()} are safe from any thread. Using a closed ctx throws
- * {@link IllegalStateException} (OpenSSL would use freed memory).
+ * <p>Threads: like the job, the fd list belongs to the job and the thread that runs it: only that
+ * thread may call {@link #setWaitFd}, {@link #clearFd} and the getters. The callback, the status and
+ * {@link #close()} are safe from any thread, and {@code close()} may race with the owner's edits:
+ * every entry added and not cleared before the close has its cleanup run exactly once, by the
+ * close; an edit that comes after it throws {@link IllegalStateException} and changes nothing (a
+ * refused {@code setWaitFd} leaves its fd and custom data with the caller, who releases them). A
+ * getter racing with a close from another thread may still answer from the fds as they were just
+ * before. Using a closed ctx throws {@link IllegalStateException} (OpenSSL would use freed memory).
+ *
+ * <p>A wait fd must be selectable for reading: its {@link SelectableChannel#validOps()} must
+ * include {@link SelectionKey#OP_READ}. A pipe's sink or a {@code ServerSocketChannel} (whose only
+ * op is {@code OP_ACCEPT}) is refused by {@link #setWaitFd}; a job waiting for a connection runs
+ * its own accept loop, or hands the job a {@link WakeupFd} that the acceptor signals.
  */
 public final class AsyncWaitCtx implements AutoCloseable {
     /** One fd entry ({@code struct fd_lookup_st}). */
@@ -57,13 +68,24 @@ public final class AsyncWaitCtx implements AutoCloseable {
         }
     }
 
+    /*
+     * Locking: the fd list is edited only by the owner, and close() may come from any thread. The
+     * edits (setWaitFd, clearFd, resetCounts) and close's taking of the list hold this ctx's
+     * monitor; closed is set before close takes it, and every edit checks closed under it, so an
+     * edit lands either before the close (the close sees it) or after (it throws and changes
+     * nothing). The monitor is uncontended unless a close races an edit, so it costs the owner one
+     * CAS per edit; the getters and the per-resume check (hasChanges, getChangedFds with nothing
+     * changed) take no lock: they only read what the owner itself wrote, and close never mutates
+     * the list, it only takes it away. Cleanups run outside the monitor (user code).
+     */
+
     /** Oldest first; OpenSSL prepends, so every walk below goes from the end. */
     private @Nullable ArrayList<Entry> entries;
     private int numAdd;
     private int numDel;
     /** How many times the job was resumed; lets a watcher tell whether its view is one step old. */
     int resumes;
-    /** The selector-side registrations of this ctx (see {@link FdWatcher}). */
+    /** The selector-side registrations of this ctx (see {@link FdWatcher}); set under the monitor. */
     FdWatcher.@Nullable CtxWatch watch;
 
     private volatile @Nullable Callback callback;
@@ -78,23 +100,36 @@ public final class AsyncWaitCtx implements AutoCloseable {
      * {@code ASYNC_WAIT_CTX_set_wait_fd}: adds a wait fd under {@code key}.
      *
      * @param key the key, compared by identity
-     * @param fd a channel that becomes readable when the job can be resumed
+     * @param fd a channel that becomes readable when the job can be resumed; its
+     *        {@link SelectableChannel#validOps()} must include {@link SelectionKey#OP_READ}
      * @param customData anything the engine wants back in {@link #getFd} and the cleanup
      * @param cleanup run by {@link #close()} if the entry was not cleared
      * @return {@code true}
-     * @throws IllegalStateException if the ctx is closed
+     * @throws IllegalArgumentException if {@code fd} cannot be selected for reading (a pipe's sink,
+     *         a {@code ServerSocketChannel}); the ctx is unchanged
+     * @throws IllegalStateException if the ctx is closed, even by another thread a moment before;
+     *         the ctx is unchanged and the cleanup will not run
      */
     public boolean setWaitFd(Object key, SelectableChannel fd, @Nullable Object customData,
             @Nullable WaitFdCleanup cleanup) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(fd, "fd");
-        checkOpen();
-        ArrayList<Entry> list = entries;
-        if (list == null) {
-            list = entries = new ArrayList<>(2);
+        if ((fd.validOps() & SelectionKey.OP_READ) == 0) {
+            // refused here, where the engine's mistake is made: registered later it would throw
+            // on the selector's thread, far from any caller
+            throw new IllegalArgumentException("a wait fd must be selectable for reading (validOps has OP_READ): "
+                    + fd.getClass().getName());
         }
-        list.add(new Entry(key, fd, customData, cleanup));
-        numAdd++;
+        Entry e = new Entry(key, fd, customData, cleanup);
+        synchronized (this) {
+            checkOpen();
+            ArrayList<Entry> list = entries;
+            if (list == null) {
+                list = entries = new ArrayList<>(2);
+            }
+            list.add(e);
+            numAdd++;
+        }
         return true;
     }
 
@@ -172,9 +207,16 @@ public final class AsyncWaitCtx implements AutoCloseable {
      *
      * @param key the key
      * @return {@code false} if no live entry has that key
+     * @throws IllegalStateException if the ctx is closed (its cleanups have run or are running)
      */
     public boolean clearFd(Object key) {
         Objects.requireNonNull(key, "key");
+        synchronized (this) {
+            return clearLocked(key);
+        }
+    }
+
+    private boolean clearLocked(Object key) {
         checkOpen();
         ArrayList<Entry> list = entries;
         if (list != null) {
@@ -261,21 +303,28 @@ public final class AsyncWaitCtx implements AutoCloseable {
 
     /**
      * {@code ASYNC_WAIT_CTX_free}: runs the cleanup of every entry not cleared, newest first,
-     * exactly once. Idempotent and safe from any thread. If cleanups throw, all of them still run
-     * and the first exception is rethrown with the others suppressed.
+     * exactly once. Idempotent and safe from any thread, also while the owner is adding or clearing
+     * fds: what it added before the close is cleaned up here, what it tries after is refused with
+     * {@link IllegalStateException}. The cleanups run on the calling thread. If cleanups throw, all
+     * of them still run and the first exception is rethrown with the others suppressed.
      */
     @Override
     public void close() {
         if (!CLOSED.compareAndSet(this, 0, 1)) {
             return;
         }
-        FdWatcher.CtxWatch w = watch;
-        if (w != null) {
+        FdWatcher.CtxWatch w;
+        ArrayList<Entry> list;
+        synchronized (this) {
+            // closed is already set: no edit can start after this, and none is half done
+            w = watch;
             watch = null;
+            list = entries;
+            entries = null;
+        }
+        if (w != null) {
             w.release();
         }
-        ArrayList<Entry> list = entries;
-        entries = null;
         if (list == null) {
             return;
         }
@@ -315,14 +364,31 @@ public final class AsyncWaitCtx implements AutoCloseable {
         if (numAdd == 0 && numDel == 0) {
             return;
         }
-        numAdd = 0;
-        numDel = 0;
-        ArrayList<Entry> list = entries;
-        if (list != null) {
-            list.removeIf(e -> e.del);
-            for (Entry e : list) {
-                e.add = false;
+        synchronized (this) {
+            numAdd = 0;
+            numDel = 0;
+            ArrayList<Entry> list = entries;
+            if (list != null) {
+                list.removeIf(e -> e.del);
+                for (Entry e : list) {
+                    e.add = false;
+                }
             }
+        }
+    }
+
+    /**
+     * Attaches the watcher's view of this ctx (owner's thread).
+     *
+     * @return false if the ctx is closed: then nobody else will release {@code w}
+     */
+    boolean attachWatch(FdWatcher.CtxWatch w) {
+        synchronized (this) {
+            if (closed != 0) {
+                return false;
+            }
+            watch = w;
+            return true;
         }
     }
 

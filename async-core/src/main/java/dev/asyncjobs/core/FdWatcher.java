@@ -1,8 +1,6 @@
 package dev.asyncjobs.core;
 
-import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.IllegalBlockingModeException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -24,7 +22,14 @@ import org.jspecify.annotations.Nullable;
  * is dropped lazily, only when it turns up ready with nobody armed on it. A channel that is closed
  * under a watch has its key cancelled by the JDK without any event, so while anything is armed the
  * select times out every {@value #CLOSED_POLL_MILLIS} ms and a shrunken key set is scanned for
- * invalid keys: a closed fd wakes its job instead of hanging it.
+ * invalid keys: a closed fd wakes its job instead of hanging it. An fd that cannot be registered
+ * at all (a channel of another selector provider, whatever {@code register} throws) is marked broken
+ * the same way, so it too wakes its job; it stays broken until the job clears it.
+ *
+ * <p>Targets: a ctx is armed for the loop's runner alone, or (through {@link AsyncSelector}) for any
+ * number of live watches. They sit in a flat list on the {@link CtxWatch}, cleared when they fire and
+ * pruned when a watch is cancelled ({@link #disarm(CtxWatch, Target)}), so what a ctx holds is
+ * bounded by its live watches, however many times it was armed.
  */
 final class FdWatcher {
     static final long CLOSED_POLL_MILLIS = 100;
@@ -39,23 +44,38 @@ final class FdWatcher {
             List<SelectableChannel> added, List<SelectableChannel> deleted) {
     }
 
+    /** A further target armed on a ctx that already has one (two live AsyncSelector watches). */
+    private record Armed(Target target, int token) {
+    }
+
     /** One ctx as this watcher sees it. */
     static final class CtxWatch {
         final FdWatcher watcher;
         int syncedAt = -1;              // ctx.resumes at the last plan (owner's thread)
         final ArrayList<SelectionKey> keys = new ArrayList<>(1);  // selector's thread from here on
-        @Nullable Target target;
+        @Nullable Target target;        // the first armed target (the only one on a job loop)
         int token;
-        boolean broken;                 // an fd could not be registered or was closed
+        @Nullable ArrayList<Armed> more; // further armed targets; null until a second one is armed
+        /** Fds that could not be registered or were closed under a watch; null: none. */
+        @Nullable ArrayList<SelectableChannel> broken;
         boolean released;
 
         CtxWatch(FdWatcher watcher) {
             this.watcher = watcher;
         }
 
-        /** The ctx was closed or moved to another watcher: drop its keys (any thread). */
+        /** The ctx was closed or moved to another watcher: drop its keys (any thread; idempotent). */
         void release() {
             watcher.onThread.execute(() -> watcher.forget(this));
+        }
+
+        boolean isBroken() {
+            return broken != null;
+        }
+
+        /** How many targets are armed (selector's thread). */
+        int targetCount() {
+            return (target == null ? 0 : 1) + (more == null ? 0 : more.size());
         }
     }
 
@@ -81,14 +101,16 @@ final class FdWatcher {
     @Nullable Plan plan(AsyncWaitCtx ctx) {
         CtxWatch cw = ctx.watch;
         if (cw != null && cw.watcher != this) {
-            ctx.watch = null;
-            cw.release();
+            cw.release(); // the ctx moved to this watcher; attachWatch below replaces it
             cw = null;
         }
         Plan plan;
         if (cw == null) {
             cw = new CtxWatch(this);
-            ctx.watch = cw;
+            if (!ctx.attachWatch(cw)) {
+                // closed by another thread meanwhile: arm will find the watch released and wake
+                cw.release();
+            }
             plan = new Plan(cw, ctx.liveFds(), List.of(), List.of());
         } else if (ctx.resumes == cw.syncedAt + 1) {
             // the usual case: one resume since the last arm, so the changed fds are the delta
@@ -122,6 +144,10 @@ final class FdWatcher {
                     removeKey(cw, i);
                 }
             }
+            ArrayList<SelectableChannel> broken = cw.broken;
+            if (broken != null && broken.removeIf(ch -> !full.contains(ch)) && broken.isEmpty()) {
+                cw.broken = null;
+            }
             for (SelectableChannel ch : full) {
                 if (indexOf(cw, ch) < 0) {
                     addKey(cw, ch);
@@ -133,6 +159,7 @@ final class FdWatcher {
                 if (i >= 0) {
                     removeKey(cw, i);
                 }
+                unbreak(cw, ch); // the job let go of a broken fd: it no longer wakes the job
             }
             for (SelectableChannel ch : plan.added()) {
                 if (indexOf(cw, ch) < 0) {
@@ -140,23 +167,8 @@ final class FdWatcher {
                 }
             }
         }
-        Target previous = cw.target;
-        if (previous == null) {
-            armed++;
-        } else if (previous != target) {
-            // two watches on one ctx (AsyncSelector users may do that): each fires once
-            int previousToken = cw.token;
-            Target next = target;
-            int nextToken = token;
-            target = t -> {
-                safeFire(previous, previousToken);
-                safeFire(next, nextToken);
-            };
-            token = 0;
-        }
-        cw.target = target;
-        cw.token = token;
-        boolean fireNow = cw.broken;
+        addTarget(cw, target, token);
+        boolean fireNow = cw.isBroken();
         for (int i = 0; i < cw.keys.size(); i++) {
             SelectionKey k = cw.keys.get(i);
             try {
@@ -165,11 +177,11 @@ final class FdWatcher {
                 } else if (k.interestOps() == 0) {
                     k.interestOps(SelectionKey.OP_READ);
                 }
-            } catch (CancelledKeyException e) {
-                fireNow = true;
+            } catch (RuntimeException e) {
+                fireNow = true; // cancelled meanwhile, or refused: wake the job, never throw into the loop
             }
         }
-        if (cw.keys.isEmpty() && !cw.broken) {
+        if (cw.keys.isEmpty() && !cw.isBroken()) {
             watched.remove(cw);
         } else {
             watched.add(cw);
@@ -179,12 +191,42 @@ final class FdWatcher {
         }
     }
 
-    /** Disarms without firing (the job was resumed some other way). */
+    /** Disarms every target of the ctx without firing (the job was resumed some other way). */
     void disarm(AsyncWaitCtx ctx) {
         CtxWatch cw = ctx.watch;
         if (cw != null && cw.watcher == this && cw.target != null) {
             cw.target = null;
+            cw.more = null;
             armed--;
+        }
+    }
+
+    /** Disarms one target without firing (a cancelled {@link AsyncSelector} watch). */
+    void disarm(CtxWatch cw, Target t) {
+        if (cw.watcher != this) {
+            return;
+        }
+        ArrayList<Armed> more = cw.more;
+        if (cw.target == t) {
+            if (more == null || more.isEmpty()) {
+                cw.target = null;
+                cw.more = null;
+                armed--;
+            } else {
+                Armed next = more.remove(more.size() - 1);
+                cw.target = next.target();
+                cw.token = next.token();
+            }
+        } else if (more != null) {
+            for (int i = 0; i < more.size(); i++) {
+                if (more.get(i).target() == t) {
+                    more.remove(i);
+                    break;
+                }
+            }
+        }
+        if (cw.more != null && cw.more.isEmpty()) {
+            cw.more = null;
         }
     }
 
@@ -210,7 +252,7 @@ final class FdWatcher {
             if (!any && k.isValid()) {
                 try {
                     k.interestOps(0); // ready but nobody waits: stop level-triggered repeats
-                } catch (CancelledKeyException ignored) {
+                } catch (RuntimeException ignored) {
                     // closed meanwhile
                 }
             }
@@ -228,14 +270,15 @@ final class FdWatcher {
         for (CtxWatch cw : watched.toArray(new CtxWatch[0])) {
             boolean lost = false;
             for (int i = cw.keys.size() - 1; i >= 0; i--) {
-                if (!cw.keys.get(i).isValid()) {
+                SelectionKey k = cw.keys.get(i);
+                if (!k.isValid()) {
                     detach(cw, cw.keys.remove(i));
                     registeredKeys--;
+                    markBroken(cw, k.channel());
                     lost = true;
                 }
             }
             if (lost) {
-                cw.broken = true;
                 fire(cw);
             }
         }
@@ -281,15 +324,67 @@ final class FdWatcher {
 
     // ---------------------------------------------------------------- internals
 
+    /**
+     * Fires every target of the ctx, flat and in arming order. The state is cleared first: a target
+     * may arm the same ctx again from inside its wake-up (a loop resuming its job inline).
+     */
     private boolean fire(CtxWatch cw) {
         Target t = cw.target;
         if (t == null) {
             return false;
         }
+        int token = cw.token;
+        ArrayList<Armed> more = cw.more;
         cw.target = null;
+        cw.more = null;
         armed--;
-        safeFire(t, cw.token);
+        safeFire(t, token);
+        if (more != null) {
+            for (Armed a : more) {
+                safeFire(a.target(), a.token());
+            }
+        }
         return true;
+    }
+
+    private void addTarget(CtxWatch cw, Target target, int token) {
+        if (cw.target == null) {
+            cw.target = target;
+            cw.token = token;
+            armed++;
+        } else if (cw.target == target) {
+            cw.token = token; // armed again for a later pause: only the newest token counts
+        } else {
+            // two live watches on one ctx (AsyncSelector users may do that): each fires once
+            ArrayList<Armed> more = cw.more;
+            if (more == null) {
+                more = cw.more = new ArrayList<>(2);
+            }
+            for (int i = 0; i < more.size(); i++) {
+                if (more.get(i).target() == target) {
+                    more.set(i, new Armed(target, token));
+                    return;
+                }
+            }
+            more.add(new Armed(target, token));
+        }
+    }
+
+    private static void markBroken(CtxWatch cw, SelectableChannel ch) {
+        ArrayList<SelectableChannel> broken = cw.broken;
+        if (broken == null) {
+            broken = cw.broken = new ArrayList<>(1);
+        }
+        if (!broken.contains(ch)) {
+            broken.add(ch);
+        }
+    }
+
+    private static void unbreak(CtxWatch cw, SelectableChannel ch) {
+        ArrayList<SelectableChannel> broken = cw.broken;
+        if (broken != null && broken.remove(ch) && broken.isEmpty()) {
+            cw.broken = null;
+        }
     }
 
     private static void safeFire(Target t, int token) {
@@ -323,8 +418,10 @@ final class FdWatcher {
                 attach(k, cw);
             }
             cw.keys.add(k);
-        } catch (ClosedChannelException | IllegalBlockingModeException | CancelledKeyException e) {
-            cw.broken = true; // a closed or unusable fd wakes the job at once
+        } catch (ClosedChannelException | RuntimeException e) {
+            // closed, blocking, of another provider (IllegalSelectorException), refused for any
+            // other reason: the fd cannot wake the job, so it wakes it now instead of stranding it
+            markBroken(cw, ch);
         }
     }
 
@@ -335,7 +432,7 @@ final class FdWatcher {
             CtxWatch cw = (CtxWatch) p[0];
             if (!cw.released) {
                 addKey(cw, (SelectableChannel) p[1]);
-                if (cw.target != null && cw.broken) {
+                if (cw.target != null && cw.isBroken()) {
                     fire(cw);
                 }
             }
