@@ -69,6 +69,9 @@ final class JobRunner<R extends @Nullable Object>
     private boolean waitedForSlot;
     private @Nullable Thread owner;
     private AsyncSelector.@Nullable Registration registration;
+    /** Our place in the pool's FIFO while in SLOT_WAIT (owner thread). */
+    private JobPool.@Nullable WaitNode waitNode;
+    private @Nullable JobPool waitPool;
     // JobLoop's list of live runners (loop thread only)
     @Nullable JobRunner<?> prev;
     @Nullable JobRunner<?> next;
@@ -168,6 +171,8 @@ final class JobRunner<R extends @Nullable Object>
     @Override
     public boolean onSlotFree() {
         int s = state;
+        waitNode = null; // the pool took us out of its FIFO
+        waitPool = null;
         if ((s & PHASE) == SLOT_WAIT && STATE.compareAndSet(this, s, (s & ~PHASE) | NEW)) {
             // Called from inside the pool's release, i.e. inside another job's start(): queue the
             // start, never run it here (nesting would grow the stack with every waiter).
@@ -297,7 +302,8 @@ final class JobRunner<R extends @Nullable Object>
             return;
         }
         // FIFO; a waiter that lost its slot to a newcomer goes back to the front
-        pool.addWaiter(this, waitedForSlot);
+        waitPool = pool;
+        waitNode = pool.addWaiter(this, waitedForSlot);
         waitedForSlot = true;
     }
 
@@ -403,6 +409,15 @@ final class JobRunner<R extends @Nullable Object>
     }
 
     private void cleanupNeverRun() {
+        JobPool.WaitNode n = waitNode;
+        JobPool p = waitPool;
+        if (n != null && p != null && Thread.currentThread() == p.owner) {
+            // cancelled in SLOT_WAIT: leave the FIFO now, not when a slot frees (a stuck pool
+            // under timeouts would otherwise keep every cancelled waiter)
+            waitNode = null;
+            waitPool = null;
+            p.removeWaiter(n);
+        }
         Throwable closeError = closeCtx();
         if (closeError != null) {
             AsyncHooks.onError(closeError);
