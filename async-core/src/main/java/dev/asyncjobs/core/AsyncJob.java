@@ -158,9 +158,7 @@ public final class AsyncJob {
             if (job == null) {
                 return StartStatus.NO_JOBS;
             }
-            if (handle.cancelled) {
-                handle.cancelled = false;
-            }
+            handle.begin();
             handle.result = null;
             handle.failure = null;
             job.func = func;
@@ -186,7 +184,7 @@ public final class AsyncJob {
         if (ts.current != null || job == null) {
             return StartStatus.ERR;
         }
-        handle.cancelled = true;
+        handle.markCancelled();
         return job.runSegment(ts, handle, true);
     }
 
@@ -207,6 +205,7 @@ public final class AsyncJob {
         h.result = r;
         h.failure = failure;
         JobHandle.JOB.setRelease(h, null);
+        h.end();
         fiber.finished();
         recycle();
         if (foreign) {
@@ -308,7 +307,7 @@ public final class AsyncJob {
      */
     public boolean isCancelled() {
         JobHandle<?> h = handle;
-        return h != null && h.cancelled;
+        return h != null && h.isCancelled();
     }
 
     // ---------------------------------------------------------------- internals
@@ -339,7 +338,7 @@ public final class AsyncJob {
 
     private boolean pauseNow() {
         JobHandle<?> h = handle;
-        if (h.cancelled) {
+        if (h.isCancelled()) {
             return false;
         }
         if (blockCount > 0) {
@@ -351,7 +350,7 @@ public final class AsyncJob {
             ctx.resetCounts(); // OpenSSL purges deleted fds when the paused job is resumed
         }
         enterSegment();
-        return paused && !h.cancelled;
+        return paused && !h.isCancelled();
     }
 
     private void enterSegment() {

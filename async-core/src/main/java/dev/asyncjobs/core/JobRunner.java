@@ -231,7 +231,7 @@ final class JobRunner<R extends @Nullable Object>
             }
         }
         if (cancelled) {
-            handle.cancel(); // a fresh start clears the mark: set it again
+            handle.cancel(); // a cancel that came before the job first started reached no handle mark
         }
         segment();
     }
