@@ -38,7 +38,9 @@ import org.jspecify.annotations.Nullable;
  *   <li>A pause the JVM refuses (a native frame or a {@code Continuation.pin()} on the stack) makes
  *       {@code pause()} return {@code false}; the job goes on, nothing is corrupted.</li>
  *   <li>Deep recursion ends in a {@link StackOverflowError} reported as the job's failure: job
- *       stacks grow like any Java stack (OpenSSL's fixed 32 KiB stacks corrupt memory instead).</li>
+ *       stacks grow like any Java stack (OpenSSL's fixed 32 KiB stacks corrupt memory instead).
+ *       Any other {@link VirtualMachineError} (e.g. {@link OutOfMemoryError}) is not a job failure:
+ *       the job is finished and its slot freed, then {@code start} rethrows the error.</li>
  *   <li>Inside a job, {@code Thread.currentThread()} and plain {@code ThreadLocal}s are not part of
  *       the contract: with the continuation backend they are the starting thread's, with the
  *       virtual-thread backend the job's own thread's.</li>
@@ -61,6 +63,8 @@ public final class AsyncJob {
     private @Nullable AutoCloseable scope;
     private @Nullable Object result;
     private @Nullable Throwable failure;
+    /** An error another thread survived and handed to this job as a value (not fatal here). */
+    private @Nullable Throwable relayed;
     private int blockCount;
     private boolean finished;
     private boolean started;
@@ -130,6 +134,9 @@ public final class AsyncJob {
      *     nothing changed)
      * @throws NullPointerException if {@code job} or {@code ctx} is null, or {@code func} is null
      *     when a new job must start
+     * @throws VirtualMachineError when the job function threw one other than {@link
+     *     StackOverflowError} (e.g. {@link OutOfMemoryError}): the job has finished and its slot is
+     *     free, but a fatal JVM error is rethrown rather than kept as the job's failure
      */
     public static <R extends @Nullable Object> StartStatus start(JobHandle<R> job, AsyncWaitCtx ctx,
             @Nullable JobFunction<R> func) {
@@ -202,8 +209,10 @@ public final class AsyncJob {
         }
         @SuppressWarnings("unchecked")
         R r = (R) result;
+        Throwable f = failure;
+        Throwable relayedError = relayed;
         h.result = r;
-        h.failure = failure;
+        h.failure = f;
         JobHandle.JOB.setRelease(h, null);
         h.end();
         fiber.finished();
@@ -214,7 +223,33 @@ public final class AsyncJob {
         } else {
             pool.release(this);
         }
+        if (f instanceof VirtualMachineError fatal && isFatal(fatal) && f != relayedError) {
+            // The job is finished and its slot free; the error itself is the JVM's, not the job's
+            // result: rethrown to the caller of start() as RxJava's throwIfFatal does.
+            throw fatal;
+        }
         return StartStatus.FINISH;
+    }
+
+    /**
+     * Whether a job function's throwable is the JVM's rather than the job's: every {@link
+     * VirtualMachineError} except {@link StackOverflowError}, which only says the job recursed too
+     * deep (its frames are gone once it is caught) and stays the job's failure.
+     */
+    static boolean isFatal(Throwable t) {
+        return t instanceof VirtualMachineError && !(t instanceof StackOverflowError);
+    }
+
+    /**
+     * Called inside a job that rethrows an error another thread caught and survived (the offload
+     * engine's device thread): if the job function ends with it, it is the job's failure like any
+     * other, not a fatal error of the job's own thread.
+     */
+    static void relayed(Throwable error) {
+        AsyncJob job = ThreadState.get().current;
+        if (job != null) {
+            job.relayed = error;
+        }
     }
 
     /**
@@ -319,7 +354,9 @@ public final class AsyncJob {
         try {
             result = f.run();
         } catch (Throwable t) {
-            failure = t; // StackOverflowError included: the frames above are gone by now
+            // StackOverflowError included: the frames above are gone by now. A fatal JVM error is
+            // kept too, and rethrown by the owner once the job is finished (runSegment).
+            failure = t;
         }
         exitSegment();
         finished = true;
@@ -384,6 +421,7 @@ public final class AsyncJob {
         hook = null;
         result = null;
         failure = null;
+        relayed = null;
         blockCount = 0;
         finished = false;
     }

@@ -237,7 +237,19 @@ final class JobRunner<R extends @Nullable Object>
     }
 
     private void segment() {
-        StartStatus st = AsyncJob.start(handle, ctx, func, this);
+        StartStatus st;
+        try {
+            st = AsyncJob.start(handle, ctx, func, this);
+        } catch (Throwable t) {
+            if (AsyncJob.isFatal(t)) {
+                endFatally(t);
+                throw t; // precise rethrow: start() throws nothing checked
+            }
+            // not from the job function (that is caught inside): a fibre failure; never hang
+            STATE.getAndSet(this, DONE);
+            finish(null, t);
+            return;
+        }
         switch (st) {
             case FINISH -> {
                 STATE.getAndSet(this, DONE);
@@ -385,11 +397,30 @@ final class JobRunner<R extends @Nullable Object>
             reg.cancel();
         }
         StartStatus st;
-        do {
-            st = AsyncJob.resumeForeign(handle);
-        } while (st == StartStatus.PAUSE);
+        try {
+            do {
+                st = AsyncJob.resumeForeign(handle);
+            } while (st == StartStatus.PAUSE);
+        } catch (Throwable fatal) {
+            endFatally(fatal);
+            throw fatal; // precise rethrow: start() throws nothing checked
+        }
         STATE.getAndSet(this, DONE);
         return st;
+    }
+
+    /**
+     * The job function threw a fatal JVM error ({@link AsyncJob#isFatal}): start() finished the job
+     * and freed its slot, then rethrew it. Ends the runner without telling the observer (the error
+     * is not the job's outcome, as in RxJava's throwIfFatal); the caller rethrows the error.
+     */
+    private void endFatally(Throwable fatal) {
+        STATE.getAndSet(this, DONE);
+        Throwable closeError = closeCtx();
+        if (closeError != null) {
+            fatal.addSuppressed(closeError);
+        }
+        unlink();
     }
 
     /** The scheduler ran our resume on another thread: finish the job there, cancelled, and fail. */
