@@ -59,6 +59,8 @@ public final class AsyncJob {
     private @Nullable JobHandle<?> handle;
     private @Nullable AsyncWaitCtx ctx;
     private @Nullable Thread owner;
+    /** The state of the thread running the current segment: where steps deferred inside it go. */
+    private @Nullable ThreadState driver;
     private @Nullable SegmentHook hook;
     private @Nullable AutoCloseable scope;
     private @Nullable Object result;
@@ -198,13 +200,16 @@ public final class AsyncJob {
     private <R extends @Nullable Object> StartStatus runSegment(ThreadState ts, JobHandle<R> h,
             boolean foreign) {
         ts.current = this;
+        driver = ts;
         started = true;
         try {
             fiber.resume();
         } finally {
             ts.current = null;
+            driver = null;
         }
         if (!finished) {
+            ts.drain(); // resumes that other jobs asked for from inside this segment
             return StartStatus.PAUSE;
         }
         @SuppressWarnings("unchecked")
@@ -223,6 +228,7 @@ public final class AsyncJob {
         } else {
             pool.release(this);
         }
+        ts.drain();
         if (f instanceof VirtualMachineError fatal && isFatal(fatal) && f != relayedError) {
             // The job is finished and its slot free; the error itself is the JVM's, not the job's
             // result: rethrown to the caller of start() as RxJava's throwIfFatal does.
@@ -437,6 +443,18 @@ public final class AsyncJob {
 
     Thread owner() {
         return owner;
+    }
+
+    /**
+     * Called inside this job's segment: runs {@code step} on the thread driving the segment once
+     * the segment has ended (paused or finished), instead of nesting it here.
+     */
+    void deferAfterSegment(ThreadState.Step step) {
+        ThreadState d = driver;
+        if (d == null) {
+            throw new IllegalStateException("not inside this job's segment");
+        }
+        d.defer(step);
     }
 
     JobPool pool() {

@@ -32,7 +32,8 @@ import org.jspecify.annotations.Nullable;
  * task ({@link #run()}), and the only allocation per job is the runner, its handle and its ctx.
  */
 final class JobRunner<R extends @Nullable Object>
-        implements JobTicket, Runnable, WaitCallback, FdWatcher.Target, JobPool.SlotWaiter, AsyncJob.SegmentHook {
+        implements JobTicket, Runnable, WaitCallback, FdWatcher.Target, JobPool.SlotWaiter, AsyncJob.SegmentHook,
+        ThreadState.Step {
     private static final VarHandle STATE;
     private static final int NEW = 0;
     private static final int RUNNING = 1;
@@ -105,9 +106,28 @@ final class JobRunner<R extends @Nullable Object>
         }
     }
 
-    /** The runner's one task: start, resume, or clean up after a cancel. */
+    /**
+     * The runner's one task: start, resume, or clean up after a cancel. Called inside a job (an
+     * inline executor running a wake-up from another job's segment) it waits until that segment
+     * ended: resuming or starting a job from inside a job is {@code ERR}, and a paused job must
+     * never be failed or closed for it. Called while another step runs on this thread it waits
+     * for that step (a flat stack however many wake-ups chain on one thread).
+     */
     @Override
     public void run() {
+        ThreadState ts = ThreadState.get();
+        AsyncJob inside = ts.current;
+        if (inside != null) {
+            inside.deferAfterSegment(this);
+        } else if (ts.draining) {
+            ts.defer(this);
+        } else {
+            ts.runTrampolined(this);
+        }
+    }
+
+    @Override
+    public void step() {
         int s = state;
         switch (s & PHASE) {
             case NEW -> start(s);
@@ -196,7 +216,7 @@ final class JobRunner<R extends @Nullable Object>
 
     private void start(int s) {
         if (!STATE.compareAndSet(this, s, ((s & ~PHASE) + EPOCH) | RUNNING)) {
-            run(); // cancelled meanwhile
+            step(); // cancelled meanwhile
             return;
         }
         if (owner == null) {
@@ -258,7 +278,8 @@ final class JobRunner<R extends @Nullable Object>
             case PAUSE -> paused();
             case NO_JOBS -> noJobs();
             case ERR -> {
-                // only a start from inside a running job gets here (the launch checks that)
+                // only a start from inside a running job could get here, and run() defers a step
+                // called inside a job until its segment ended: not reached for a paused job
                 STATE.getAndSet(this, DONE);
                 finish(null, new IllegalStateException("AsyncJob.start returned ERR: a job cannot be"
                         + " started from inside another job on the same thread"));
@@ -350,6 +371,12 @@ final class JobRunner<R extends @Nullable Object>
             case NEW -> rejectNow(e);
             case DONE -> cleanupNeverRun();
             case RESUMING -> {
+                AsyncJob inside = ThreadState.get().current;
+                if (inside != null) {
+                    // inside a job here: finish it once that segment ended, never close it paused
+                    inside.deferAfterSegment(this);
+                    return;
+                }
                 if (finishHere() == StartStatus.ERR) {
                     AsyncHooks.onError(new IllegalStateException("asyncjobs: a paused job could not be"
                             + " finished after its executor rejected the resume", e));
