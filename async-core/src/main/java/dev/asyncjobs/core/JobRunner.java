@@ -67,6 +67,8 @@ final class JobRunner<R extends @Nullable Object>
     /** Set last, once the observer has been told (or the job was dropped before starting). */
     private volatile boolean done;
     private boolean shutdownCancel;
+    /** Set when the job's loop stopped for good: the job fails with this, whatever it returned. */
+    private @Nullable Throwable stopError;
     private boolean waitedForSlot;
     private @Nullable Thread owner;
     private AsyncSelector.@Nullable Registration registration;
@@ -212,6 +214,12 @@ final class JobRunner<R extends @Nullable Object>
         cancel();
     }
 
+    /** Loop thread, as the loop stops for good: resume the job cancelled so it ends, then fail it. */
+    void failForStop(Throwable reason) {
+        stopError = reason;
+        cancelForShutdown();
+    }
+
     // ---------------------------------------------------------------- owner thread
 
     private void start(int s) {
@@ -229,7 +237,9 @@ final class JobRunner<R extends @Nullable Object>
         }
         if (loop != null && loop.isShuttingDown()) {
             state = DONE;
-            finish(null, new RejectedExecutionException("the job loop group is closed"));
+            Throwable cause = loop.loop.stopCause();
+            finish(null, cause == null ? new RejectedExecutionException("the job loop group is closed")
+                    : new RejectedExecutionException(loop.name() + " stopped: " + cause, cause));
             return;
         }
         segment();
@@ -482,6 +492,8 @@ final class JobRunner<R extends @Nullable Object>
         }
         if (!shutdownCancel) {
             safeDropped(null, null);
+        } else if (stopError != null) {
+            deliverFailure(stopError);
         } else {
             deliverFailure(new RejectedExecutionException("the job loop group is closed"));
         }
@@ -506,7 +518,16 @@ final class JobRunner<R extends @Nullable Object>
 
     private void deliver(@Nullable R value, @Nullable Throwable error) {
         Throwable closeError = closeCtx();
-        if (cancelled && !shutdownCancel) {
+        Throwable stop = stopError;
+        if (stop != null) {
+            if (error != null) {
+                stop.addSuppressed(error);
+            }
+            if (closeError != null) {
+                stop.addSuppressed(closeError);
+            }
+            deliverFailure(stop);
+        } else if (cancelled && !shutdownCancel) {
             safeDropped(value, error != null ? error : closeError);
             if (error != null && closeError != null) {
                 AsyncHooks.onError(closeError);
