@@ -44,6 +44,8 @@ abstract class EventThread implements Executor {
     volatile boolean shuttingDown;
     private volatile boolean stopped;
     private volatile @Nullable Throwable stopCause;
+    /** Tests only: runs at the start of every turn, to make a turn fail as a broken selector would. */
+    volatile @Nullable Runnable turnFault;
 
     EventThread(String name, boolean daemon) {
         try {
@@ -217,6 +219,10 @@ abstract class EventThread implements Executor {
 
     /** One turn: tasks, then select and fire ready fds. True when the thread may exit. */
     private boolean turn() {
+        Runnable fault = turnFault;
+        if (fault != null) {
+            fault.run();
+        }
         runTasks();
         if (shuttingDown && readyToStop()) {
             return true;

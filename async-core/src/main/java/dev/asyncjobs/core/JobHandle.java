@@ -87,7 +87,9 @@ public final class JobHandle<R extends @Nullable Object> {
      * Marks the paused job cancelled (beyond OpenSSL). When its owner resumes it, the
      * {@link AsyncJob#pause()} it was suspended in returns {@code false}, every later
      * {@code pause()} returns {@code false} at once, and {@link AsyncJob#isCancelled()} is true,
-     * so the job can release what it holds and return. Thread-safe.
+     * so the job can release what it holds and return. Thread-safe. A cancel marks only the job
+     * that was alive when it read the handle: one that loses a race with that job's end returns
+     * {@code false} and never marks a job started later on the same handle.
      *
      * @return {@code true} if a job was paused (or running) on this handle and is now marked;
      *     {@code false} if the handle is idle

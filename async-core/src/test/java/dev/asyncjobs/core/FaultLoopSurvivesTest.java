@@ -209,4 +209,65 @@ class FaultLoopSurvivesTest {
             hook.clear();
         }
     }
+
+    /**
+     * Turns that throw (injected where a broken selector would throw) are reported, backed off
+     * and survived: the loop still resumes its paused jobs, by callback and by fd, and runs new ones.
+     */
+    @Test
+    void turnsThatKeepFailingAreReportedAndTheLoopGoesOnServingItsJobs() throws Exception {
+        AsyncHooks.setOnError(hook::add);
+        String name = CoreTestSupport.uniqueName("survive-turns");
+        try (JobLoopGroup group = JobLoopGroup.builder().threads(1).name(name).build()) {
+            JobOptions opts = JobOptions.builder().loops(group).build();
+            List<RecordingObserver<String>> obs = new ArrayList<>();
+            List<AtomicReference<WaitCallback>> cbs = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                obs.add(new RecordingObserver<>());
+                cbs.add(new AtomicReference<>());
+                AsyncJobs.launch(pausing(cbs.get(i), new AtomicBoolean()), opts, obs.get(i));
+            }
+            WakeupFd fd = WakeupFd.open();
+            RecordingObserver<String> fdObs = new RecordingObserver<>();
+            AsyncJobs.launch(() -> {
+                AsyncJob.current().waitCtx().setWaitFd("fd", fd.channel(), null, null);
+                while (!fd.drain()) {
+                    if (!AsyncJob.pause()) {
+                        return "cancelled";
+                    }
+                }
+                return "fd ready";
+            }, opts, fdObs);
+            CoreTestSupport.flush(group.loop(0));
+            assertThat(group.liveJobs()).isEqualTo(4);
+
+            int n = 30;
+            AtomicInteger failed = new AtomicInteger();
+            EventThread loop = group.loop(0).loop;
+            loop.turnFault = () -> {
+                if (failed.incrementAndGet() >= n) {
+                    loop.turnFault = null;
+                }
+                throw new IllegalStateException("injected turn failure " + failed.get());
+            };
+            group.loop(0).execute(() -> { }); // wake the loop: its next turns fail
+            CoreTestSupport.spinUntil("the injected failures", () -> failed.get() >= n);
+
+            for (int i = 0; i < 3; i++) {
+                assertThat(cbs.get(i).get().onWake(null)).isTrue();
+                assertThat(obs.get(i).await().value()).isEqualTo("woken");
+            }
+            fd.signal();
+            assertThat(fdObs.await().value()).isEqualTo("fd ready");
+            RecordingObserver<String> fresh = new RecordingObserver<>();
+            AsyncJobs.launch(() -> "fresh", opts, fresh);
+            assertThat(fresh.await().value()).isEqualTo("fresh");
+            assertThat(hook).hasSize(n).allMatch(e -> e instanceof IllegalStateException
+                    && e.getMessage().startsWith("injected turn failure"));
+            CoreTestSupport.flush(group.loop(0));
+            assertThat(group.liveJobs()).isZero();
+            fd.close();
+        }
+        CoreTestSupport.assertNoThreadsLeft(name);
+    }
 }
