@@ -60,7 +60,9 @@ import org.jspecify.annotations.Nullable;
  *       and throws {@link CancellationException} after 1,000 ignored calls;
  *       {@link #pauseOrThrow()} and {@link #await(CompletionStage)} throw at once.</li>
  *   <li>Deep recursion ends in a {@link StackOverflowError} reported as the job's failure: job
- *       stacks grow like any Java stack (OpenSSL's fixed 32 KiB stacks corrupt memory instead).</li>
+ *       stacks grow like any Java stack (OpenSSL's fixed 32 KiB stacks corrupt memory instead).
+ *       Any other {@link VirtualMachineError} (e.g. {@link OutOfMemoryError}) is not a job failure:
+ *       the job is finished and its slot freed, then {@code start} rethrows the error.</li>
  *   <li>Inside a job, {@code Thread.currentThread()} and plain {@code ThreadLocal}s are not part of
  *       the contract: with the continuation backend they are the starting thread's, with the
  *       virtual-thread backend the job's own thread's.</li>
@@ -90,10 +92,14 @@ public final class AsyncJob {
     private @Nullable JobHandle<?> handle;
     private @Nullable AsyncWaitCtx ctx;
     private @Nullable Thread owner;
+    /** The state of the thread running the current segment: where steps deferred inside it go. */
+    private @Nullable ThreadState driver;
     private @Nullable SegmentHook hook;
     private @Nullable AutoCloseable scope;
     private @Nullable Object result;
     private @Nullable Throwable failure;
+    /** An error another thread survived and handed to this job as a value (not fatal here). */
+    private @Nullable Throwable relayed;
     private int blockCount;
     /** Pauses that returned {@code false} in this job since its cancel (see {@link #ignoredPause()}). */
     private int ignoredPauses;
@@ -165,6 +171,9 @@ public final class AsyncJob {
      *     nothing changed)
      * @throws NullPointerException if {@code job} or {@code ctx} is null, or {@code func} is null
      *     when a new job must start
+     * @throws VirtualMachineError when the job function threw one other than {@link
+     *     StackOverflowError} (e.g. {@link OutOfMemoryError}): the job has finished and its slot is
+     *     free, but a fatal JVM error is rethrown rather than kept as the job's failure
      */
     public static <R extends @Nullable Object> StartStatus start(JobHandle<R> job, AsyncWaitCtx ctx,
             @Nullable JobFunction<R> func) {
@@ -193,9 +202,7 @@ public final class AsyncJob {
             if (job == null) {
                 return StartStatus.NO_JOBS;
             }
-            if (handle.cancelled) {
-                handle.cancelled = false;
-            }
+            handle.begin();
             handle.result = null;
             handle.failure = null;
             job.func = func;
@@ -221,27 +228,33 @@ public final class AsyncJob {
         if (ts.current != null || job == null) {
             return StartStatus.ERR;
         }
-        handle.cancelled = true;
+        handle.markCancelled();
         return job.runSegment(ts, handle, true);
     }
 
     private <R extends @Nullable Object> StartStatus runSegment(ThreadState ts, JobHandle<R> h,
             boolean foreign) {
         ts.current = this;
+        driver = ts;
         started = true;
         try {
             fiber.resume();
         } finally {
             ts.current = null;
+            driver = null;
         }
         if (!finished) {
+            ts.drain(); // resumes that other jobs asked for from inside this segment
             return StartStatus.PAUSE;
         }
         @SuppressWarnings("unchecked")
         R r = (R) result;
+        Throwable f = failure;
+        Throwable relayedError = relayed;
         h.result = r;
-        h.failure = failure;
+        h.failure = f;
         JobHandle.JOB.setRelease(h, null);
+        h.end();
         fiber.finished();
         recycle();
         if (foreign) {
@@ -250,7 +263,34 @@ public final class AsyncJob {
         } else {
             pool.release(this);
         }
+        ts.drain();
+        if (f instanceof VirtualMachineError fatal && isFatal(fatal) && f != relayedError) {
+            // The job is finished and its slot free; the error itself is the JVM's, not the job's
+            // result: rethrown to the caller of start() as RxJava's throwIfFatal does.
+            throw fatal;
+        }
         return StartStatus.FINISH;
+    }
+
+    /**
+     * Whether a job function's throwable is the JVM's rather than the job's: every {@link
+     * VirtualMachineError} except {@link StackOverflowError}, which only says the job recursed too
+     * deep (its frames are gone once it is caught) and stays the job's failure.
+     */
+    static boolean isFatal(Throwable t) {
+        return t instanceof VirtualMachineError && !(t instanceof StackOverflowError);
+    }
+
+    /**
+     * Called inside a job that rethrows an error another thread caught and survived (the offload
+     * engine's device thread): if the job function ends with it, it is the job's failure like any
+     * other, not a fatal error of the job's own thread.
+     */
+    static void relayed(Throwable error) {
+        AsyncJob job = ThreadState.get().current;
+        if (job != null) {
+            job.relayed = error;
+        }
     }
 
     /**
@@ -299,7 +339,7 @@ public final class AsyncJob {
      */
     public static void pauseOrThrow() {
         AsyncJob job = ThreadState.get().current;
-        if (job != null && (job.handle.cancelled || !job.pauseNow() && job.handle.cancelled)) {
+        if (job != null && (job.handle.isCancelled() || !job.pauseNow() && job.handle.isCancelled())) {
             throw new CancellationException("the job was cancelled");
         }
     }
@@ -438,7 +478,7 @@ public final class AsyncJob {
      */
     public boolean isCancelled() {
         JobHandle<?> h = handle;
-        return h != null && h.cancelled;
+        return h != null && h.isCancelled();
     }
 
     // ---------------------------------------------------------------- internals
@@ -450,7 +490,9 @@ public final class AsyncJob {
         try {
             result = f.run();
         } catch (Throwable t) {
-            failure = t; // StackOverflowError included: the frames above are gone by now
+            // StackOverflowError included: the frames above are gone by now. A fatal JVM error is
+            // kept too, and rethrown by the owner once the job is finished (runSegment).
+            failure = t;
         }
         exitSegment();
         finished = true;
@@ -469,13 +511,13 @@ public final class AsyncJob {
 
     private boolean pauseNow() {
         JobHandle<?> h = handle;
-        if (h.cancelled) {
+        if (h.isCancelled()) {
             return ignoredPause();
         }
         if (blockCount > 0) {
             return true;
         }
-        return suspendHere() && (!h.cancelled || ignoredPause());
+        return suspendHere() && (!h.isCancelled() || ignoredPause());
     }
 
     /**
@@ -537,7 +579,7 @@ public final class AsyncJob {
     private void pauseUntilDone(CompletableFuture<?> f) {
         JobHandle<?> h = handle;
         AsyncWaitCtx c = ctx;
-        if (h.cancelled) {
+        if (h.isCancelled()) {
             cancelAwait(f);
             return;
         }
@@ -564,7 +606,7 @@ public final class AsyncJob {
                 if (fd != null) {
                     fd.drain();
                 }
-                if (h.cancelled) {
+                if (h.isCancelled()) {
                     cancelAwait(f);
                     return;
                 }
@@ -655,6 +697,7 @@ public final class AsyncJob {
         hook = null;
         result = null;
         failure = null;
+        relayed = null;
         blockCount = 0;
         ignoredPauses = 0;
         finished = false;
@@ -671,6 +714,18 @@ public final class AsyncJob {
 
     Thread owner() {
         return owner;
+    }
+
+    /**
+     * Called inside this job's segment: runs {@code step} on the thread driving the segment once
+     * the segment has ended (paused or finished), instead of nesting it here.
+     */
+    void deferAfterSegment(ThreadState.Step step) {
+        ThreadState d = driver;
+        if (d == null) {
+            throw new IllegalStateException("not inside this job's segment");
+        }
+        d.defer(step);
     }
 
     JobPool pool() {

@@ -67,7 +67,9 @@ public final class AsyncJobs {
      * (a Reactor or RxJava scheduler's worker, a single-thread executor). Fds are watched by the
      * options' {@link AsyncSelector}. An executor found to break thread confinement fails the job
      * with an {@link IllegalStateException} naming the fix; the paused job is still finished
-     * (cancelled), never abandoned.
+     * (cancelled), never abandoned. An inline executor ({@code Runnable::run}) is fine: a wake-up
+     * it delivers from inside another job's segment resumes the paused job once that segment has
+     * paused or finished, on the same thread.
      *
      * @param func the job
      * @param options the options

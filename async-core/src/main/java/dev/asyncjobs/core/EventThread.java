@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.Selector;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A thread that owns a {@link Selector} and a task queue: the one event loop under both
@@ -41,6 +43,9 @@ abstract class EventThread implements Executor {
     private volatile int needsWakeup;
     volatile boolean shuttingDown;
     private volatile boolean stopped;
+    private volatile @Nullable Throwable stopCause;
+    /** Tests only: runs at the start of every turn, to make a turn fail as a broken selector would. */
+    volatile @Nullable Runnable turnFault;
 
     EventThread(String name, boolean daemon) {
         try {
@@ -60,14 +65,7 @@ abstract class EventThread implements Executor {
     /** Runs the task on this thread, after the tasks already queued (even when called from it). */
     @Override
     public void execute(Runnable task) {
-        if (stopped) {
-            throw new RejectedExecutionException(thread.getName() + " is closed");
-        }
         enqueue(task);
-        if (stopped && tasks.remove(task)) {
-            // raced with the thread's exit after its last runTasks(): nobody will run it
-            throw new RejectedExecutionException(thread.getName() + " is closed");
-        }
     }
 
     /** Inline when already on the thread (used for watcher bookkeeping), else queued. */
@@ -75,18 +73,40 @@ abstract class EventThread implements Executor {
         if (Thread.currentThread() == thread) {
             task.run();
         } else {
-            enqueue(task);
+            offer(task); // refused once stopped: the watcher went with the thread, nothing to do
         }
     }
 
+    /**
+     * Queues {@code task} (accepted while the thread drains on shutdown).
+     *
+     * @throws RejectedExecutionException once the thread has stopped: nobody would run it
+     */
     final void enqueue(Runnable task) {
+        if (!offer(task)) {
+            Throwable cause = stopCause;
+            throw new RejectedExecutionException(thread.getName() + " is closed"
+                    + (cause == null ? "" : " (it stopped: " + cause + ")"), cause);
+        }
+    }
+
+    /** Queues {@code task}; false once the thread has stopped (then the task is not queued). */
+    private boolean offer(Runnable task) {
+        if (stopped) {
+            return false;
+        }
         tasks.offer(task);
+        if (stopped && tasks.remove(task)) {
+            // raced with the thread's exit after its last drain: nobody will run it
+            return false;
+        }
         if (needsWakeup != 0) {
             Thread t = Thread.currentThread();
             if (t != thread && !(t instanceof DeferredWakeups.Holder h && h.deferredWakeups().defer(this))) {
                 wakeup();
             }
         }
+        return true;
     }
 
     /**
@@ -119,7 +139,12 @@ abstract class EventThread implements Executor {
     /** Asks the thread to stop; {@link #readyToStop()} decides when. */
     final void shutdown() {
         shuttingDown = true;
-        enqueue(() -> { });
+        offer(() -> { });
+    }
+
+    /** Whether the thread has stopped for good (new tasks are refused). */
+    final boolean isStopped() {
+        return stopped;
     }
 
     /** Called once at thread start, on the thread. */
@@ -129,56 +154,128 @@ abstract class EventThread implements Executor {
     /** Called at every turn while shutting down; true when the thread may exit. */
     abstract boolean readyToStop();
 
-    /** Called once as the thread exits, on the thread. */
+    /**
+     * Called once as the thread exits, on the thread, after its queue was drained; {@link
+     * #stopCause()} says whether it was asked to.
+     */
     void onStop() {
     }
 
+    /** Why the thread stopped before it was asked to (a closed selector), or null. */
+    final @Nullable Throwable stopCause() {
+        return stopCause;
+    }
+
+    /**
+     * The loop. As in netty's event loops, each turn is guarded: what a turn throws (a selector
+     * error, user code reached outside a task, e.g. through shutdown) goes to {@link AsyncHooks}
+     * and the loop goes on, after a short back-off when turns keep failing (no hot spin). Only a
+     * closed selector ends it before it is asked to stop: it can never watch an fd again, so the
+     * loop stops for good and fails every job it still owns ({@link #onStop}) rather than strand it.
+     */
     private void loop() {
+        Throwable cause = null;
         try {
             onStart();
+            int failures = 0;
             for (;;) {
-                runTasks();
-                if (shuttingDown && readyToStop()) {
-                    break;
-                }
-                // A stray interrupt would make every select return at once (a 100% CPU spin);
-                // the loop has no use for interrupts, so clear it.
-                Thread.interrupted();
                 try {
-                    if (!tasks.isEmpty() || watcher.hasPending()) {
-                        selector.selectNow();
-                    } else {
-                        needsWakeup = 1;
-                        if (tasks.isEmpty()) {
-                            selector.select(watcher.selectTimeoutMillis());
-                        } else {
-                            selector.selectNow();
-                        }
-                        needsWakeup = 0;
+                    if (turn()) {
+                        break;
                     }
-                } catch (IOException e) {
-                    AsyncHooks.onError(e);
+                    failures = 0;
+                } catch (ClosedSelectorException e) {
+                    cause = e;
+                    AsyncHooks.onError(new IllegalStateException(thread.getName()
+                            + ": its selector was closed; the loop stops and fails its jobs", e));
+                    break;
+                } catch (Throwable t) {
+                    AsyncHooks.onError(t);
+                    backOff(++failures);
                 }
-                watcher.processSelected();
-                watcher.checkClosed();
             }
         } catch (Throwable t) {
+            cause = t; // onStart failed
             AsyncHooks.onError(t);
         } finally {
+            stopCause = cause;
+            shuttingDown = true; // queued starts are refused from here on
             stopped = true;
+            drainAll();
             try {
-                runTasks();
                 onStop();
             } catch (Throwable t) {
                 AsyncHooks.onError(t);
             }
+            drainAll(); // what failing the jobs queued before it found the thread stopped
             try {
                 selector.close();
-            } catch (IOException e) {
+            } catch (Throwable e) {
                 AsyncHooks.onError(e);
             }
             terminated.countDown();
         }
+    }
+
+    /** One turn: tasks, then select and fire ready fds. True when the thread may exit. */
+    private boolean turn() {
+        Runnable fault = turnFault;
+        if (fault != null) {
+            fault.run();
+        }
+        runTasks();
+        if (shuttingDown && readyToStop()) {
+            return true;
+        }
+        // A stray interrupt would make every select return at once (a 100% CPU spin);
+        // the loop has no use for interrupts, so clear it.
+        Thread.interrupted();
+        try {
+            if (!tasks.isEmpty() || watcher.hasPending()) {
+                selector.selectNow();
+            } else {
+                needsWakeup = 1;
+                if (tasks.isEmpty()) {
+                    selector.select(watcher.selectTimeoutMillis());
+                } else {
+                    selector.selectNow();
+                }
+            }
+        } catch (IOException e) {
+            AsyncHooks.onError(e);
+        } finally {
+            needsWakeup = 0;
+        }
+        watcher.processSelected();
+        watcher.checkClosed();
+        return false;
+    }
+
+    /**
+     * After a failed turn: a failure that repeats at once (a broken selector returns at once) would
+     * otherwise spin a core; wait 1, 2, 4 ... up to 64 ms. Netty sleeps a whole second here.
+     */
+    private static void backOff(int failures) {
+        if (failures < 2) {
+            return; // one failure is no pattern: go on at once
+        }
+        long millis = 1L << Math.min(failures - 2, 6);
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            // cleared: the loop has no use for interrupts (see turn())
+        }
+    }
+
+    /** Runs every queued task, as many batches as it takes; the thread has stopped. */
+    private void drainAll() {
+        do {
+            try {
+                runTasks();
+            } catch (Throwable t) {
+                AsyncHooks.onError(t);
+            }
+        } while (!tasks.isEmpty());
     }
 
     private void runTasks() {

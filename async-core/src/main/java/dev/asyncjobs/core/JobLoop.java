@@ -1,7 +1,12 @@
 package dev.asyncjobs.core;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,10 +19,22 @@ import org.jspecify.annotations.Nullable;
  * use that. Tasks must not block: they share the thread with every job of the loop.
  */
 public final class JobLoop implements Executor {
+    private static final VarHandle LIVE;
+
+    static {
+        try {
+            LIVE = MethodHandles.lookup().findVarHandle(JobLoop.class, "live", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final JobLoopGroup group;
     private final int maxJobs;
     final Loop loop;
-    // The live runners (started and not done), for close(); touched on the loop thread only.
+    // The live runners (started and not done), for close(); the list is touched on the loop thread
+    // only. The count also drops off it, atomically, when a job of a stopped loop is finished on
+    // the thread that found the loop gone (JobRunner.rejected).
     private @Nullable JobRunner<?> head;
     private volatile int live;
     private boolean cancelledAll;
@@ -97,7 +114,7 @@ public final class JobLoop implements Executor {
             head.prev = r;
         }
         head = r;
-        live++;
+        LIVE.getAndAdd(this, 1);
         r.linked = true;
     }
 
@@ -106,6 +123,11 @@ public final class JobLoop implements Executor {
             return;
         }
         r.linked = false;
+        if (!loop.inThread()) {
+            // only once the loop has stopped: its list is dead, the node is skipped when failed
+            LIVE.getAndAdd(this, -1);
+            return;
+        }
         if (r.prev != null) {
             r.prev.next = r.next;
         } else {
@@ -115,7 +137,16 @@ public final class JobLoop implements Executor {
             r.next.prev = r.prev;
         }
         r.prev = r.next = null;
-        live--;
+        LIVE.getAndAdd(this, -1);
+    }
+
+    /** The live runners now (failing or cancelling one unlinks it). Loop thread. */
+    private List<JobRunner<?>> liveSnapshot() {
+        List<JobRunner<?>> all = new ArrayList<>();
+        for (JobRunner<?> r = head; r != null; r = r.next) {
+            all.add(r);
+        }
+        return all;
     }
 
     final class Loop extends EventThread {
@@ -132,11 +163,14 @@ public final class JobLoop implements Executor {
         boolean readyToStop() {
             if (!cancelledAll) {
                 cancelledAll = true;
-                // cancel every live job: each is resumed cancelled, finishes and unlinks itself
-                for (JobRunner<?> r = head; r != null; ) {
-                    JobRunner<?> next = r.next;
-                    r.cancelForShutdown();
-                    r = next;
+                // cancel every live job: each is resumed cancelled, finishes and unlinks itself;
+                // one that throws (a fatal error is rethrown) must not keep the others from it
+                for (JobRunner<?> r : liveSnapshot()) {
+                    try {
+                        r.cancelForShutdown();
+                    } catch (Throwable t) {
+                        AsyncHooks.onError(t);
+                    }
                 }
             }
             return live == 0 && !hasTasks();
@@ -144,6 +178,18 @@ public final class JobLoop implements Executor {
 
         @Override
         void onStop() {
+            Throwable cause = stopCause();
+            if (cause != null) {
+                // stopped for good without being asked to: no job it owns may hang. Each is resumed
+                // cancelled here, on its own thread, runs to its end and fails with the reason.
+                for (JobRunner<?> r : liveSnapshot()) {
+                    try {
+                        r.failForStop(new RejectedExecutionException(name() + " stopped: " + cause, cause));
+                    } catch (Throwable t) {
+                        AsyncHooks.onError(t);
+                    }
+                }
+            }
             AsyncJob.cleanupThread();
         }
     }

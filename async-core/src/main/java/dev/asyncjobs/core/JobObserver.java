@@ -9,6 +9,12 @@ import org.jspecify.annotations.Nullable;
  * ran the job, after the job's ctx was closed (its cleanups ran) and its slot freed. This is what
  * the Reactor and RxJava adapters implement.
  *
+ * <p>A job function that throws a fatal JVM error ({@link VirtualMachineError} other than {@link
+ * StackOverflowError}) is not reported here, as RxJava's {@code throwIfFatal} and Reactor's {@code
+ * throwIfJvmFatal} do: the job is finished, its ctx closed and its slot freed, and the error is
+ * rethrown on the job's thread (to the thread's uncaught-exception handler or the code that
+ * submitted the task) or, on a job loop, handed to {@link AsyncHooks#onError}.
+ *
  * @param <R> the result type
  */
 public interface JobObserver<R extends @Nullable Object> {

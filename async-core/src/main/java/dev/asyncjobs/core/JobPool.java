@@ -21,6 +21,21 @@ final class JobPool {
     }
 
     /**
+     * A waiter's place in the FIFO, so a waiter that gives up (a cancelled launch, a {@code
+     * timeout()}) leaves the queue at once in O(1): waiters of a stuck pool must not pile up until
+     * a slot frees. Owner thread only; {@code waiter == null} once it left the queue.
+     */
+    static final class WaitNode {
+        @Nullable SlotWaiter waiter;
+        @Nullable WaitNode prev;
+        @Nullable WaitNode next;
+
+        WaitNode(SlotWaiter waiter) {
+            this.waiter = waiter;
+        }
+    }
+
+    /**
      * Idle jobs kept for reuse at most (or {@code init}, if larger). OpenSSL keeps every job until
      * the thread exits, which holds a burst's memory for good; beyond this many idle jobs a finished
      * one is discarded (on the virtual-thread backend that ends its thread).
@@ -34,7 +49,10 @@ final class JobPool {
     private final AtomicInteger foreignReleases = new AtomicInteger();
     private int size;
     private boolean closed;
-    private @Nullable ArrayDeque<SlotWaiter> waiters;
+    // the slot waiters, a doubly linked FIFO (head is served first)
+    private @Nullable WaitNode head;
+    private @Nullable WaitNode tail;
+    private int waiterCount;
 
     JobPool(Thread owner, int max, int init) {
         this.owner = owner;
@@ -69,13 +87,12 @@ final class JobPool {
         } else {
             idle.push(job);
         }
-        ArrayDeque<SlotWaiter> w = waiters;
-        if (w != null) {
-            SlotWaiter next;
-            while ((next = w.poll()) != null) {
-                if (next.onSlotFree()) {
-                    break;
-                }
+        WaitNode n;
+        while ((n = head) != null) {
+            SlotWaiter w = n.waiter;
+            unlink(n);
+            if (w != null && w.onSlotFree()) {
+                break;
             }
         }
     }
@@ -85,16 +102,52 @@ final class JobPool {
         foreignReleases.incrementAndGet();
     }
 
-    void addWaiter(SlotWaiter waiter, boolean first) {
-        ArrayDeque<SlotWaiter> w = waiters;
-        if (w == null) {
-            w = waiters = new ArrayDeque<>();
-        }
-        if (first) {
-            w.addFirst(waiter);
+    /** Queues a waiter (at the front if it already waited and lost its slot to a newcomer). */
+    WaitNode addWaiter(SlotWaiter waiter, boolean first) {
+        WaitNode n = new WaitNode(waiter);
+        if (head == null) {
+            head = tail = n;
+        } else if (first) {
+            n.next = head;
+            head.prev = n;
+            head = n;
         } else {
-            w.addLast(waiter);
+            n.prev = tail;
+            tail.next = n;
+            tail = n;
         }
+        waiterCount++;
+        return n;
+    }
+
+    /** Takes a waiter that gave up out of the FIFO; a no-op if it already left. Owner thread. */
+    void removeWaiter(WaitNode n) {
+        if (n.waiter != null) {
+            unlink(n);
+        }
+    }
+
+    private void unlink(WaitNode n) {
+        n.waiter = null;
+        WaitNode p = n.prev;
+        WaitNode x = n.next;
+        if (p != null) {
+            p.next = x;
+        } else {
+            head = x;
+        }
+        if (x != null) {
+            x.prev = p;
+        } else {
+            tail = p;
+        }
+        n.prev = n.next = null;
+        waiterCount--;
+    }
+
+    /** Waiters in the FIFO (owner thread; tests). */
+    int waiterCount() {
+        return waiterCount;
     }
 
     boolean hasIdle() {

@@ -32,7 +32,8 @@ import org.jspecify.annotations.Nullable;
  * task ({@link #run()}), and the only allocation per job is the runner, its handle and its ctx.
  */
 final class JobRunner<R extends @Nullable Object>
-        implements JobTicket, Runnable, WaitCallback, FdWatcher.Target, JobPool.SlotWaiter, AsyncJob.SegmentHook {
+        implements JobTicket, Runnable, WaitCallback, FdWatcher.Target, JobPool.SlotWaiter, AsyncJob.SegmentHook,
+        ThreadState.Step {
     private static final VarHandle STATE;
     private static final int NEW = 0;
     private static final int RUNNING = 1;
@@ -66,9 +67,14 @@ final class JobRunner<R extends @Nullable Object>
     /** Set last, once the observer has been told (or the job was dropped before starting). */
     private volatile boolean done;
     private boolean shutdownCancel;
+    /** Set when the job's loop stopped for good: the job fails with this, whatever it returned. */
+    private @Nullable Throwable stopError;
     private boolean waitedForSlot;
     private @Nullable Thread owner;
     private AsyncSelector.@Nullable Registration registration;
+    /** Our place in the pool's FIFO while in SLOT_WAIT (owner thread). */
+    private JobPool.@Nullable WaitNode waitNode;
+    private @Nullable JobPool waitPool;
     // JobLoop's list of live runners (loop thread only)
     @Nullable JobRunner<?> prev;
     @Nullable JobRunner<?> next;
@@ -102,9 +108,28 @@ final class JobRunner<R extends @Nullable Object>
         }
     }
 
-    /** The runner's one task: start, resume, or clean up after a cancel. */
+    /**
+     * The runner's one task: start, resume, or clean up after a cancel. Called inside a job (an
+     * inline executor running a wake-up from another job's segment) it waits until that segment
+     * ended: resuming or starting a job from inside a job is {@code ERR}, and a paused job must
+     * never be failed or closed for it. Called while another step runs on this thread it waits
+     * for that step (a flat stack however many wake-ups chain on one thread).
+     */
     @Override
     public void run() {
+        ThreadState ts = ThreadState.get();
+        AsyncJob inside = ts.current;
+        if (inside != null) {
+            inside.deferAfterSegment(this);
+        } else if (ts.draining) {
+            ts.defer(this);
+        } else {
+            ts.runTrampolined(this);
+        }
+    }
+
+    @Override
+    public void step() {
         int s = state;
         switch (s & PHASE) {
             case NEW -> start(s);
@@ -168,6 +193,8 @@ final class JobRunner<R extends @Nullable Object>
     @Override
     public boolean onSlotFree() {
         int s = state;
+        waitNode = null; // the pool took us out of its FIFO
+        waitPool = null;
         if ((s & PHASE) == SLOT_WAIT && STATE.compareAndSet(this, s, (s & ~PHASE) | NEW)) {
             // Called from inside the pool's release, i.e. inside another job's start(): queue the
             // start, never run it here (nesting would grow the stack with every waiter).
@@ -187,11 +214,17 @@ final class JobRunner<R extends @Nullable Object>
         cancel();
     }
 
+    /** Loop thread, as the loop stops for good: resume the job cancelled so it ends, then fail it. */
+    void failForStop(Throwable reason) {
+        stopError = reason;
+        cancelForShutdown();
+    }
+
     // ---------------------------------------------------------------- owner thread
 
     private void start(int s) {
         if (!STATE.compareAndSet(this, s, ((s & ~PHASE) + EPOCH) | RUNNING)) {
-            run(); // cancelled meanwhile
+            step(); // cancelled meanwhile
             return;
         }
         if (owner == null) {
@@ -204,7 +237,9 @@ final class JobRunner<R extends @Nullable Object>
         }
         if (loop != null && loop.isShuttingDown()) {
             state = DONE;
-            finish(null, new RejectedExecutionException("the job loop group is closed"));
+            Throwable cause = loop.loop.stopCause();
+            finish(null, cause == null ? new RejectedExecutionException("the job loop group is closed")
+                    : new RejectedExecutionException(loop.name() + " stopped: " + cause, cause));
             return;
         }
         segment();
@@ -226,13 +261,25 @@ final class JobRunner<R extends @Nullable Object>
             }
         }
         if (cancelled) {
-            handle.cancel(); // a fresh start clears the mark: set it again
+            handle.cancel(); // a cancel that came before the job first started reached no handle mark
         }
         segment();
     }
 
     private void segment() {
-        StartStatus st = AsyncJob.start(handle, ctx, func, this);
+        StartStatus st;
+        try {
+            st = AsyncJob.start(handle, ctx, func, this);
+        } catch (Throwable t) {
+            if (AsyncJob.isFatal(t)) {
+                endFatally(t);
+                throw t; // precise rethrow: start() throws nothing checked
+            }
+            // not from the job function (that is caught inside): a fibre failure; never hang
+            STATE.getAndSet(this, DONE);
+            finish(null, t);
+            return;
+        }
         switch (st) {
             case FINISH -> {
                 STATE.getAndSet(this, DONE);
@@ -241,7 +288,8 @@ final class JobRunner<R extends @Nullable Object>
             case PAUSE -> paused();
             case NO_JOBS -> noJobs();
             case ERR -> {
-                // only a start from inside a running job gets here (the launch checks that)
+                // only a start from inside a running job could get here, and run() defers a step
+                // called inside a job until its segment ended: not reached for a paused job
                 STATE.getAndSet(this, DONE);
                 finish(null, new IllegalStateException("AsyncJob.start returned ERR: a job cannot be"
                         + " started from inside another job on the same thread"));
@@ -297,7 +345,8 @@ final class JobRunner<R extends @Nullable Object>
             return;
         }
         // FIFO; a waiter that lost its slot to a newcomer goes back to the front
-        pool.addWaiter(this, waitedForSlot);
+        waitPool = pool;
+        waitNode = pool.addWaiter(this, waitedForSlot);
         waitedForSlot = true;
     }
 
@@ -332,6 +381,12 @@ final class JobRunner<R extends @Nullable Object>
             case NEW -> rejectNow(e);
             case DONE -> cleanupNeverRun();
             case RESUMING -> {
+                AsyncJob inside = ThreadState.get().current;
+                if (inside != null) {
+                    // inside a job here: finish it once that segment ended, never close it paused
+                    inside.deferAfterSegment(this);
+                    return;
+                }
                 if (finishHere() == StartStatus.ERR) {
                     AsyncHooks.onError(new IllegalStateException("asyncjobs: a paused job could not be"
                             + " finished after its executor rejected the resume", e));
@@ -379,11 +434,30 @@ final class JobRunner<R extends @Nullable Object>
             reg.cancel();
         }
         StartStatus st;
-        do {
-            st = AsyncJob.resumeForeign(handle);
-        } while (st == StartStatus.PAUSE);
+        try {
+            do {
+                st = AsyncJob.resumeForeign(handle);
+            } while (st == StartStatus.PAUSE);
+        } catch (Throwable fatal) {
+            endFatally(fatal);
+            throw fatal; // precise rethrow: start() throws nothing checked
+        }
         STATE.getAndSet(this, DONE);
         return st;
+    }
+
+    /**
+     * The job function threw a fatal JVM error ({@link AsyncJob#isFatal}): start() finished the job
+     * and freed its slot, then rethrew it. Ends the runner without telling the observer (the error
+     * is not the job's outcome, as in RxJava's throwIfFatal); the caller rethrows the error.
+     */
+    private void endFatally(Throwable fatal) {
+        STATE.getAndSet(this, DONE);
+        Throwable closeError = closeCtx();
+        if (closeError != null) {
+            fatal.addSuppressed(closeError);
+        }
+        unlink();
     }
 
     /** The scheduler ran our resume on another thread: finish the job there, cancelled, and fail. */
@@ -403,12 +477,23 @@ final class JobRunner<R extends @Nullable Object>
     }
 
     private void cleanupNeverRun() {
+        JobPool.WaitNode n = waitNode;
+        JobPool p = waitPool;
+        if (n != null && p != null && Thread.currentThread() == p.owner) {
+            // cancelled in SLOT_WAIT: leave the FIFO now, not when a slot frees (a stuck pool
+            // under timeouts would otherwise keep every cancelled waiter)
+            waitNode = null;
+            waitPool = null;
+            p.removeWaiter(n);
+        }
         Throwable closeError = closeCtx();
         if (closeError != null) {
             AsyncHooks.onError(closeError);
         }
         if (!shutdownCancel) {
             safeDropped(null, null);
+        } else if (stopError != null) {
+            deliverFailure(stopError);
         } else {
             deliverFailure(new RejectedExecutionException("the job loop group is closed"));
         }
@@ -433,7 +518,16 @@ final class JobRunner<R extends @Nullable Object>
 
     private void deliver(@Nullable R value, @Nullable Throwable error) {
         Throwable closeError = closeCtx();
-        if (cancelled && !shutdownCancel) {
+        Throwable stop = stopError;
+        if (stop != null) {
+            if (error != null) {
+                stop.addSuppressed(error);
+            }
+            if (closeError != null) {
+                stop.addSuppressed(closeError);
+            }
+            deliverFailure(stop);
+        } else if (cancelled && !shutdownCancel) {
             safeDropped(value, error != null ? error : closeError);
             if (error != null && closeError != null) {
                 AsyncHooks.onError(closeError);

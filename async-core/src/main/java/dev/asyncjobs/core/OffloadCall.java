@@ -192,6 +192,7 @@ final class OffloadCall<T extends @Nullable Object> {
             throw e;
         }
         if (t instanceof Error e) {
+            AsyncJob.relayed(e); // the device thread survived it: the call's failure, not fatal here
             throw e;
         }
         throw new UndeclaredThrowableException(t);
