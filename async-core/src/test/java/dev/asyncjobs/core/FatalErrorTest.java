@@ -214,6 +214,8 @@ class FatalErrorTest {
                 CoreTestSupport.spinUntil("the job to pause", () -> cb.get() != null);
                 cb.get().onWake(null);
                 CoreTestSupport.spinUntil("the job to end", t::isDone);
+                // done is set as the job ends; the rethrown error reaches the hook right after
+                CoreTestSupport.spinUntil("the error to reach the hook", () -> !hook.isEmpty());
                 assertThat(hook).as("round %d", round).containsExactly(oom);
                 hook.clear();
                 assertThat(obs.calls).isEmpty();
