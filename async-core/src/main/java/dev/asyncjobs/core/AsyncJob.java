@@ -502,7 +502,12 @@ public final class AsyncJob {
     private void loop() {
         ThreadState.get().current = this; // this job's own virtual thread
         while (!terminating) {
-            runOnce();
+            if (!finished) {
+                runOnce();
+            }
+            // else this job ran out on its own (its owner died) and the resume that just came is
+            // another thread collecting the outcome (a job finished off its thread): hand control
+            // straight back. Running the body again here would run one job's function twice.
             if (!fiber.suspend()) {
                 return; // the owner thread died without cleanupThread(): end this virtual thread
             }
