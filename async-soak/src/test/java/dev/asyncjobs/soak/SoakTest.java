@@ -84,7 +84,8 @@ class SoakTest {
             assertThat(cancelled).as("%s: ~10%% cancelled", backend).isPositive();
             assertThat(failed).as("%s: ~5%% failed", backend).isPositive();
             // the fault units ran (each ~2% of units), and every one ended as its fault allows
-            for (String route : List.of("not_readable", "inline_wake", "rx_shutdown")) {
+            // rx_shutdown is not in the default mix yet (Soak.Fault.defaults() says why)
+            for (String route : List.of("not_readable", "inline_wake")) {
                 assertThat(count(stderr, route)).as("%s: %s units", backend, route).isPositive();
             }
             assertThat(count(stderr, "not_readable_refused")).as("%s: non-readable fds refused", backend).isPositive();
