@@ -11,7 +11,6 @@ module dev.asyncjobs.core {
     requires static reactor.blockhound;
 
     exports dev.asyncjobs.core;
-    exports dev.asyncjobs.crypto;
 
     provides reactor.blockhound.integration.BlockHoundIntegration with dev.asyncjobs.core.internal.AsyncJobsBlockHoundIntegration;
 }
