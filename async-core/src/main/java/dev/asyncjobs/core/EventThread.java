@@ -123,6 +123,11 @@ abstract class EventThread implements Executor {
         return !tasks.isEmpty();
     }
 
+    /** Tasks queued now (walks the queue: for stats, never on the loop's path). */
+    final int pendingTasks() {
+        return tasks.size();
+    }
+
     /** Whether the caller runs on this thread. */
     final boolean inThread() {
         return Thread.currentThread() == thread;

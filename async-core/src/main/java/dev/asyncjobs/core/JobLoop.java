@@ -38,6 +38,7 @@ public final class JobLoop implements Executor {
     private @Nullable JobRunner<?> head;
     private volatile int live;
     private boolean cancelledAll;
+    final LoopCounters counters = new LoopCounters(this);
 
     JobLoop(JobLoopGroup group, String name, int maxJobs, boolean daemon) {
         this.group = group;
@@ -96,6 +97,20 @@ public final class JobLoop implements Executor {
         return live;
     }
 
+    /**
+     * A snapshot of this loop's counters: jobs alive, paused and waiting for a slot, pending
+     * tasks, jobs started and how they ended, slot waits. Cheap; any thread. See {@link JobLoopStats}.
+     *
+     * @return the snapshot
+     */
+    public JobLoopStats stats() {
+        return counters.snapshot(this);
+    }
+
+    int maxJobs() {
+        return maxJobs;
+    }
+
     Thread thread() {
         return loop.thread;
     }
@@ -116,6 +131,7 @@ public final class JobLoop implements Executor {
         head = r;
         LIVE.getAndAdd(this, 1);
         r.linked = true;
+        counters.inc(LoopCounters.STARTED);
     }
 
     void removeLive(JobRunner<?> r) {

@@ -26,10 +26,12 @@ public final class JobLoopGroup implements AutoCloseable {
     private final JobLoop[] loops;
     private final AtomicInteger next = new AtomicInteger();
     private final boolean isShared;
+    private final String name;
     private volatile boolean closed;
 
     private JobLoopGroup(Builder b, boolean isShared) {
         this.isShared = isShared;
+        this.name = b.name;
         // Pick the fibre backend here, not on a loop: its one-time log reads logging config
         // from a file, which BlockHound would rightly report on a non-blocking loop thread.
         AsyncJob.backend();
@@ -126,6 +128,29 @@ public final class JobLoopGroup implements AutoCloseable {
             n += l.liveJobs();
         }
         return n;
+    }
+
+    /**
+     * The group's name: the loop threads' name prefix.
+     *
+     * @return the name
+     */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * A snapshot of the group's counters, summed over its loops (per loop: {@link JobLoop#stats()}).
+     * Cheap; any thread. See {@link JobLoopStats}.
+     *
+     * @return the group total, named after the group
+     */
+    public JobLoopStats stats() {
+        JobLoopStats total = JobLoopStats.zero(name);
+        for (JobLoop l : loops) {
+            total = total.plus(l.stats(), name);
+        }
+        return total;
     }
 
     /**

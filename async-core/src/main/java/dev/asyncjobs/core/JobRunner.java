@@ -70,6 +70,8 @@ final class JobRunner<R extends @Nullable Object>
     /** Set when the job's loop stopped for good: the job fails with this, whatever it returned. */
     private @Nullable Throwable stopError;
     private boolean waitedForSlot;
+    /** When the current wait for a slot began (stats), or {@link LoopCounters#NOT_WAITING}. */
+    private long slotWaitSince = LoopCounters.NOT_WAITING;
     private @Nullable Thread owner;
     private AsyncSelector.@Nullable Registration registration;
     /** Our place in the pool's FIFO while in SLOT_WAIT (owner thread). */
@@ -195,6 +197,7 @@ final class JobRunner<R extends @Nullable Object>
         int s = state;
         waitNode = null; // the pool took us out of its FIFO
         waitPool = null;
+        slotWaitEnded();
         if ((s & PHASE) == SLOT_WAIT && STATE.compareAndSet(this, s, (s & ~PHASE) | NEW)) {
             // Called from inside the pool's release, i.e. inside another job's start(): queue the
             // start, never run it here (nesting would grow the stack with every waiter).
@@ -246,6 +249,7 @@ final class JobRunner<R extends @Nullable Object>
     }
 
     private void resume(int s) {
+        count(LoopCounters.RESUMES);
         if (Thread.currentThread() != owner) {
             confinementBroken();
             return;
@@ -298,6 +302,7 @@ final class JobRunner<R extends @Nullable Object>
     }
 
     private void paused() {
+        count(LoopCounters.PAUSES);
         int s = state;
         int epoch = s & ~PHASE;
         if (cancelled) {
@@ -348,6 +353,9 @@ final class JobRunner<R extends @Nullable Object>
         waitPool = pool;
         waitNode = pool.addWaiter(this, waitedForSlot);
         waitedForSlot = true;
+        if (loop != null) {
+            slotWaitSince = loop.counters.slotWaitBegins();
+        }
     }
 
     /** Resume on this thread now if possible, else queue. */
@@ -387,6 +395,7 @@ final class JobRunner<R extends @Nullable Object>
                     inside.deferAfterSegment(this);
                     return;
                 }
+                count(LoopCounters.RESUMES);
                 if (finishHere() == StartStatus.ERR) {
                     AsyncHooks.onError(new IllegalStateException("asyncjobs: a paused job could not be"
                             + " finished after its executor rejected the resume", e));
@@ -452,6 +461,7 @@ final class JobRunner<R extends @Nullable Object>
      * is not the job's outcome, as in RxJava's throwIfFatal); the caller rethrows the error.
      */
     private void endFatally(Throwable fatal) {
+        count(LoopCounters.FAILED);
         STATE.getAndSet(this, DONE);
         Throwable closeError = closeCtx();
         if (closeError != null) {
@@ -485,6 +495,7 @@ final class JobRunner<R extends @Nullable Object>
             waitNode = null;
             waitPool = null;
             p.removeWaiter(n);
+            slotWaitEnded();
         }
         Throwable closeError = closeCtx();
         if (closeError != null) {
@@ -540,11 +551,27 @@ final class JobRunner<R extends @Nullable Object>
         } else if (closeError != null) {
             deliverFailure(closeError); // exactly one signal: the failed cleanup outranks the value
         } else {
+            count(LoopCounters.SUCCEEDED);
             try {
                 observer.onSuccess(value);
             } catch (Throwable t) {
                 AsyncHooks.onError(t);
             }
+        }
+    }
+
+    /** Counts on the job's loop; only jobs that started there (a refused launch never did). */
+    private void count(int counter) {
+        if (loop != null && linked) {
+            loop.counters.inc(counter);
+        }
+    }
+
+    private void slotWaitEnded() {
+        long since = slotWaitSince;
+        if (since != LoopCounters.NOT_WAITING && loop != null) {
+            slotWaitSince = LoopCounters.NOT_WAITING;
+            loop.counters.slotWaitEnds(since);
         }
     }
 
@@ -558,6 +585,7 @@ final class JobRunner<R extends @Nullable Object>
     }
 
     private void deliverFailure(Throwable error) {
+        count(LoopCounters.FAILED);
         try {
             observer.onFailure(error);
         } catch (Throwable t) {
@@ -566,6 +594,7 @@ final class JobRunner<R extends @Nullable Object>
     }
 
     private void safeDropped(@Nullable R value, @Nullable Throwable error) {
+        count(LoopCounters.CANCELLED);
         try {
             observer.onDropped(value, error);
         } catch (Throwable t) {
