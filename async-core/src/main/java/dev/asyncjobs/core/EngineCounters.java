@@ -20,8 +20,9 @@ final class EngineCounters {
     static final int SUCCEEDED = 1;
     static final int FAILED = 2;
     static final int WAIT_NANOS = 3;
-    static final int RUN_NANOS = 4;
-    private static final int COUNT = 5;
+    static final int SUCCEEDED_NANOS = 4;
+    static final int FAILED_NANOS = 5;
+    private static final int COUNT = 6;
 
     private static final VarHandle OWN = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle BUSY;
@@ -103,7 +104,7 @@ final class EngineCounters {
         int queued = e.queued();
         return new OffloadEngineStats(e.name(), e.isClosed(), devices.length, busy, queued, e.queueCapacity(),
                 submitted(queued), sum(TAKEN), sum(SUCCEEDED), sum(FAILED), rejected.get(), withdrawn.get(),
-                sum(WAIT_NANOS), sum(RUN_NANOS));
+                sum(WAIT_NANOS), sum(SUCCEEDED_NANOS), sum(FAILED_NANOS));
     }
 
     /** One device thread's counters; that thread is the only writer. */
@@ -129,8 +130,9 @@ final class EngineCounters {
             if (!LoopCounters.ENABLED) {
                 return;
             }
-            add(RUN_NANOS, Math.max(0, System.nanoTime() - start));
-            add(c.workFailed() ? FAILED : SUCCEEDED, 1);
+            boolean failed = c.workFailed();
+            add(failed ? FAILED_NANOS : SUCCEEDED_NANOS, Math.max(0, System.nanoTime() - start));
+            add(failed ? FAILED : SUCCEEDED, 1);
             BUSY.setOpaque(this, 0);
         }
 

@@ -30,12 +30,13 @@ import java.util.Objects;
  *     or could not pause and ran the work itself)
  * @param queueWaitNanos the total time calls waited, from the call to a device thread starting it
  *     (a wait for room in a full queue included), in nanoseconds, over {@code callsRun}
- * @param runNanos the total time device threads spent in calls' work, in nanoseconds, over
- *     {@code callsSucceeded + callsFailed}
+ * @param succeededNanos the total time device threads spent in the work of calls that succeeded,
+ *     in nanoseconds, over {@code callsSucceeded}
+ * @param failedNanos the same for calls that failed, over {@code callsFailed}
  */
 public record OffloadEngineStats(String name, boolean closed, int threads, int threadsBusy, int queued,
         int queueCapacity, long callsSubmitted, long callsRun, long callsSucceeded, long callsFailed,
-        long callsRejected, long callsWithdrawn, long queueWaitNanos, long runNanos) {
+        long callsRejected, long callsWithdrawn, long queueWaitNanos, long succeededNanos, long failedNanos) {
 
     /**
      * Checks the name.
@@ -44,5 +45,14 @@ public record OffloadEngineStats(String name, boolean closed, int threads, int t
      */
     public OffloadEngineStats {
         Objects.requireNonNull(name, "name");
+    }
+
+    /**
+     * The total time device threads spent in calls' work: {@code succeededNanos + failedNanos}.
+     *
+     * @return nanoseconds
+     */
+    public long runNanos() {
+        return succeededNanos + failedNanos;
     }
 }

@@ -271,7 +271,9 @@ class StatsTest {
             assertThat(s.callsSucceeded()).isEqualTo(2);
             assertThat(s.callsFailed()).isEqualTo(1);
             assertThat(s.queueWaitNanos()).as("two calls waited behind the held one").isPositive();
-            assertThat(s.runNanos()).isPositive();
+            assertThat(s.succeededNanos()).isPositive();
+            assertThat(s.failedNanos()).isPositive();
+            assertThat(s.runNanos()).isEqualTo(s.succeededNanos() + s.failedNanos());
             assertThat(s.callsRejected()).isZero();
         } finally {
             engine.close();

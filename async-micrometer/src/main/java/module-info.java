@@ -1,0 +1,13 @@
+/**
+ * asyncjobs for Micrometer: {@code MeterBinder}s over async-core's counters, for job loop groups
+ * ({@link dev.asyncjobs.micrometer.JobLoopMetrics}) and offload engines
+ * ({@link dev.asyncjobs.micrometer.OffloadEngineMetrics}). The meters are listed, with what each
+ * means and how to alert on it, in docs/spring-boot.md.
+ */
+module dev.asyncjobs.micrometer {
+    requires transitive dev.asyncjobs.core;
+    requires transitive micrometer.core;
+    requires static org.jspecify;
+
+    exports dev.asyncjobs.micrometer;
+}
