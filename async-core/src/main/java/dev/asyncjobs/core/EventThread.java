@@ -133,8 +133,11 @@ abstract class EventThread implements Executor {
         return Thread.currentThread() == thread;
     }
 
+    /** True once the thread is dead: past its last step, and no longer alive (a thread count can rely on it). */
     final boolean awaitTermination(long millis) throws InterruptedException {
-        return terminated.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis);
+        return terminated.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS)
+                && thread.join(java.time.Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
     }
 
     final boolean isTerminated() {

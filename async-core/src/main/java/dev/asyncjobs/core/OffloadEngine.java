@@ -501,6 +501,25 @@ public final class OffloadEngine implements AutoCloseable {
         }
 
         /**
+         * Sets how long a saturated device may hold back the wake-ups it sends to sleeping job
+         * loops, to send one for many completions (see "Wake-ups under saturation" above).
+         * Default: {@code -Dasyncjobs.engine.wakeupDelayMicros}, else 1 ms; {@link Duration#ZERO}
+         * never holds one back (and starts no timer thread).
+         *
+         * @param delay at least zero
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         * @throws NullPointerException if {@code delay} is null
+         */
+        public Builder wakeupDelay(Duration delay) {
+            Objects.requireNonNull(delay, "delay");
+            if (delay.isNegative()) {
+                throw new IllegalArgumentException("wakeupDelay must be >= 0, was " + delay);
+            }
+            return wakeupDelayNanos(delay.toNanos());
+        }
+
+        /**
          * Sets the number of device threads ({@code N}).
          *
          * @param threads at least 1
