@@ -8,6 +8,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -36,6 +37,7 @@ public final class AsyncJobsAutoConfiguration {
      */
     @Bean
     @ConditionalOnMissingBean
+    @ConditionalOnSingleCandidate(JobLoopGroup.class)
     JobOptions asyncJobsOptions(JobLoopGroup loops, AsyncJobsProperties properties) {
         return JobOptions.builder().loops(loops).onNoJobs(properties.getLoops().getOnNoJobs()).build();
     }
@@ -72,6 +74,7 @@ public final class AsyncJobsAutoConfiguration {
          */
         @Bean(destroyMethod = "dispose")
         @ConditionalOnMissingBean
+        @ConditionalOnSingleCandidate(JobLoopGroup.class)
         JobLoopScheduler asyncJobsScheduler(JobLoopGroup loops) {
             return JobLoopScheduler.create(loops);
         }

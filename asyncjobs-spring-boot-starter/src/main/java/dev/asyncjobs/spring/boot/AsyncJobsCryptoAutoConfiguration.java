@@ -3,10 +3,10 @@ package dev.asyncjobs.spring.boot;
 import dev.asyncjobs.core.OffloadEngine;
 import dev.asyncjobs.crypto.AsyncCrypto;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.context.annotation.Bean;
 
 /**
@@ -15,7 +15,7 @@ import org.springframework.context.annotation.Bean;
  */
 @AutoConfiguration(after = AsyncJobsAutoConfiguration.class)
 @ConditionalOnClass(AsyncCrypto.class)
-@ConditionalOnBean(OffloadEngine.class)
+@ConditionalOnSingleCandidate(OffloadEngine.class)
 @ConditionalOnBooleanProperty(name = "asyncjobs.crypto.enabled", matchIfMissing = true)
 public final class AsyncJobsCryptoAutoConfiguration {
 

@@ -28,6 +28,6 @@ public final class AsyncJobsHealthAutoConfiguration {
     @ConditionalOnMissingBean(name = "asyncJobsHealthIndicator")
     AsyncJobsHealthIndicator asyncJobsHealthIndicator(ObjectProvider<JobLoopGroup> loops,
             ObjectProvider<OffloadEngine> engine) {
-        return new AsyncJobsHealthIndicator(loops.getIfAvailable(), engine.getIfAvailable());
+        return new AsyncJobsHealthIndicator(loops.getIfUnique(), engine.getIfUnique());
     }
 }

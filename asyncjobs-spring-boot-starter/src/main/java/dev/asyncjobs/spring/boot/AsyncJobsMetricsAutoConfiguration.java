@@ -6,9 +6,9 @@ import dev.asyncjobs.micrometer.JobLoopMetrics;
 import dev.asyncjobs.micrometer.OffloadEngineMetrics;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.context.annotation.Bean;
 
 /**
@@ -28,14 +28,14 @@ public final class AsyncJobsMetricsAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    @ConditionalOnBean(JobLoopGroup.class)
+    @ConditionalOnSingleCandidate(JobLoopGroup.class)
     JobLoopMetrics asyncJobsLoopMetrics(ObjectProvider<JobLoopGroup> loops) {
         return new JobLoopMetrics(loops.getObject());
     }
 
     @Bean
     @ConditionalOnMissingBean
-    @ConditionalOnBean(OffloadEngine.class)
+    @ConditionalOnSingleCandidate(OffloadEngine.class)
     OffloadEngineMetrics asyncJobsEngineMetrics(ObjectProvider<OffloadEngine> engine) {
         return new OffloadEngineMetrics(engine.getObject());
     }

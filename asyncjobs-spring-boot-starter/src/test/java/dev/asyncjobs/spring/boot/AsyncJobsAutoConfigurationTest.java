@@ -153,6 +153,11 @@ class AsyncJobsAutoConfigurationTest {
             assertThat(ctx.getBean("asyncJobsHealthIndicator")).isInstanceOf(MyHealth.class);
             assertThat(ctx).doesNotHaveBean(AsyncJobsHealthIndicator.class);
         });
+        // two groups of the user's: nothing the starter would have to choose between is made
+        runner.withUserConfiguration(TwoGroups.class).run(ctx -> {
+            assertThat(ctx).hasNotFailed().doesNotHaveBean(JobOptions.class).doesNotHaveBean(JobLoopScheduler.class)
+                    .doesNotHaveBean(JobLoopMetrics.class).hasSingleBean(OffloadEngine.class);
+        });
         // only the engine is the user's: crypto is made over it
         runner.withUserConfiguration(UserEngineOnly.class).run(ctx -> {
             assertThat(ctx.getBean(AsyncCrypto.class).engine()).isSameAs(ctx.getBean("myEngine"));
@@ -298,6 +303,19 @@ class AsyncJobsAutoConfigurationTest {
         @Bean
         MyHealth asyncJobsHealthIndicator() {
             return new MyHealth();
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class TwoGroups {
+        @Bean
+        JobLoopGroup firstLoops() {
+            return JobLoopGroup.builder().threads(1).name("asyncjobs-loop-first").build();
+        }
+
+        @Bean
+        JobLoopGroup secondLoops() {
+            return JobLoopGroup.builder().threads(1).name("asyncjobs-loop-second").build();
         }
     }
 
