@@ -86,7 +86,7 @@ final class EngineCounters {
     private long sum(int i) {
         long n = 0;
         for (Device d : devices) {
-            n += (long) OWN.getOpaque(d.own, i);
+            n += (long) OWN.getOpaque(d.own, LoopCounters.PAD + i);
         }
         return n;
     }
@@ -109,7 +109,7 @@ final class EngineCounters {
 
     /** One device thread's counters; that thread is the only writer. */
     static final class Device {
-        private final long[] own = new long[COUNT];
+        private final long[] own = new long[LoopCounters.PAD + COUNT + LoopCounters.PAD]; // see LoopCounters.PAD
         @SuppressWarnings("unused") // through BUSY
         private int busy;
 
@@ -137,7 +137,7 @@ final class EngineCounters {
         }
 
         private void add(int i, long n) {
-            OWN.setOpaque(own, i, own[i] + n);
+            OWN.setOpaque(own, LoopCounters.PAD + i, own[LoopCounters.PAD + i] + n);
         }
     }
 }

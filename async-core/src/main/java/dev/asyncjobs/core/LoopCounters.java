@@ -30,13 +30,19 @@ final class LoopCounters {
     static final int SLOT_WAITS_ENDED = 7;
     static final int SLOT_WAIT_NANOS = 8;
     private static final int COUNT = 9;
+    /**
+     * Longs of padding on each side of the counters (128 bytes: a cache line and its prefetched
+     * pair): the arrays of a group's loops are allocated together, and two loop threads writing
+     * counters on one line would pay a cache miss per job each (false sharing).
+     */
+    static final int PAD = 16;
     /** "Not waiting for a slot" (a nanoTime value is never compared with it, only tested). */
     static final long NOT_WAITING = Long.MIN_VALUE;
 
     private static final VarHandle OWN = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final JobLoop loop;
-    private final long[] own = new long[COUNT];
+    private final long[] own = new long[PAD + COUNT + PAD];
     private final AtomicLongArray foreign = new AtomicLongArray(COUNT);
 
     LoopCounters(JobLoop loop) {
@@ -53,7 +59,7 @@ final class LoopCounters {
             return;
         }
         if (loop.inLoop()) {
-            OWN.setOpaque(own, i, own[i] + n);
+            OWN.setOpaque(own, PAD + i, own[PAD + i] + n);
         } else {
             foreign.getAndAdd(i, n);
         }
@@ -78,7 +84,7 @@ final class LoopCounters {
     }
 
     long get(int i) {
-        return (long) OWN.getOpaque(own, i) + foreign.get(i);
+        return (long) OWN.getOpaque(own, PAD + i) + foreign.get(i);
     }
 
     JobLoopStats snapshot(JobLoop l) {
