@@ -15,12 +15,22 @@ import java.util.Locale;
  * within a round (so load drifts that hit a round hit both sides of its ratio), and the median and
  * the spread of the rounds are reported, with the load average before and after.
  *
+ * <p>Next to the wall-clock rate, each round records the process's CPU time per request (all
+ * threads: loops, device threads, plain threads, JIT and GC alike). On a machine shared with
+ * other work, wall-clock rates mostly measure the scheduler (a way with 4 threads gets a larger
+ * share of an oversubscribed CPU than a way with 2), while CPU per request stays put; for work that
+ * keeps every thread busy, requests per CPU-second is the throughput the same cores would give
+ * when idle. Both are printed; the CPU ratios are the ones to read when the load average is above
+ * the core count.
+ *
  * <pre>
  * java --add-exports=java.base/jdk.internal.vm=ALL-UNNAMED --enable-native-access=ALL-UNNAMED \
  *     -Drounds=5 -DbudgetMs=1000 -cp target/benchmarks.jar dev.asyncjobs.benchmarks.CryptoTargets
  * </pre>
  */
 public final class CryptoTargets {
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     private static final String[] WAYS = {"engineMapJobs", "engineMapJobsNoInline", "plainDirect", "plainJca"};
 
     private CryptoTargets() {
@@ -47,10 +57,13 @@ public final class CryptoTargets {
                     rate(b, w, budget); // warm-up, every way
                 }
                 double[][] r = new double[WAYS.length][rounds];
+                double[][] c = new double[WAYS.length][rounds];
                 for (int round = 0; round < rounds; round++) {
                     for (int k = 0; k < WAYS.length; k++) {
                         int w = (k + round) % WAYS.length;
-                        r[w][round] = rate(b, WAYS[w], budget);
+                        double[] rc = rate(b, WAYS[w], budget);
+                        r[w][round] = rc[0];
+                        c[w][round] = rc[1];
                     }
                 }
                 for (int w = 0; w < WAYS.length; w++) {
@@ -66,6 +79,19 @@ public final class CryptoTargets {
                         op, median(vsDirect), min(vsDirect), max(vsDirect)));
                 rows.add(String.format(Locale.ROOT, "| %s | engine / engine without inline | %.2fx | %.2f-%.2fx |", op,
                         median(inline), min(inline), max(inline)));
+                for (int w = 0; w < WAYS.length; w++) {
+                    rows.add(String.format(Locale.ROOT, "| %s | %s, requests per CPU-second | %,.0f | %,.0f-%,.0f |", op,
+                            WAYS[w], median(c[w]), min(c[w]), max(c[w])));
+                }
+                double[] cJdk = ratios(c[0], c[3]);
+                double[] cDirect = ratios(c[0], c[2]);
+                double[] cInline = ratios(c[0], c[1]);
+                rows.add(String.format(Locale.ROOT, "| %s | **CPU: engine / plainJca (JDK)** | **%.2fx** | %.2f-%.2fx |", op,
+                        median(cJdk), min(cJdk), max(cJdk)));
+                rows.add(String.format(Locale.ROOT, "| %s | **CPU: engine / plainDirect (same provider)** | **%.2fx** | %.2f-%.2fx |",
+                        op, median(cDirect), min(cDirect), max(cDirect)));
+                rows.add(String.format(Locale.ROOT, "| %s | CPU: engine / engine without inline | %.2fx | %.2f-%.2fx |", op,
+                        median(cInline), min(cInline), max(cInline)));
             } finally {
                 b.tearDown();
             }
@@ -76,9 +102,10 @@ public final class CryptoTargets {
         System.out.println("# load after: " + load());
     }
 
-    /** Batches of one way for at least {@code budget} ns; requests per second. */
-    private static double rate(CryptoThroughput b, String way, long budget) throws Exception {
+    /** Batches of one way for at least {@code budget} ns; requests per second and per CPU-second. */
+    private static double[] rate(CryptoThroughput b, String way, long budget) throws Exception {
         long n = 0;
+        long cpu0 = OS.getProcessCpuTime();
         long t0 = System.nanoTime();
         long t;
         do {
@@ -91,7 +118,8 @@ public final class CryptoTargets {
             };
             t = System.nanoTime();
         } while (t - t0 < budget);
-        return n * 1e9 / (t - t0);
+        long cpu = OS.getProcessCpuTime() - cpu0;
+        return new double[] {n * 1e9 / (t - t0), cpu <= 0 ? 0 : n * 1e9 / cpu};
     }
 
     private static double[] ratios(double[] a, double[] b) {

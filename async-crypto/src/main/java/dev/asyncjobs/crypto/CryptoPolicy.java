@@ -48,7 +48,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Inline thresholds</h2>
  * An operation whose input is at most {@link #inlineMaxBytes(CryptoOperation)} bytes runs in the
- * calling job: it costs less than the hand-off to a device thread and back (2-4 us here). Defaults,
+ * calling job: it costs about what the hand-off to a device thread and back does (1-3 us). Defaults,
  * from the same measurements: AES-GCM up to 16 KiB, SHA-256 and HMAC-SHA256 up to 4 KiB, SHA-512 up
  * to 2 KiB; signatures, RSA-OAEP and X25519 never ({@link #NEVER_INLINE}; the cheapest, Ed25519
  * signing with ACCP, costs ~12 us). Inline work holds the job's thread (a job loop) while it runs:
