@@ -2,12 +2,17 @@ package dev.asyncjobs.examples.webflux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.asyncjobs.core.AsyncJobs;
+import dev.asyncjobs.core.JobObserver;
+import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.OffloadEngine;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -16,8 +21,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -39,6 +46,12 @@ class ActuatorMetricsTest {
 
     @LocalServerPort
     int port;
+
+    @Autowired
+    OffloadEngine engine;
+
+    @Autowired
+    JobOptions options;
 
     private WebTestClient client(ConnectionProvider pool) {
         return WebTestClient.bindToServer(new ReactorClientHttpConnector(HttpClient.create(pool)))
@@ -90,6 +103,26 @@ class ActuatorMetricsTest {
                 return null;
             });
 
+            // saturate the one device thread for sure (signing may be faster than the load can
+            // arrive): a call holds it until the queue is seen full of the requests' calls
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            CompletableFuture<Object> blocker = new CompletableFuture<>();
+            AsyncJobs.launch(() -> engine.call(() -> {
+                held.countDown();
+                return release.await(60, TimeUnit.SECONDS);
+            }), options, new JobObserver<>() {
+                @Override
+                public void onSuccess(@Nullable Object value) {
+                    blocker.complete(value);
+                }
+
+                @Override
+                public void onFailure(Throwable error) {
+                    blocker.completeExceptionally(error);
+                }
+            });
+            assertThat(held.await(30, TimeUnit.SECONDS)).isTrue();
             CountDownLatch gate = new CountDownLatch(1);
             AtomicInteger served = new AtomicInteger();
             List<Future<?>> requests = new ArrayList<>();
@@ -106,6 +139,12 @@ class ActuatorMetricsTest {
                 }));
             }
             gate.countDown();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (peakQueue.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            release.countDown();
+            assertThat(blocker.get(30, TimeUnit.SECONDS)).isEqualTo(Boolean.TRUE);
             for (Future<?> f : requests) {
                 f.get(120, TimeUnit.SECONDS);
             }
@@ -114,11 +153,12 @@ class ActuatorMetricsTest {
             assertThat(served.get()).isEqualTo(n);
 
             // one job per request, each ended with its signature; one engine call each
-            awaitMetric(web, "asyncjobs.jobs.completed", "outcome:success", succeededBefore + n);
-            assertThat(metric(web, "asyncjobs.jobs.completed", "outcome:success") - succeededBefore)
+            // (+ 1: the job that held the device)
+            awaitMetric(web, "asyncjobs.jobs.completed", "outcome:success", succeededBefore + n + 1);
+            assertThat(metric(web, "asyncjobs.jobs.completed", "outcome:success") - succeededBefore - 1)
                     .as("jobs completed = requests served").isEqualTo(served.get());
             assertThat(metric(web, "asyncjobs.jobs.completed", "outcome:failure")).isZero();
-            assertThat(metric(web, "asyncjobs.engine.calls.submitted", null) - submittedBefore).isEqualTo(n);
+            assertThat(metric(web, "asyncjobs.engine.calls.submitted", null) - submittedBefore).isEqualTo(n + 1);
             assertThat(peakQueue.get()).as("the engine's queue seen above zero while saturated").isPositive();
             assertThat(peakActive.get()).as("jobs seen active").isPositive();
             assertThat(peakBusy.get()).as("the device thread seen busy").isEqualTo(1);

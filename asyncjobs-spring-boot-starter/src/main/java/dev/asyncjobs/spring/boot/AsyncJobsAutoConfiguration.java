@@ -6,7 +6,6 @@ import dev.asyncjobs.core.OffloadEngine;
 import dev.asyncjobs.reactor.JobLoopScheduler;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -42,6 +41,22 @@ public final class AsyncJobsAutoConfiguration {
         return JobOptions.builder().loops(loops).onNoJobs(properties.getLoops().getOnNoJobs()).build();
     }
 
+    /**
+     * The group as a Reactor scheduler (async-reactor comes with the starter). Declared here, not
+     * in a member class: member classes are registered before this class's own beans, so only here
+     * does the single-candidate condition see the group of {@link LoopsConfiguration}.
+     * {@code dispose()} only stops this scheduler; the group is closed by its own lifecycle.
+     *
+     * @param loops the group
+     * @return the scheduler
+     */
+    @Bean(destroyMethod = "dispose")
+    @ConditionalOnMissingBean
+    @ConditionalOnSingleCandidate(JobLoopGroup.class)
+    JobLoopScheduler asyncJobsScheduler(JobLoopGroup loops) {
+        return JobLoopScheduler.create(loops);
+    }
+
     /** The group and its lifecycle, unless the application has a group of its own. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnMissingBean(JobLoopGroup.class)
@@ -61,22 +76,6 @@ public final class AsyncJobsAutoConfiguration {
         @Bean
         AsyncJobsLifecycle asyncJobsLoopGroupLifecycle(JobLoopGroup asyncJobsLoopGroup) {
             return AsyncJobsLifecycle.of(asyncJobsLoopGroup);
-        }
-    }
-
-    /** The Reactor scheduler over the group (async-reactor is on the class path with the starter). */
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnClass(JobLoopScheduler.class)
-    static final class SchedulerConfiguration {
-
-        /*
-         * dispose() only stops this scheduler; the group is closed by its own lifecycle.
-         */
-        @Bean(destroyMethod = "dispose")
-        @ConditionalOnMissingBean
-        @ConditionalOnSingleCandidate(JobLoopGroup.class)
-        JobLoopScheduler asyncJobsScheduler(JobLoopGroup loops) {
-            return JobLoopScheduler.create(loops);
         }
     }
 
