@@ -108,10 +108,10 @@ class ActuatorMetricsTest {
             CountDownLatch held = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             CompletableFuture<Object> blocker = new CompletableFuture<>();
-            AsyncJobs.launch(() -> engine.call(() -> {
+            AsyncJobs.<Object>launch(() -> engine.call(() -> {
                 held.countDown();
                 return release.await(60, TimeUnit.SECONDS);
-            }), options, new JobObserver<>() {
+            }), options, new JobObserver<Object>() {
                 @Override
                 public void onSuccess(@Nullable Object value) {
                     blocker.complete(value);
