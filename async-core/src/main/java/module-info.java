@@ -6,8 +6,9 @@
  * on the module path ({@code =ALL-UNNAMED} on the class path); without it jobs run on the
  * virtual-thread backend.
  */
+@SuppressWarnings("requires-automatic") // BlockHound is an automatic module: there is nothing else to require
 module dev.asyncjobs.core {
-    requires static org.jspecify;
+    requires static transitive org.jspecify; // @Nullable is part of the exported signatures
     requires static reactor.blockhound;
 
     exports dev.asyncjobs.core;

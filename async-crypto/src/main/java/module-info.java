@@ -5,7 +5,7 @@
  */
 module dev.asyncjobs.crypto {
     requires transitive dev.asyncjobs.core;
-    requires static org.jspecify;
+    requires static transitive org.jspecify; // @Nullable is part of the exported signatures
 
     exports dev.asyncjobs.crypto;
 }

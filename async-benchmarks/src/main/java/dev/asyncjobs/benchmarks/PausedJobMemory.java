@@ -146,8 +146,8 @@ public final class PausedJobMemory {
             throw new IllegalStateException("this thread already has a job pool");
         }
         AsyncWaitCtx shared = new AsyncWaitCtx();
-        @SuppressWarnings("unchecked")
-        JobHandle<Integer>[] handles = new JobHandle[jobs];
+        @SuppressWarnings("unchecked") // no generic array creation in Java; the array stays in here
+        JobHandle<Integer>[] handles = (JobHandle<Integer>[]) new JobHandle<?>[jobs];
         AsyncWaitCtx[] ctxs = new AsyncWaitCtx[jobs];
         long before = liveHeap();
         for (int i = 0; i < jobs; i++) {

@@ -71,6 +71,8 @@ final class FaultUserCodeThrowsTest {
     }
 
     static final class InjectedError extends Error {
+        private static final long serialVersionUID = 1L;
+
         InjectedError() {
             super("injected error");
         }

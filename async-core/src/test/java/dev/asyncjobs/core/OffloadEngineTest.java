@@ -565,7 +565,9 @@ class OffloadEngineTest {
 
     /** Wraps a value so outcomes can share one list with failures. */
     private static final class Marker extends RuntimeException {
-        final Object value;
+        private static final long serialVersionUID = 1L;
+
+        final transient Object value;
 
         Marker(Object value) {
             super(String.valueOf(value), null, false, false);

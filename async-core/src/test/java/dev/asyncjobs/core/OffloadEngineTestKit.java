@@ -220,6 +220,8 @@ final class OffloadEngineTestKit {
 
     /** Completes {@link Outcome#future} when the job was dropped after a cancel. */
     static final class DroppedMarker extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         DroppedMarker(@Nullable Throwable cause) {
             super("dropped", cause);
         }

@@ -37,6 +37,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @param <R> the job's result type
  */
+@SuppressWarnings("serial") // extends AtomicBoolean for its CAS only (RxJava's style); never serialized
 abstract class JobDisposable<R> extends AtomicBoolean implements JobObserver<R>, Disposable {
     private static final long serialVersionUID = 1L;
 

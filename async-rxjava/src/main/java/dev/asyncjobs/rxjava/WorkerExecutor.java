@@ -60,6 +60,7 @@ final class WorkerExecutor implements Executor {
     }
 
     /** The boolean is "claimed": by the worker running it, or by {@link #refuse()}. */
+    @SuppressWarnings("serial") // extends AtomicBoolean for its CAS only (RxJava's style); never serialized
     static final class ClaimedTask extends AtomicBoolean implements Runnable {
         private static final long serialVersionUID = 1L;
 
