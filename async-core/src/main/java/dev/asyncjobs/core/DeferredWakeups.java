@@ -39,20 +39,19 @@ import org.jspecify.annotations.Nullable;
  * calls); the timer only catches a batch left behind a call that runs past the deadline. Cheap
  * where it matters: the timer parks until the earliest deadline of any device thread and is
  * unparked only when a batch starts while it has no deadline at all; under steady saturation it
- * wakes about once per delay (~1,000 times a second per engine, a few microseconds each), while the
- * device threads keep the once-per-batch wake-ups that coalescing saves. The owed list is guarded
- * by this object's lock, which only the device thread takes except when the timer sends an
- * overdue batch. Measured (2 device threads, 2 loops, 50 us calls, 2 busy shared CPUs): loop
- * wake-ups per call 1.00 with holding back off, 0.22-0.49 before the timer, 0.26-0.40 with it,
- * plus 0.06-0.08 timer wake-ups per call.
+ * wakes about once per delay, briefly, while the device threads keep the once-per-batch wake-ups
+ * that coalescing saves. The owed list is guarded by this object's lock, which only the device
+ * thread takes except when the timer sends an overdue batch. How many loop and timer wake-ups per
+ * call this leaves, measured: async-benchmarks/RESULTS.md (figures behind choices in the source).
  *
  * <p>Owned by one device thread; only the owed list and its deadline are shared, with the timer.
  */
 final class DeferredWakeups {
     /**
-     * How long a wake-up may be held back: {@code asyncjobs.engine.wakeupDelayMicros}, 1 ms. Measured
-     * (ECDSA P-256 on 2 device threads, 2 CPUs): 200 us gave 0.89-0.93x plain JCA, 1-2 ms
-     * 0.91-0.99x, 0 (off) 0.81-0.89x; a saturated default queue already holds ~6 ms of ECDSA work.
+     * How long a wake-up may be held back: {@code asyncjobs.engine.wakeupDelayMicros}, 1 ms: shorter
+     * coalesces less and costs throughput against plain JCA, longer gains little, and a saturated
+     * default queue already holds several times that much ECDSA work, so the hold adds little
+     * latency (the measured ratios: async-benchmarks/RESULTS.md (figures behind choices in the source)).
      */
     static final long DEFAULT_MAX_DELAY_NANOS = Math.max(0L,
             Long.getLong("asyncjobs.engine.wakeupDelayMicros", 1_000L)) * 1_000L;
