@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.asyncjobs.core.FaultLeakCheckTest.HookRecorder;
 import dev.asyncjobs.core.FaultLeakCheckTest.Probe;
 import dev.asyncjobs.core.FaultLeakCheckTest.Snapshot;
+import dev.asyncjobs.testsupport.Pipes;
 import java.io.IOException;
 import java.nio.channels.Pipe;
 import java.time.Duration;
@@ -64,7 +65,7 @@ final class FaultClosedFdTest {
                 if (i % 2 == 0) {
                     fds[i].close();                // both ends, as an engine shutting down would
                 } else {
-                    closeQuietly(fds[i].channel()); // only the end the job waits on
+                    Pipes.closeQuietly(fds[i].channel()); // only the end the job waits on
                 }
             }
             Probe.assertAllDoneOnce(probes, 1, group.loop(0));
@@ -97,7 +98,7 @@ final class FaultClosedFdTest {
                 if (i % 2 == 0) {
                     fds[i].close();
                 } else {
-                    closeQuietly(fds[i].channel());
+                    Pipes.closeQuietly(fds[i].channel());
                 }
             }
             Probe.assertAllDoneOnce(probes, 1, confined);
@@ -202,11 +203,4 @@ final class FaultClosedFdTest {
         return prefix + "-" + IDS.incrementAndGet();
     }
 
-    private static void closeQuietly(java.nio.channels.Channel c) {
-        try {
-            c.close();
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-    }
 }

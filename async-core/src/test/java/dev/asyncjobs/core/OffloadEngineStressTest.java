@@ -2,11 +2,11 @@ package dev.asyncjobs.core;
 
 import static dev.asyncjobs.core.OffloadEngineTestKit.await;
 import static dev.asyncjobs.core.OffloadEngineTestKit.awaitFds;
-import static dev.asyncjobs.core.OffloadEngineTestKit.openFds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.asyncjobs.core.OffloadEngineTestKit.FdPathRunner;
 import dev.asyncjobs.core.OffloadEngineTestKit.Outcome;
+import dev.asyncjobs.testsupport.Fds;
 import java.nio.channels.SelectableChannel;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,9 +41,9 @@ class OffloadEngineStressTest {
         options = JobOptions.builder().loops(loops).build();
         fdThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "stress-fd-driver"));
         AsyncSelector.shared();
-        OffloadEngineTestKit.warmUpNio();
+        Fds.warmUpNio();
         engine = OffloadEngine.builder().name("stress-engine").threads(2).queueCapacity(4).build();
-        fdBaseline = openFds();
+        fdBaseline = Fds.count();
     }
 
     @AfterEach

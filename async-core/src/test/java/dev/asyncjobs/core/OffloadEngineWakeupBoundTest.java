@@ -1,9 +1,9 @@
 package dev.asyncjobs.core;
 
 import static dev.asyncjobs.core.OffloadEngineTestKit.await;
-import static dev.asyncjobs.core.OffloadEngineTestKit.threadsNamed;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.asyncjobs.testsupport.Threads;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -222,6 +222,6 @@ class OffloadEngineWakeupBoundTest {
         assertThat(obs.await().value()).isEqualTo(7);
         engine.close();
         assertThat(engine.awaitTermination(Duration.ofSeconds(30))).isTrue();
-        assertThat(threadsNamed(name)).isZero();
+        assertThat(Threads.named(name).size()).isZero();
     }
 }

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.asyncjobs.core.JobOptions;
 import dev.asyncjobs.core.NoJobsPolicy;
+import dev.asyncjobs.testsupport.Fds;
 import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.observers.TestObserver;
 import io.reactivex.rxjava3.plugins.RxJavaPlugins;
 import io.reactivex.rxjava3.schedulers.Schedulers;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -50,7 +52,7 @@ class DroppedTaskTest extends TestSupport {
      * jobs on user schedulers (opened at its first use, kept for the JVM's life).
      */
     private static void warmUpFds() {
-        warmUpNio();
+        Fds.warmUpNio();
         PausingJob<String> job = new PausingJob<>("warm");
         TestObserver<String> to = AsyncSingle.fromJob(job, ONE_SLOT, Schedulers.single()).test();
         job.awaitPaused();
@@ -186,7 +188,7 @@ class DroppedTaskTest extends TestSupport {
     @Test
     void shutdownRacingTheResumeEndsTheJobOnceEitherWay() throws InterruptedException {
         warmUpFds();
-        int fdsBefore = openFds();
+        int fdsBefore = Fds.count();
         int jobThreadsBefore = jobVirtualThreads();
         int rounds = 2_000;
         int values = 0;
@@ -222,7 +224,7 @@ class DroppedTaskTest extends TestSupport {
         System.out.println("shutdown vs resume, " + rounds + " rounds: values=" + values + " refusals=" + refusals);
         // every round's executor thread has ended: their jobs' threads and fds must be gone too
         awaitAtMost("job virtual threads", TestSupport::jobVirtualThreads, jobThreadsBefore);
-        awaitFds("fds", fdsBefore);
+        Fds.awaitAtMost("fds", fdsBefore, Duration.ofSeconds(20));
     }
 
     /**
@@ -233,7 +235,7 @@ class DroppedTaskTest extends TestSupport {
     @Test
     void shutdownRacingTheSubscribersDisposeEndsThePausedJob() throws InterruptedException {
         warmUpFds();
-        int fdsBefore = openFds();
+        int fdsBefore = Fds.count();
         int jobThreadsBefore = jobVirtualThreads();
         int rounds = 2_000;
         for (int round = 0; round < rounds; round++) {
@@ -258,6 +260,6 @@ class DroppedTaskTest extends TestSupport {
             }
         }
         awaitAtMost("job virtual threads", TestSupport::jobVirtualThreads, jobThreadsBefore);
-        awaitFds("fds", fdsBefore);
+        Fds.awaitAtMost("fds", fdsBefore, Duration.ofSeconds(20));
     }
 }

@@ -52,6 +52,28 @@ public final class Await {
     }
 
     /**
+     * As {@link #until(String, Duration, BooleanSupplier)}, but never parks: spins, then yields
+     * ({@link #backOff}). For the tight waits of race loops, where a park of even 50 us would
+     * move the next round out of the window the race is about.
+     *
+     * @param what      what is waited for, for the failure message
+     * @param timeout   how long to wait at most
+     * @param condition what must come true
+     * @throws AssertionError when {@code timeout} passes first
+     */
+    public static void spinUntil(String what, Duration timeout, BooleanSupplier condition) {
+        Objects.requireNonNull(what, "what");
+        Objects.requireNonNull(condition, "condition");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (int spins = 0; !condition.getAsBoolean(); spins++) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for: " + what);
+            }
+            backOff(spins);
+        }
+    }
+
+    /**
      * Waits for {@code latch} to reach zero.
      *
      * @param latch   the latch

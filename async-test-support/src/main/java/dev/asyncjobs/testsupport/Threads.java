@@ -19,7 +19,7 @@ public final class Threads {
     private static final Pattern JVM_OWN_NAMES = Pattern.compile("ForkJoinPool-\\d+-worker-\\d+"
             + "|ForkJoinPool\\.commonPool-worker-\\d+|Attach Listener|process reaper|VirtualThread-unparker"
             + "|ForkJoinPool-\\d+-delayScheduler|VirtualThread-unblocker|Common-Cleaner|Notification Thread"
-            + "|Signal Dispatcher|Reference Handler|Finalizer|C[12] CompilerThread\\d+");
+            + "|Signal Dispatcher|Reference Handler|Finalizer|C[12] CompilerThread\\d+|Sweeper thread");
 
     /**
      * The JVM's own threads, started and stopped on its schedule (virtual threads' carriers, the

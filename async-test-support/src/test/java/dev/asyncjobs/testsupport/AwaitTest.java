@@ -52,6 +52,18 @@ class AwaitTest {
     }
 
     @Test
+    void spinUntilReturnsOnceTheConditionHoldsAndFailsAtTheDeadline() throws Exception {
+        AtomicBoolean flag = new AtomicBoolean();
+        Thread t = new Thread(() -> flag.set(true));
+        t.start();
+        Await.spinUntil("the flag", Duration.ofSeconds(20), flag::get);
+        t.join();
+        assertThatThrownBy(() -> Await.spinUntil("never (spinning)", Duration.ofMillis(20), () -> false))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("never (spinning)");
+    }
+
+    @Test
     void latchWaitsAndTimesOut() {
         CountDownLatch open = new CountDownLatch(0);
         Await.latch(open, Duration.ofMillis(1), "open");
