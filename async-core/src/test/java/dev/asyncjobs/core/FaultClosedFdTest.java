@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.asyncjobs.core.FaultLeakCheckTest.HookRecorder;
 import dev.asyncjobs.core.FaultLeakCheckTest.Probe;
 import dev.asyncjobs.core.FaultLeakCheckTest.Snapshot;
+import dev.asyncjobs.testsupport.Await;
 import dev.asyncjobs.testsupport.Pipes;
 import java.io.IOException;
 import java.nio.channels.Pipe;
@@ -147,7 +148,7 @@ final class FaultClosedFdTest {
                 ctx.setWaitFd(this, pipe.source(), null, null);
                 selector.watch(ctx, fired::incrementAndGet);
                 pipe.source().close();
-                FaultLeakCheckTest.awaitCondition("the watch to fire", Duration.ofSeconds(10), () -> fired.get() > 0);
+                Await.until("the watch to fire", Duration.ofSeconds(10), () -> fired.get() > 0);
                 pipe.sink().close();
                 ctx.close();
                 assertThat(fired).hasValue(1);
@@ -159,7 +160,7 @@ final class FaultClosedFdTest {
                 AtomicInteger fired = new AtomicInteger();
                 selector.watch(ctx, fired::incrementAndGet);
                 fd.signal();
-                FaultLeakCheckTest.awaitCondition("a readable fd to fire", Duration.ofSeconds(10), () -> fired.get() == 1);
+                Await.until("a readable fd to fire", Duration.ofSeconds(10), () -> fired.get() == 1);
                 ctx.close();
             }
         }

@@ -6,6 +6,8 @@ import dev.asyncjobs.core.FaultLeakCheckTest.HookRecorder;
 import dev.asyncjobs.core.FaultLeakCheckTest.Probe;
 import dev.asyncjobs.core.FaultLeakCheckTest.Snapshot;
 import dev.asyncjobs.core.FaultUserCodeThrowsTest.Fault;
+import dev.asyncjobs.testsupport.Await;
+import dev.asyncjobs.testsupport.Threads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,7 +103,7 @@ final class FaultEngineTest {
                             StartStatus s = AsyncJob.start(h, ctx, () -> engine.call(() -> value * 2));
                             while (s == StartStatus.PAUSE) {
                                 // the owner's own loop: the wake-up it was promised threw, so it polls
-                                FaultLeakCheckTest.awaitCondition("the device to call back", Duration.ofSeconds(10),
+                                Await.until("the device to call back", Duration.ofSeconds(10),
                                         () -> woken.get() > 0);
                                 woken.set(0);
                                 s = AsyncJob.start(h, ctx, null);
@@ -117,7 +119,7 @@ final class FaultEngineTest {
             });
             // the device thread hands the error to the hook just after the callback ran, which may be
             // after the owner already resumed and finished the job
-            FaultLeakCheckTest.awaitCondition("each throwing callback to reach the hook", Duration.ofSeconds(10),
+            Await.until("each throwing callback to reach the hook", Duration.ofSeconds(10),
                     () -> hooks.errors.size() >= 10);
             assertThat(hooks.errors).hasSize(10).allMatch(e -> fault.matches(e, e));
             try (JobLoopGroup group = FaultClosedFdTest.group(1, 0)) {
@@ -132,12 +134,7 @@ final class FaultEngineTest {
     void interruptingTheDeviceThreadsLosesNoCompletion() throws Exception {
         OffloadEngine engine = engine(2, 16);
         AtomicBoolean stop = new AtomicBoolean();
-        List<Thread> devices = new ArrayList<>();
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith(engine.name() + "-")) {
-                devices.add(t);
-            }
-        }
+        List<Thread> devices = Threads.named(engine.name() + "-");
         assertThat(devices).hasSize(engine.threads());
         Thread interrupter = new Thread(() -> {
             while (!stop.get()) {
@@ -214,7 +211,7 @@ final class FaultEngineTest {
                     });
                 }, opts, p));
             }
-            FaultLeakCheckTest.awaitCondition("both device threads stuck", Duration.ofSeconds(10), () -> running.get() == 2);
+            Await.until("both device threads stuck", Duration.ofSeconds(10), () -> running.get() == 2);
             FaultLeakCheckTest.barrier(group.loop(0));
             assertThat(probes).allMatch(p -> p.terminals() == 0);
 
@@ -230,7 +227,7 @@ final class FaultEngineTest {
             engine.close();
             List<Probe<String>> stuck = new ArrayList<>();
             List<Probe<String>> rest = new ArrayList<>();
-            FaultLeakCheckTest.awaitCondition("the calls not stuck on the device to be failed", Duration.ofSeconds(10),
+            Await.until("the calls not stuck on the device to be failed", Duration.ofSeconds(10),
                     () -> probes.stream().filter(p -> p.terminals() == 0).count() <= 2);
             for (Probe<String> p : probes) {
                 (p.terminals() == 0 ? stuck : rest).add(p);

@@ -3,6 +3,7 @@ package dev.asyncjobs.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.asyncjobs.testsupport.Await;
 import dev.asyncjobs.testsupport.Fds;
 import dev.asyncjobs.testsupport.Threads;
 import java.time.Duration;
@@ -349,7 +350,7 @@ final class FaultLeakCheckTest {
      * so right after the terminal signal it may still count for a moment.
      */
     static void awaitNoLiveJobs(JobLoopGroup group) {
-        awaitCondition("no live job in the group (" + group.liveJobs() + " left)", Duration.ofSeconds(10),
+        Await.until("no live job in the group (" + group.liveJobs() + " left)", Duration.ofSeconds(10),
                 () -> group.liveJobs() == 0);
     }
 
@@ -357,25 +358,7 @@ final class FaultLeakCheckTest {
     static void barrier(Executor executor) {
         CountDownLatch l = new CountDownLatch(1);
         executor.execute(l::countDown);
-        try {
-            if (!l.await(20, TimeUnit.SECONDS)) {
-                fail("the executor did not run a task within 20 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
-    /** Polls {@code condition} until it holds, failing after {@code timeout}. */
-    static void awaitCondition(String what, Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                fail("timed out after " + timeout.toMillis() + " ms waiting for " + what);
-            }
-            sleepMillis(2);
-        }
+        Await.latch(l, Duration.ofSeconds(20), "the executor to run a task");
     }
 
     static void sleepMillis(long millis) {
