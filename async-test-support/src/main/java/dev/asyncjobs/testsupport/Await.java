@@ -108,14 +108,17 @@ public final class Await {
         }
     }
 
-    /** As {@link #backOff}, then short parks: a condition wait need not burn a core of two. */
+    /**
+     * As {@link #backOff}, then parks of 50 us growing to 1 ms: a condition wait must not take CPU
+     * from the threads it waits for (a loaded 2-core machine runs many more threads than cores).
+     */
     private static void pollBackOff(int spins) {
         if (spins < 100) {
             Thread.onSpinWait();
         } else if (spins < 200) {
             Thread.yield();
         } else {
-            LockSupport.parkNanos(50_000);
+            LockSupport.parkNanos(Math.min(1_000_000L, 50_000L << Math.min(5, (spins - 200) / 20)));
         }
     }
 }
