@@ -209,6 +209,20 @@ final class JobRunner<R extends @Nullable Object>
         return observer.onSegmentStart();
     }
 
+    /** Whether this runner's tasks go to a user's executor ({@link AsyncJobs#taskDropped} applies). */
+    boolean onUserExecutor() {
+        return loop == null;
+    }
+
+    /**
+     * {@link AsyncJobs#taskDropped}: the user's executor accepted our one queued task and will
+     * never run it. As if {@code execute} had thrown: nothing of this job is queued or running, so
+     * ending it here races with nothing.
+     */
+    void dropped(RejectedExecutionException e) {
+        rejected(e);
+    }
+
     void cancelForShutdown() {
         shutdownCancel = true;
         cancel();

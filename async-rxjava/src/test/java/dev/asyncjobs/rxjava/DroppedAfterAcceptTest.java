@@ -94,6 +94,8 @@ class DroppedAfterAcceptTest extends TestSupport {
             //    back and rejects it; the worker clears its queue, dropping the second resume
             exec.shutdown();
             queue.release();
+            // the executor's thread is still held by the blocker, so only that recheck empties the queue
+            await("the first caller's recheck took the worker's second submission back", queue::isEmpty);
             if (waker != null) {
                 waker.join(TimeUnit.SECONDS.toMillis(20));
                 assertThat(waker.isAlive()).isFalse();
