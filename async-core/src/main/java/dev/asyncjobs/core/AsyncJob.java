@@ -115,6 +115,14 @@ public final class AsyncJob {
     /** Runs around each segment of a job, inside it (context propagation for the adapters). */
     interface SegmentHook {
         @Nullable AutoCloseable enter();
+
+        /**
+         * On the job's own thread (virtual-thread backend): the body ran to its end with nobody
+         * driving it, because its owner died while it was paused (its pauses returned false). No
+         * resume may ever come to collect it, so whoever launched it must be told.
+         */
+        default void ranOutAlone() {
+        }
     }
 
     // ---------------------------------------------------------------- OpenSSL's functions
@@ -504,6 +512,10 @@ public final class AsyncJob {
         while (!terminating) {
             if (!finished) {
                 runOnce();
+                SegmentHook h = hook;
+                if (driver == null && h != null) {
+                    h.ranOutAlone(); // no segment was driving it: its owner died while it was paused
+                }
             }
             // else this job ran out on its own (its owner died) and the resume that just came is
             // another thread collecting the outcome (a job finished off its thread): hand control
@@ -724,13 +736,18 @@ public final class AsyncJob {
     /**
      * Called inside this job's segment: runs {@code step} on the thread driving the segment once
      * the segment has ended (paused or finished), instead of nesting it here.
+     *
+     * @return {@code false}, and nothing deferred, if no thread drives this job's code (its body
+     *     runs out on its own, see {@link SegmentHook#ranOutAlone()})
      */
-    void deferAfterSegment(ThreadState.Step step) {
+    boolean deferAfterSegment(ThreadState.Step step) {
         ThreadState d = driver;
         if (d == null) {
-            throw new IllegalStateException("not inside this job's segment");
+            // a body running on its own (virtual-thread backend, its owner died): no segment end
+            return false;
         }
         d.defer(step);
+        return true;
     }
 
     JobPool pool() {

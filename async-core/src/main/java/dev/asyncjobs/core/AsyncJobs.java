@@ -88,4 +88,29 @@ public final class AsyncJobs {
         runner.submit();
         return runner;
     }
+
+    /**
+     * Tells the core that the executor of a {@link #launch(JobFunction, JobOptions, Executor,
+     * JobObserver)} took one of the job's tasks without throwing and then dropped it, unrun: the
+     * job is handled as if {@code execute} had thrown {@code cause} (a job not started fails with
+     * it; a paused job being resumed is finished cancelled off its thread and fails with it). For
+     * executors that can lose a task they accepted, as an RxJava worker does when its executor
+     * refuses a later task and it clears its queue.
+     *
+     * <p>The caller must make sure the task never runs: claim it first, e.g. with a CAS that a
+     * wrapper's {@code run} needs too (run or dropped, never both). A task reported dropped that
+     * runs after all, or one that was never queued, is a misuse that can end the job twice.
+     *
+     * @param task the task exactly as the executor was given it
+     * @param cause why it was dropped; the job's failure
+     * @throws IllegalArgumentException if {@code task} is not a task that {@code launch} gave an executor
+     */
+    public static void taskDropped(Runnable task, RejectedExecutionException cause) {
+        Objects.requireNonNull(task, "task");
+        Objects.requireNonNull(cause, "cause");
+        if (!(task instanceof JobRunner<?> runner) || !runner.onUserExecutor()) {
+            throw new IllegalArgumentException("not a task that AsyncJobs.launch gave an executor: " + task);
+        }
+        runner.dropped(cause);
+    }
 }

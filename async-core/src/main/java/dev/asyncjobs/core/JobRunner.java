@@ -120,7 +120,9 @@ final class JobRunner<R extends @Nullable Object>
         ThreadState ts = ThreadState.get();
         AsyncJob inside = ts.current;
         if (inside != null) {
-            inside.deferAfterSegment(this);
+            if (!inside.deferAfterSegment(this)) {
+                onCleanThread(this);
+            }
         } else if (ts.draining) {
             ts.defer(this);
         } else {
@@ -207,6 +209,39 @@ final class JobRunner<R extends @Nullable Object>
     @Override
     public @Nullable AutoCloseable enter() {
         return observer.onSegmentStart();
+    }
+
+    /**
+     * Virtual-thread backend: the job ran out on its own after its owner died. Its pause may have
+     * been answered by nothing (an engine call waited for its device in place), so wake it here:
+     * the resume goes to the dead owner's executor, is refused or breaks confinement, and the job
+     * is collected off its thread, once. A wake while RESUMING or DONE is ignored.
+     */
+    @Override
+    public void ranOutAlone() {
+        wake(ANY);
+    }
+
+    /**
+     * Runs {@code r} on a new virtual thread, where no job runs: for a step asked for from a job
+     * body that runs on its own (its owner died), which has no segment end to defer it to.
+     */
+    private static void onCleanThread(Runnable r) {
+        Thread.ofVirtual().name("asyncjobs-orphan-step").start(r);
+    }
+
+    /** Whether this runner's tasks go to a user's executor ({@link AsyncJobs#taskDropped} applies). */
+    boolean onUserExecutor() {
+        return loop == null;
+    }
+
+    /**
+     * {@link AsyncJobs#taskDropped}: the user's executor accepted our one queued task and will
+     * never run it. As if {@code execute} had thrown: nothing of this job is queued or running, so
+     * ending it here races with nothing.
+     */
+    void dropped(RejectedExecutionException e) {
+        rejected(e);
     }
 
     void cancelForShutdown() {
@@ -384,7 +419,9 @@ final class JobRunner<R extends @Nullable Object>
                 AsyncJob inside = ThreadState.get().current;
                 if (inside != null) {
                     // inside a job here: finish it once that segment ended, never close it paused
-                    inside.deferAfterSegment(this);
+                    if (!inside.deferAfterSegment(this)) {
+                        onCleanThread(() -> rejected(e)); // a body running on its own: no segment end
+                    }
                     return;
                 }
                 if (finishHere() == StartStatus.ERR) {
