@@ -1,8 +1,8 @@
 package dev.asyncjobs.benchmarks;
 
 import dev.asyncjobs.core.JobLoopGroup;
-import dev.asyncjobs.core.OffloadEngine;
 import dev.asyncjobs.crypto.AsyncCrypto;
+import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.reactor.AsyncFlux;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;

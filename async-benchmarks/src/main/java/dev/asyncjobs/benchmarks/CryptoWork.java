@@ -18,7 +18,7 @@ import javax.crypto.spec.GCMParameterSpec;
  * The two crypto operations the benchmarks compare: ECDSA P-256 sign of a 64-byte message
  * ({@code SHA256withECDSA}) and AES-256-GCM encryption of 16 KiB, either through
  * {@link AsyncCrypto} (the product: inside a job it pauses while a device thread of its
- * {@link dev.asyncjobs.core.OffloadEngine} does the work) or with the plain JCA on the calling
+ * {@link dev.asyncjobs.engine.OffloadEngine} does the work) or with the plain JCA on the calling
  * thread, making the same JCA calls per request as {@code AsyncCrypto} does on its device thread (a
  * {@link Signature} or {@link Cipher} cached per thread, neither being thread-safe, initialised per
  * request). Keys are made once; every encryption gets a fresh IV from a counter (GCM must never

@@ -179,6 +179,11 @@ final class JobRunner<R extends @Nullable Object>
         return done;
     }
 
+    /** The job loop that runs this job, or null on a confined executor. */
+    @Nullable JobLoop loop() {
+        return loop;
+    }
+
     /** The ctx callback: an engine asks for a resume, from any thread. */
     @Override
     public boolean onWake(@Nullable Object arg) {

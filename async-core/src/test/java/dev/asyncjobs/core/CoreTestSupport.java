@@ -28,35 +28,35 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
  * touch pools run their body on a fresh platform thread ({@link #onNewThread}) and never see what
  * an earlier test left on the JUnit thread.
  */
-final class CoreTestSupport {
+public final class CoreTestSupport {
     private static final AtomicInteger THREADS = new AtomicInteger();
     private static final AtomicInteger NAMES = new AtomicInteger();
 
     /** A body that may throw anything. */
     @FunctionalInterface
-    interface Body {
+    public interface Body {
         void run() throws Throwable;
     }
 
     private CoreTestSupport() {
     }
 
-    static boolean continuationBackend() {
+    public static boolean continuationBackend() {
         return "continuation".equals(AsyncJob.backend());
     }
 
     /** A name unique within this JVM, so thread-name checks never see another test's threads. */
-    static String uniqueName(String prefix) {
+    public static String uniqueName(String prefix) {
         return prefix + "-" + NAMES.incrementAndGet();
     }
 
     /** Runs {@code body} on a new platform thread (no pool, no job) and rethrows what it threw. */
-    static void onNewThread(Body body) {
+    public static void onNewThread(Body body) {
         onNewThread(0, body);
     }
 
     /** As {@link #onNewThread(Body)}, with a given stack size (0: the default). */
-    static void onNewThread(long stackSize, Body body) {
+    public static void onNewThread(long stackSize, Body body) {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread t = new Thread(null, () -> {
             try {
@@ -90,14 +90,14 @@ final class CoreTestSupport {
     }
 
     /** Runs {@code call} on a new platform thread and returns its value. */
-    static <T> T callOnNewThread(Callable<T> call) {
+    public static <T> T callOnNewThread(Callable<T> call) {
         AtomicReference<T> out = new AtomicReference<>();
         onNewThread(() -> out.set(call.call()));
         return out.get();
     }
 
     /** Polls {@code condition} until it holds or {@code timeout} passes (then fails with {@code what}). */
-    static void await(String what, Duration timeout, BooleanSupplier condition) {
+    public static void await(String what, Duration timeout, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
@@ -113,7 +113,7 @@ final class CoreTestSupport {
     }
 
     /** As {@link #await(String, Duration, BooleanSupplier)}, spinning then yielding: for race loops. */
-    static void spinUntil(String what, BooleanSupplier condition) {
+    public static void spinUntil(String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         for (int spins = 0; !condition.getAsBoolean(); spins++) {
             if (System.nanoTime() - deadline > 0) {
@@ -123,7 +123,7 @@ final class CoreTestSupport {
         }
     }
 
-    static void await(CountDownLatch latch, String what) {
+    public static void await(CountDownLatch latch, String what) {
         try {
             if (!latch.await(20, TimeUnit.SECONDS)) {
                 fail("timed out after 20 s waiting for: " + what);
@@ -139,7 +139,7 @@ final class CoreTestSupport {
      * and is not a leak: the socket the JDK opens the first time a pipe is made (NIO's pre-close
      * fd), and the lazily started shared AsyncSelector (two fds).
      */
-    static int fdBaseline() {
+    public static int fdBaseline() {
         WakeupFd.open().close();
         AsyncSelector.shared();
         try {
@@ -151,7 +151,7 @@ final class CoreTestSupport {
     }
 
     /** The number of open file descriptors of this process. */
-    static int openFds() {
+    public static int openFds() {
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
             return (int) s.count();
         } catch (IOException e) {
@@ -160,7 +160,7 @@ final class CoreTestSupport {
     }
 
     /** What each open fd points to (pipe:[n], anon_inode:[eventpoll], a jar, ...). */
-    static List<String> fdTargets() {
+    public static List<String> fdTargets() {
         List<String> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
             s.forEach(p -> {
@@ -180,7 +180,7 @@ final class CoreTestSupport {
      * Waits until the fd count is back to {@code baseline} (selector threads close theirs
      * asynchronously) and fails with the count and the open fds otherwise.
      */
-    static void assertFdsBackTo(int baseline) {
+    public static void assertFdsBackTo(int baseline) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         int now;
         while ((now = openFds()) > baseline && System.nanoTime() < deadline) {
@@ -190,7 +190,7 @@ final class CoreTestSupport {
                 .isLessThanOrEqualTo(baseline);
     }
 
-    static void sleepMillis(long millis) {
+    public static void sleepMillis(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
@@ -200,7 +200,7 @@ final class CoreTestSupport {
     }
 
     /** Live threads whose name starts with {@code prefix}. */
-    static List<Thread> liveThreads(String prefix) {
+    public static List<Thread> liveThreads(String prefix) {
         List<Thread> out = new ArrayList<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (t.getName().startsWith(prefix) && t.isAlive()) {
@@ -210,12 +210,12 @@ final class CoreTestSupport {
         return out;
     }
 
-    static void assertNoThreadsLeft(String prefix) {
+    public static void assertNoThreadsLeft(String prefix) {
         await("threads named " + prefix + "* to end", Duration.ofSeconds(10), () -> liveThreads(prefix).isEmpty());
     }
 
     /** Asserts that {@code call} throws a NullPointerException whose message names {@code param}. */
-    static void assertNpeNaming(String param, ThrowingCallable call) {
+    public static void assertNpeNaming(String param, ThrowingCallable call) {
         assertThatThrownBy(call)
                 .isInstanceOf(NullPointerException.class)
                 .as("the NullPointerException must name the parameter '%s'", param)
@@ -224,7 +224,7 @@ final class CoreTestSupport {
     }
 
     /** Runs {@code call} on the loop's thread and waits for its value. */
-    static <T> T onLoop(JobLoop loop, Callable<T> call) {
+    public static <T> T onLoop(JobLoop loop, Callable<T> call) {
         CompletableFuture<T> f = new CompletableFuture<>();
         loop.execute(() -> {
             try {
@@ -241,12 +241,12 @@ final class CoreTestSupport {
     }
 
     /** Waits until everything queued on {@code loop} before this call has run. */
-    static void flush(JobLoop loop) {
+    public static void flush(JobLoop loop) {
         onLoop(loop, () -> null);
     }
 
     /** A pipe whose source end is the wait fd; close both ends with {@link #close(Pipe)}. */
-    static Pipe pipe() {
+    public static Pipe pipe() {
         try {
             Pipe p = Pipe.open();
             p.source().configureBlocking(false);
@@ -257,7 +257,7 @@ final class CoreTestSupport {
         }
     }
 
-    static void close(Pipe p) {
+    public static void close(Pipe p) {
         try {
             p.source().close();
             p.sink().close();
@@ -266,7 +266,7 @@ final class CoreTestSupport {
         }
     }
 
-    static void closeQuietly(SelectableChannel c) {
+    public static void closeQuietly(SelectableChannel c) {
         try {
             c.close();
         } catch (IOException ignored) {
@@ -280,7 +280,7 @@ final class CoreTestSupport {
     }
 
     /** Jobs of the calling thread's pool that are running or paused (taken and not given back). */
-    static int jobsInUse() {
+    public static int jobsInUse() {
         JobPool p = pool();
         return p == null ? 0 : p.size() - p.idleCount();
     }

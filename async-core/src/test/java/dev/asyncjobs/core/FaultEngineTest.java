@@ -6,6 +6,7 @@ import dev.asyncjobs.core.FaultLeakCheckTest.HookRecorder;
 import dev.asyncjobs.core.FaultLeakCheckTest.Probe;
 import dev.asyncjobs.core.FaultLeakCheckTest.Snapshot;
 import dev.asyncjobs.core.FaultUserCodeThrowsTest.Fault;
+import dev.asyncjobs.engine.OffloadEngine;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

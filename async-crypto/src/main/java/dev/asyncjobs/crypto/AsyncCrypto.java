@@ -1,6 +1,6 @@
 package dev.asyncjobs.crypto;
 
-import dev.asyncjobs.core.OffloadEngine;
+import dev.asyncjobs.engine.OffloadEngine;
 import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
 import java.security.InvalidAlgorithmParameterException;

@@ -1,6 +1,6 @@
 package dev.asyncjobs.crypto;
 
-import dev.asyncjobs.core.OffloadEngine;
+import dev.asyncjobs.engine.OffloadEngine;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.Signature;

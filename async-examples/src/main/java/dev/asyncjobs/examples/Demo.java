@@ -2,9 +2,9 @@ package dev.asyncjobs.examples;
 
 import dev.asyncjobs.core.AsyncJob;
 import dev.asyncjobs.core.JobLoopGroup;
-import dev.asyncjobs.core.OffloadEngine;
 import dev.asyncjobs.crypto.AsyncCrypto;
 import dev.asyncjobs.crypto.SignatureScheme;
+import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.reactor.AsyncFlux;
 import java.io.Console;
 import java.io.PrintStream;
