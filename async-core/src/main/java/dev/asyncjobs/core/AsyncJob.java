@@ -136,7 +136,7 @@ public final class AsyncJob {
         if (ts.pool != null || ts.current != null) {
             return false;
         }
-        ts.pool = new JobPool(Thread.currentThread(), maxSize, initSize);
+        ts.pool = new JobPool(maxSize, initSize);
         return true;
     }
 
@@ -196,7 +196,7 @@ public final class AsyncJob {
             }
             JobPool pool = ts.pool;
             if (pool == null) {
-                pool = ts.pool = new JobPool(Thread.currentThread(), 0, 0);
+                pool = ts.pool = new JobPool(0, 0);
             }
             job = pool.acquire();
             if (job == null) {
@@ -258,7 +258,7 @@ public final class AsyncJob {
         fiber.finished();
         recycle();
         if (foreign) {
-            pool.releaseForeign(this);
+            pool.releaseForeign();
             terminate();
         } else {
             pool.release(this);
@@ -744,10 +744,6 @@ public final class AsyncJob {
             fiber.resume(); // lets the looping body return, ending its virtual thread
         }
         fiber.dispose();
-    }
-
-    Thread owner() {
-        return owner;
     }
 
     /**

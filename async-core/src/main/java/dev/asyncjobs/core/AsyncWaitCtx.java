@@ -412,20 +412,6 @@ public final class AsyncWaitCtx implements AutoCloseable {
         return out;
     }
 
-    /** Calls the callback if one is set; exceptions go to the hook. */
-    boolean fireCallback() {
-        Callback c = callback;
-        if (c == null) {
-            return false;
-        }
-        try {
-            return c.fn().onWake(c.arg());
-        } catch (Throwable t) {
-            AsyncHooks.onError(t);
-            return false;
-        }
-    }
-
     private void checkOpen() {
         if (closed != 0) {
             throw new IllegalStateException("this AsyncWaitCtx is closed");

@@ -298,10 +298,6 @@ final class FdWatcher {
         return !pending.isEmpty();
     }
 
-    int armedCount() {
-        return armed;
-    }
-
     /** Fires everything armed (the selector is closing: wake rather than hang). */
     void fireAll() {
         for (CtxWatch cw : watched.toArray(new CtxWatch[0])) {

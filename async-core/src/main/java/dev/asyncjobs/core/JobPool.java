@@ -42,7 +42,6 @@ final class JobPool {
      */
     static final int IDLE_CAP = Integer.getInteger("asyncjobs.pool.idleCap", 256);
 
-    final Thread owner;
     final int max;
     private final int idleCap;
     private final ArrayDeque<AsyncJob> idle = new ArrayDeque<>();
@@ -54,8 +53,7 @@ final class JobPool {
     private @Nullable WaitNode tail;
     private int waiterCount;
 
-    JobPool(Thread owner, int max, int init) {
-        this.owner = owner;
+    JobPool(int max, int init) {
         this.max = max;
         this.idleCap = Math.max(init, IDLE_CAP);
         for (int i = 0; i < init; i++) {
@@ -98,7 +96,7 @@ final class JobPool {
     }
 
     /** A job finished on a foreign thread: it is dropped and its slot handed back lazily. */
-    void releaseForeign(AsyncJob job) {
+    void releaseForeign() {
         foreignReleases.incrementAndGet();
     }
 
@@ -148,10 +146,6 @@ final class JobPool {
     /** Waiters in the FIFO (owner thread; tests). */
     int waiterCount() {
         return waiterCount;
-    }
-
-    boolean hasIdle() {
-        return !idle.isEmpty();
     }
 
     int size() {

@@ -484,7 +484,7 @@ final class JobRunner<R extends @Nullable Object>
     private void cleanupNeverRun() {
         JobPool.WaitNode n = waitNode;
         JobPool p = waitPool;
-        if (n != null && p != null && Thread.currentThread() == p.owner) {
+        if (n != null && p != null && Thread.currentThread() == owner) {
             // cancelled in SLOT_WAIT: leave the FIFO now, not when a slot frees (a stuck pool
             // under timeouts would otherwise keep every cancelled waiter)
             waitNode = null;
