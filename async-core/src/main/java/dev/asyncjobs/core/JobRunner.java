@@ -311,7 +311,7 @@ final class JobRunner<R extends @Nullable Object>
             FdWatcher w = loop.watcher();
             FdWatcher.Plan plan = w.plan(ctx);
             w.arm(plan, this, epoch);
-        } else if (ctx.watch != null || !ctx.liveFds().isEmpty()) {
+        } else if (!ctx.liveFds().isEmpty() || options.selector().knows(ctx)) {
             registration = options.selector().watch(ctx, () -> wake(epoch));
         }
         for (;;) {

@@ -41,7 +41,7 @@ public final class CoreTestSupport {
     private CoreTestSupport() {
     }
 
-    public static boolean continuationBackend() {
+    static boolean continuationBackend() {
         return "continuation".equals(AsyncJob.backend());
     }
 
@@ -56,7 +56,7 @@ public final class CoreTestSupport {
     }
 
     /** As {@link #onNewThread(Body)}, with a given stack size (0: the default). */
-    public static void onNewThread(long stackSize, Body body) {
+    static void onNewThread(long stackSize, Body body) {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread t = new Thread(null, () -> {
             try {
@@ -90,14 +90,14 @@ public final class CoreTestSupport {
     }
 
     /** Runs {@code call} on a new platform thread and returns its value. */
-    public static <T> T callOnNewThread(Callable<T> call) {
+    static <T> T callOnNewThread(Callable<T> call) {
         AtomicReference<T> out = new AtomicReference<>();
         onNewThread(() -> out.set(call.call()));
         return out.get();
     }
 
     /** Polls {@code condition} until it holds or {@code timeout} passes (then fails with {@code what}). */
-    public static void await(String what, Duration timeout, BooleanSupplier condition) {
+    static void await(String what, Duration timeout, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
@@ -113,7 +113,7 @@ public final class CoreTestSupport {
     }
 
     /** As {@link #await(String, Duration, BooleanSupplier)}, spinning then yielding: for race loops. */
-    public static void spinUntil(String what, BooleanSupplier condition) {
+    static void spinUntil(String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         for (int spins = 0; !condition.getAsBoolean(); spins++) {
             if (System.nanoTime() - deadline > 0) {
@@ -139,7 +139,7 @@ public final class CoreTestSupport {
      * and is not a leak: the socket the JDK opens the first time a pipe is made (NIO's pre-close
      * fd), and the lazily started shared AsyncSelector (two fds).
      */
-    public static int fdBaseline() {
+    static int fdBaseline() {
         WakeupFd.open().close();
         AsyncSelector.shared();
         try {
@@ -151,7 +151,7 @@ public final class CoreTestSupport {
     }
 
     /** The number of open file descriptors of this process. */
-    public static int openFds() {
+    static int openFds() {
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
             return (int) s.count();
         } catch (IOException e) {
@@ -160,7 +160,7 @@ public final class CoreTestSupport {
     }
 
     /** What each open fd points to (pipe:[n], anon_inode:[eventpoll], a jar, ...). */
-    public static List<String> fdTargets() {
+    static List<String> fdTargets() {
         List<String> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
             s.forEach(p -> {
@@ -180,7 +180,7 @@ public final class CoreTestSupport {
      * Waits until the fd count is back to {@code baseline} (selector threads close theirs
      * asynchronously) and fails with the count and the open fds otherwise.
      */
-    public static void assertFdsBackTo(int baseline) {
+    static void assertFdsBackTo(int baseline) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         int now;
         while ((now = openFds()) > baseline && System.nanoTime() < deadline) {
@@ -190,7 +190,7 @@ public final class CoreTestSupport {
                 .isLessThanOrEqualTo(baseline);
     }
 
-    public static void sleepMillis(long millis) {
+    static void sleepMillis(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
@@ -200,7 +200,7 @@ public final class CoreTestSupport {
     }
 
     /** Live threads whose name starts with {@code prefix}. */
-    public static List<Thread> liveThreads(String prefix) {
+    static List<Thread> liveThreads(String prefix) {
         List<Thread> out = new ArrayList<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (t.getName().startsWith(prefix) && t.isAlive()) {
@@ -215,7 +215,7 @@ public final class CoreTestSupport {
     }
 
     /** Asserts that {@code call} throws a NullPointerException whose message names {@code param}. */
-    public static void assertNpeNaming(String param, ThrowingCallable call) {
+    static void assertNpeNaming(String param, ThrowingCallable call) {
         assertThatThrownBy(call)
                 .isInstanceOf(NullPointerException.class)
                 .as("the NullPointerException must name the parameter '%s'", param)
@@ -224,7 +224,7 @@ public final class CoreTestSupport {
     }
 
     /** Runs {@code call} on the loop's thread and waits for its value. */
-    public static <T> T onLoop(JobLoop loop, Callable<T> call) {
+    static <T> T onLoop(JobLoop loop, Callable<T> call) {
         CompletableFuture<T> f = new CompletableFuture<>();
         loop.execute(() -> {
             try {
@@ -241,12 +241,12 @@ public final class CoreTestSupport {
     }
 
     /** Waits until everything queued on {@code loop} before this call has run. */
-    public static void flush(JobLoop loop) {
+    static void flush(JobLoop loop) {
         onLoop(loop, () -> null);
     }
 
     /** A pipe whose source end is the wait fd; close both ends with {@link #close(Pipe)}. */
-    public static Pipe pipe() {
+    static Pipe pipe() {
         try {
             Pipe p = Pipe.open();
             p.source().configureBlocking(false);
@@ -257,7 +257,7 @@ public final class CoreTestSupport {
         }
     }
 
-    public static void close(Pipe p) {
+    static void close(Pipe p) {
         try {
             p.source().close();
             p.sink().close();
@@ -266,7 +266,7 @@ public final class CoreTestSupport {
         }
     }
 
-    public static void closeQuietly(SelectableChannel c) {
+    static void closeQuietly(SelectableChannel c) {
         try {
             c.close();
         } catch (IOException ignored) {
@@ -280,7 +280,7 @@ public final class CoreTestSupport {
     }
 
     /** Jobs of the calling thread's pool that are running or paused (taken and not given back). */
-    public static int jobsInUse() {
+    static int jobsInUse() {
         JobPool p = pool();
         return p == null ? 0 : p.size() - p.idleCount();
     }
