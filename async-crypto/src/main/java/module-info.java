@@ -1,6 +1,6 @@
 /**
  * asyncjobs crypto: JCA operations (sign, verify, AEAD, digest, MAC, key agreement) run as
- * {@link dev.asyncjobs.core.OffloadEngine} calls, so the job that makes them pauses instead of
+ * {@link dev.asyncjobs.engine.OffloadEngine} calls, so the job that makes them pauses instead of
  * holding its thread. Stands on async-core's public API only; no other runtime dependency.
  */
 module dev.asyncjobs.crypto {

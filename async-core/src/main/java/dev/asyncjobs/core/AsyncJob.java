@@ -144,7 +144,7 @@ public final class AsyncJob {
         if (ts.pool != null || ts.current != null) {
             return false;
         }
-        ts.pool = new JobPool(Thread.currentThread(), maxSize, initSize);
+        ts.pool = new JobPool(maxSize, initSize);
         return true;
     }
 
@@ -204,7 +204,7 @@ public final class AsyncJob {
             }
             JobPool pool = ts.pool;
             if (pool == null) {
-                pool = ts.pool = new JobPool(Thread.currentThread(), 0, 0);
+                pool = ts.pool = new JobPool(0, 0);
             }
             job = pool.acquire();
             if (job == null) {
@@ -266,7 +266,7 @@ public final class AsyncJob {
         fiber.finished();
         recycle();
         if (foreign) {
-            pool.releaseForeign(this);
+            pool.releaseForeign();
             terminate();
         } else {
             pool.release(this);
@@ -290,15 +290,30 @@ public final class AsyncJob {
     }
 
     /**
-     * Called inside a job that rethrows an error another thread caught and survived (the offload
-     * engine's device thread): if the job function ends with it, it is the job's failure like any
-     * other, not a fatal error of the job's own thread.
+     * Marks {@code error} as relayed: an error that another thread caught and survived (an
+     * engine's device thread whose work threw it), which the running job is about to rethrow as
+     * its call's failure. If the job function ends with this very error, it is the job's failure
+     * ({@link StartStatus#FINISH}, in {@link JobHandle#failure()}) like any other, not a fatal
+     * error of the job's own thread that {@link #start} would rethrow. A no-op outside a job.
+     *
+     * <pre>{@code
+     * if (failure instanceof Error e) {
+     *     throw AsyncJob.relay(e); // an OutOfMemoryError of the device thread is the call's failure
+     * }
+     * }</pre>
+     *
+     * @param error the error handed over by another thread
+     * @param <E> its type
+     * @return {@code error}, to be thrown
+     * @throws NullPointerException if {@code error} is null
      */
-    static void relayed(Throwable error) {
+    public static <E extends Throwable> E relay(E error) {
+        Objects.requireNonNull(error, "error");
         AsyncJob job = ThreadState.get().current;
         if (job != null) {
             job.relayed = error;
         }
+        return error;
     }
 
     /**
@@ -408,6 +423,20 @@ public final class AsyncJob {
             job.pauseUntilDone(f);
         }
         return outcome(f);
+    }
+
+    /**
+     * Whether {@link #pause()} would return {@code true} at once without pausing: outside a job, or
+     * inside one while {@link #blockPause()} is in force. An engine asks before it pauses, to tell
+     * a real resume from a pause that never happened (both return {@code true}), e.g. to run its
+     * work inline instead of waiting for a wake-up that is not coming. A cancel is not a block:
+     * {@code pause()} then returns {@code false}.
+     *
+     * @return {@code true} if pausing is blocked here
+     */
+    public static boolean isPauseBlocked() {
+        AsyncJob job = ThreadState.get().current;
+        return job == null || job.blockCount > 0;
     }
 
     /**
@@ -727,10 +756,6 @@ public final class AsyncJob {
             fiber.resume(); // lets the looping body return, ending its virtual thread
         }
         fiber.dispose();
-    }
-
-    Thread owner() {
-        return owner;
     }
 
     /**

@@ -20,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  * resumes the job, the others are ignored for that pause. A callback that arrives after the job
  * was already resumed by its fd is not lost: it wakes the next pause early. As in OpenSSL, an
  * engine must therefore check, after {@code pause()} returns, that its operation really completed
- * and pause again if not ({@link OffloadEngine} and {@link WakeupFd#drain()} do this).
+ * and pause again if not (the offload engine and {@link WakeupFd#drain()} do this).
  *
  * <pre>{@code
  * JobTicket t = AsyncJobs.launch(() -> engine.call(work), JobOptions.defaults(), new JobObserver<>() {
@@ -112,5 +112,25 @@ public final class AsyncJobs {
             throw new IllegalArgumentException("not a task that AsyncJobs.launch gave an executor: " + task);
         }
         runner.dropped(cause);
+    }
+
+    /**
+     * The job loop that runs the job launched (by {@link #launch}) with {@code ctx}, for an engine
+     * that wakes many jobs at once: a ctx callback called in a task on that loop resumes its job
+     * right there, with no further hop, so an engine can gather its completions per loop and hand
+     * each loop one task per batch ({@code loop.execute(() -> callbacks.forEach(...))}) instead of
+     * waking the loop once per job. A loop that refuses the task ({@link
+     * java.util.concurrent.RejectedExecutionException}: it has stopped) must not strand the jobs:
+     * call their callbacks from the current thread then, as for any other job.
+     *
+     * @param ctx the wait ctx of a job (as from {@link AsyncJob#waitCtx()})
+     * @return the job's loop, or {@code null} if the job does not run on a job loop (a
+     *     confined executor, a caller driving {@link AsyncJob#start} itself) or the ctx callback
+     *     is not the launcher's: then call the callback from any thread
+     * @throws NullPointerException if {@code ctx} is null
+     */
+    public static @Nullable JobLoop loopOf(AsyncWaitCtx ctx) {
+        Objects.requireNonNull(ctx, "ctx");
+        return ctx.getCallback() instanceof JobRunner<?> r ? r.loop() : null;
     }
 }

@@ -32,7 +32,7 @@ import org.jspecify.annotations.Nullable;
  * task ({@link #run()}), and the only allocation per job is the runner, its handle and its ctx.
  */
 final class JobRunner<R extends @Nullable Object>
-        implements JobTicket, Runnable, WaitCallback, FdWatcher.Target, JobPool.SlotWaiter, AsyncJob.SegmentHook,
+        implements JobTicket, Runnable, WaitCallback, FdWatcher.Target, SlotWaiters.Waiter, AsyncJob.SegmentHook,
         ThreadState.Step {
     private static final VarHandle STATE;
     private static final int NEW = 0;
@@ -72,9 +72,9 @@ final class JobRunner<R extends @Nullable Object>
     private boolean waitedForSlot;
     private @Nullable Thread owner;
     private AsyncSelector.@Nullable Registration registration;
-    /** Our place in the pool's FIFO while in SLOT_WAIT (owner thread). */
-    private JobPool.@Nullable WaitNode waitNode;
-    private @Nullable JobPool waitPool;
+    /** Our place in the thread's FIFO of slot waiters while in SLOT_WAIT (owner thread). */
+    private SlotWaiters.@Nullable Node waitNode;
+    private @Nullable SlotWaiters waitQueue;
     // JobLoop's list of live runners (loop thread only)
     @Nullable JobRunner<?> prev;
     @Nullable JobRunner<?> next;
@@ -181,6 +181,11 @@ final class JobRunner<R extends @Nullable Object>
         return done;
     }
 
+    /** The job loop that runs this job, or null on a confined executor. */
+    @Nullable JobLoop loop() {
+        return loop;
+    }
+
     /** The ctx callback: an engine asks for a resume, from any thread. */
     @Override
     public boolean onWake(@Nullable Object arg) {
@@ -195,8 +200,8 @@ final class JobRunner<R extends @Nullable Object>
     @Override
     public boolean onSlotFree() {
         int s = state;
-        waitNode = null; // the pool took us out of its FIFO
-        waitPool = null;
+        waitNode = null; // the FIFO took us out
+        waitQueue = null;
         if ((s & PHASE) == SLOT_WAIT && STATE.compareAndSet(this, s, (s & ~PHASE) | NEW)) {
             // Called from inside the pool's release, i.e. inside another job's start(): queue the
             // start, never run it here (nesting would grow the stack with every waiter).
@@ -341,7 +346,7 @@ final class JobRunner<R extends @Nullable Object>
             FdWatcher w = loop.watcher();
             FdWatcher.Plan plan = w.plan(ctx);
             w.arm(plan, this, epoch);
-        } else if (ctx.watch != null || !ctx.liveFds().isEmpty()) {
+        } else if (!ctx.liveFds().isEmpty() || options.selector().knows(ctx)) {
             registration = options.selector().watch(ctx, () -> wake(epoch));
         }
         for (;;) {
@@ -380,8 +385,9 @@ final class JobRunner<R extends @Nullable Object>
             return;
         }
         // FIFO; a waiter that lost its slot to a newcomer goes back to the front
-        waitPool = pool;
-        waitNode = pool.addWaiter(this, waitedForSlot);
+        SlotWaiters q = SlotWaiters.here(pool);
+        waitQueue = q;
+        waitNode = q.add(this, waitedForSlot);
         waitedForSlot = true;
     }
 
@@ -514,14 +520,14 @@ final class JobRunner<R extends @Nullable Object>
     }
 
     private void cleanupNeverRun() {
-        JobPool.WaitNode n = waitNode;
-        JobPool p = waitPool;
-        if (n != null && p != null && Thread.currentThread() == p.owner) {
+        SlotWaiters.Node n = waitNode;
+        SlotWaiters q = waitQueue;
+        if (n != null && q != null && Thread.currentThread() == owner) {
             // cancelled in SLOT_WAIT: leave the FIFO now, not when a slot frees (a stuck pool
             // under timeouts would otherwise keep every cancelled waiter)
             waitNode = null;
-            waitPool = null;
-            p.removeWaiter(n);
+            waitQueue = null;
+            q.remove(n);
         }
         Throwable closeError = closeCtx();
         if (closeError != null) {

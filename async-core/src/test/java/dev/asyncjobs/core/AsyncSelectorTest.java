@@ -311,7 +311,7 @@ class AsyncSelectorTest {
                 for (int i = 0; i < 3; i++) {
                     assertThat(s).isEqualTo(StartStatus.PAUSE);
                     awaitFire(sel, ctx, first);
-                    FdWatcher.CtxWatch cw = ctx.watch;
+                    FdWatcher.CtxWatch cw = sel.viewOf(ctx);
                     assertThat(cw.keys).hasSize(1);
                     if (firstKey == null) {
                         firstKey = cw.keys.get(0);
@@ -324,14 +324,14 @@ class AsyncSelectorTest {
                 // second fd added: both keys, the first one still the same
                 assertThat(s).isEqualTo(StartStatus.PAUSE);
                 awaitFire(sel, ctx, first);
-                assertThat(ctx.watch.keys).hasSize(2).contains(firstKey);
+                assertThat(sel.viewOf(ctx).keys).hasSize(2).contains(firstKey);
                 s = AsyncJob.start(h, ctx, null);
                 // first fd cleared: its key is cancelled, the second one still watched
                 assertThat(s).isEqualTo(StartStatus.PAUSE);
                 awaitFire(sel, ctx, second);
-                assertThat(ctx.watch.keys).hasSize(1).doesNotContain(firstKey);
+                assertThat(sel.viewOf(ctx).keys).hasSize(1).doesNotContain(firstKey);
                 assertThat(firstKey.isValid()).isFalse();
-                assertThat(ctx.watch.keys.get(0).channel()).isSameAs(second.channel());
+                assertThat(sel.viewOf(ctx).keys.get(0).channel()).isSameAs(second.channel());
                 assertThat(AsyncJob.start(h, ctx, null)).isEqualTo(StartStatus.FINISH);
                 assertThat(h.result()).isEqualTo("done");
             }

@@ -24,13 +24,13 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
  * touch pools run their body on a fresh platform thread ({@link #onNewThread}) and never see what
  * an earlier test left on the JUnit thread.
  */
-final class CoreTestSupport {
+public final class CoreTestSupport {
     private static final AtomicInteger THREADS = new AtomicInteger();
     private static final AtomicInteger NAMES = new AtomicInteger();
 
     /** A body that may throw anything. */
     @FunctionalInterface
-    interface Body {
+    public interface Body {
         void run() throws Throwable;
     }
 
@@ -42,12 +42,12 @@ final class CoreTestSupport {
     }
 
     /** A name unique within this JVM, so thread-name checks never see another test's threads. */
-    static String uniqueName(String prefix) {
+    public static String uniqueName(String prefix) {
         return prefix + "-" + NAMES.incrementAndGet();
     }
 
     /** Runs {@code body} on a new platform thread (no pool, no job) and rethrows what it threw. */
-    static void onNewThread(Body body) {
+    public static void onNewThread(Body body) {
         onNewThread(0, body);
     }
 
@@ -102,7 +102,7 @@ final class CoreTestSupport {
         Await.spinUntil(what, Duration.ofSeconds(20), condition);
     }
 
-    static void await(CountDownLatch latch, String what) {
+    public static void await(CountDownLatch latch, String what) {
         Await.latch(latch, Duration.ofSeconds(20), what);
     }
 
@@ -140,7 +140,7 @@ final class CoreTestSupport {
     }
 
     /** Waits up to 10 s for every thread named {@code prefix}* to end. */
-    static void assertNoThreadsLeft(String prefix) {
+    public static void assertNoThreadsLeft(String prefix) {
         Threads.awaitNoneNamed(prefix, Duration.ofSeconds(10));
     }
 

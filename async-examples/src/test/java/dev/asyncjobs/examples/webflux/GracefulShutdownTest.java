@@ -6,7 +6,7 @@ import dev.asyncjobs.core.AsyncJobs;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobObserver;
 import dev.asyncjobs.core.JobOptions;
-import dev.asyncjobs.core.OffloadEngine;
+import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.testsupport.Await;
 import java.io.IOException;
 import java.net.InetSocketAddress;

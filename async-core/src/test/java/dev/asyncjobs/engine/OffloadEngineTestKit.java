@@ -1,8 +1,16 @@
-package dev.asyncjobs.core;
+package dev.asyncjobs.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.asyncjobs.core.AsyncJob;
+import dev.asyncjobs.core.AsyncSelector;
+import dev.asyncjobs.core.AsyncWaitCtx;
+import dev.asyncjobs.core.JobFunction;
+import dev.asyncjobs.core.JobHandle;
+import dev.asyncjobs.core.JobObserver;
+import dev.asyncjobs.core.StartStatus;
+import dev.asyncjobs.core.WakeupFd;
 import dev.asyncjobs.testsupport.Await;
 import dev.asyncjobs.testsupport.Fds;
 import java.io.IOException;

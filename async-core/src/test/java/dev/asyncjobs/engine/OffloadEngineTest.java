@@ -1,11 +1,19 @@
-package dev.asyncjobs.core;
+package dev.asyncjobs.engine;
 
-import static dev.asyncjobs.core.OffloadEngineTestKit.awaitFds;
-import static dev.asyncjobs.core.OffloadEngineTestKit.driveWithCallback;
-import static dev.asyncjobs.core.OffloadEngineTestKit.driveWithSelect;
+import static dev.asyncjobs.engine.OffloadEngineTestKit.awaitFds;
+import static dev.asyncjobs.engine.OffloadEngineTestKit.driveWithCallback;
+import static dev.asyncjobs.engine.OffloadEngineTestKit.driveWithSelect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.asyncjobs.core.AsyncHooks;
+import dev.asyncjobs.core.AsyncJob;
+import dev.asyncjobs.core.AsyncWaitCtx;
+import dev.asyncjobs.core.JobHandle;
+import dev.asyncjobs.core.StartStatus;
+import dev.asyncjobs.core.WaitFd;
+import dev.asyncjobs.core.WaitStatus;
+import dev.asyncjobs.core.WakeupFd;
 import dev.asyncjobs.testsupport.Fds;
 import dev.asyncjobs.testsupport.Threads;
 import java.nio.channels.SelectableChannel;
