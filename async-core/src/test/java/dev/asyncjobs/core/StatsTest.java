@@ -4,6 +4,8 @@ import static dev.asyncjobs.core.CoreTestSupport.flush;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.asyncjobs.engine.OffloadEngine;
+import dev.asyncjobs.engine.OffloadEngineStats;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

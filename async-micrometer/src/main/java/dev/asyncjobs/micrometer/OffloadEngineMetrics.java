@@ -1,7 +1,7 @@
 package dev.asyncjobs.micrometer;
 
-import dev.asyncjobs.core.OffloadEngine;
-import dev.asyncjobs.core.OffloadEngineStats;
+import dev.asyncjobs.engine.OffloadEngine;
+import dev.asyncjobs.engine.OffloadEngineStats;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;

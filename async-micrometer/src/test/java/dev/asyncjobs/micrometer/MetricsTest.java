@@ -10,7 +10,7 @@ import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobObserver;
 import dev.asyncjobs.core.JobOptions;
 import dev.asyncjobs.core.JobTicket;
-import dev.asyncjobs.core.OffloadEngine;
+import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.core.WaitCallback;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;

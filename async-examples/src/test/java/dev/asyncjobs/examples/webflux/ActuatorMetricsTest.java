@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.asyncjobs.core.AsyncJobs;
 import dev.asyncjobs.core.JobObserver;
 import dev.asyncjobs.core.JobOptions;
-import dev.asyncjobs.core.OffloadEngine;
+import dev.asyncjobs.engine.OffloadEngine;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,7 +2,7 @@ package dev.asyncjobs.spring.boot;
 
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
-import dev.asyncjobs.core.OffloadEngine;
+import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.reactor.JobLoopScheduler;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;

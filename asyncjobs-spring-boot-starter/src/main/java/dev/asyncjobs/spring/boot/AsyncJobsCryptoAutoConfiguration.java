@@ -1,6 +1,6 @@
 package dev.asyncjobs.spring.boot;
 
-import dev.asyncjobs.core.OffloadEngine;
+import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.crypto.AsyncCrypto;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;

@@ -1,7 +1,7 @@
 package dev.asyncjobs.spring.boot;
 
 import dev.asyncjobs.core.JobLoopGroup;
-import dev.asyncjobs.core.OffloadEngine;
+import dev.asyncjobs.engine.OffloadEngine;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;

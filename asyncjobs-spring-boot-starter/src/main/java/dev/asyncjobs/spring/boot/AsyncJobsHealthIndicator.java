@@ -2,8 +2,8 @@ package dev.asyncjobs.spring.boot;
 
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobLoopStats;
-import dev.asyncjobs.core.OffloadEngine;
-import dev.asyncjobs.core.OffloadEngineStats;
+import dev.asyncjobs.engine.OffloadEngine;
+import dev.asyncjobs.engine.OffloadEngineStats;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;

@@ -1,7 +1,7 @@
 package dev.asyncjobs.spring.boot;
 
 import dev.asyncjobs.core.JobLoopGroup;
-import dev.asyncjobs.core.OffloadEngine;
+import dev.asyncjobs.engine.OffloadEngine;
 import java.time.Duration;
 import java.util.Objects;
 import org.apache.commons.logging.Log;

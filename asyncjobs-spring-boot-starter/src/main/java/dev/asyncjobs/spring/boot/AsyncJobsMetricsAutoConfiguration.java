@@ -1,7 +1,7 @@
 package dev.asyncjobs.spring.boot;
 
 import dev.asyncjobs.core.JobLoopGroup;
-import dev.asyncjobs.core.OffloadEngine;
+import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.micrometer.JobLoopMetrics;
 import dev.asyncjobs.micrometer.OffloadEngineMetrics;
 import org.springframework.beans.factory.ObjectProvider;

@@ -6,7 +6,7 @@ import dev.asyncjobs.core.AsyncJob;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
 import dev.asyncjobs.core.NoJobsPolicy;
-import dev.asyncjobs.core.OffloadEngine;
+import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.crypto.AsyncCrypto;
 import dev.asyncjobs.micrometer.JobLoopMetrics;
 import dev.asyncjobs.micrometer.OffloadEngineMetrics;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.asyncjobs.core.AsyncJob;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
-import dev.asyncjobs.core.OffloadEngine;
+import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.reactor.AsyncMono;
 import io.micrometer.context.ContextRegistry;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.asyncjobs.core;
+package dev.asyncjobs.engine;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -13,9 +13,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * took, one withdrawn or drained (both rare, counted atomically here) or one still queued. That
  * sum is read in pieces while calls move from one piece to the next, so it can be one off for a
  * moment; {@link #submitted} never reports less than it did before, which keeps it a counter.
- * {@code -Dasyncjobs.stats=false} turns it all off, as for the loops ({@link LoopCounters#ENABLED}).
+ * {@code -Dasyncjobs.stats=false} turns it all off, as for the loops.
  */
 final class EngineCounters {
+    /** Off with {@code -Dasyncjobs.stats=false}, as the loops' counters. */
+    static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("asyncjobs.stats"));
+    /** Longs of padding around each device's counters (128 bytes: no false sharing between devices). */
+    private static final int PAD = 16;
     static final int TAKEN = 0;
     static final int SUCCEEDED = 1;
     static final int FAILED = 2;
@@ -62,23 +66,23 @@ final class EngineCounters {
 
     /** When a call began (for its queue wait), 0 when the counters are off. */
     static long callBegins() {
-        return LoopCounters.ENABLED ? System.nanoTime() : 0L;
+        return ENABLED ? System.nanoTime() : 0L;
     }
 
     void withdrawn() {
-        if (LoopCounters.ENABLED) {
+        if (ENABLED) {
             withdrawn.incrementAndGet();
         }
     }
 
     void drained(int n) {
-        if (LoopCounters.ENABLED) {
+        if (ENABLED) {
             drained.addAndGet(n);
         }
     }
 
     void rejected() {
-        if (LoopCounters.ENABLED) {
+        if (ENABLED) {
             rejected.incrementAndGet();
         }
     }
@@ -86,7 +90,7 @@ final class EngineCounters {
     private long sum(int i) {
         long n = 0;
         for (Device d : devices) {
-            n += (long) OWN.getOpaque(d.own, LoopCounters.PAD + i);
+            n += (long) OWN.getOpaque(d.own, PAD + i);
         }
         return n;
     }
@@ -109,13 +113,13 @@ final class EngineCounters {
 
     /** One device thread's counters; that thread is the only writer. */
     static final class Device {
-        private final long[] own = new long[LoopCounters.PAD + COUNT + LoopCounters.PAD]; // see LoopCounters.PAD
+        private final long[] own = new long[PAD + COUNT + PAD]; // see PAD
         @SuppressWarnings("unused") // through BUSY
         private int busy;
 
         /** The device took {@code c}: counts it and its queue wait; returns the run's start time. */
         long begins(OffloadCall<?> c) {
-            if (!LoopCounters.ENABLED) {
+            if (!ENABLED) {
                 return 0L;
             }
             long now = System.nanoTime();
@@ -127,7 +131,7 @@ final class EngineCounters {
 
         /** The work of {@code c} ended (its outcome handed over), {@code start} from {@link #begins}. */
         void ends(OffloadCall<?> c, long start) {
-            if (!LoopCounters.ENABLED) {
+            if (!ENABLED) {
                 return;
             }
             boolean failed = c.workFailed();
@@ -137,7 +141,7 @@ final class EngineCounters {
         }
 
         private void add(int i, long n) {
-            OWN.setOpaque(own, LoopCounters.PAD + i, own[LoopCounters.PAD + i] + n);
+            OWN.setOpaque(own, PAD + i, own[PAD + i] + n);
         }
     }
 }
