@@ -38,6 +38,7 @@ abstract class EventThread implements Executor {
     final Selector selector;
     final FdWatcher watcher;
     final Thread thread;
+    final TimerHeap timers;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private volatile int needsWakeup;
@@ -56,6 +57,29 @@ abstract class EventThread implements Executor {
         watcher = new FdWatcher(selector, this::executeInternal);
         thread = new Thread(this::loop, name);
         thread.setDaemon(daemon);
+        timers = new TimerHeap(System::nanoTime, new TimerHeap.Host() {
+            @Override
+            public boolean inLoop() {
+                return inThread();
+            }
+
+            @Override
+            public void post(Runnable task) {
+                enqueue(task);
+            }
+
+            @Override
+            public boolean tryPost(Runnable task) {
+                return offer(task);
+            }
+
+            @Override
+            public void checkOpen() {
+                if (stopped) {
+                    enqueue(() -> { }); // throws the same RejectedExecutionException as a task would
+                }
+            }
+        });
     }
 
     final void startThread() {
@@ -208,6 +232,7 @@ abstract class EventThread implements Executor {
                 AsyncHooks.onError(t);
             }
             drainAll(); // what failing the jobs queued before it found the thread stopped
+            timers.cancelAll(); // pending timers never run: they end cancelled
             try {
                 selector.close();
             } catch (Throwable e) {
@@ -223,6 +248,7 @@ abstract class EventThread implements Executor {
         if (fault != null) {
             fault.run();
         }
+        timers.runDue(timers.now());
         runTasks();
         if (shuttingDown && readyToStop()) {
             return true;
@@ -231,12 +257,13 @@ abstract class EventThread implements Executor {
         // the loop has no use for interrupts, so clear it.
         Thread.interrupted();
         try {
-            if (!tasks.isEmpty() || watcher.hasPending()) {
+            long timeout = selectTimeoutMillis();
+            if (timeout < 0 || !tasks.isEmpty() || watcher.hasPending()) {
                 selector.selectNow();
             } else {
                 needsWakeup = 1;
                 if (tasks.isEmpty()) {
-                    selector.select(watcher.selectTimeoutMillis());
+                    selector.select(timeout);
                 } else {
                     selector.selectNow();
                 }
@@ -249,6 +276,24 @@ abstract class EventThread implements Executor {
         watcher.processSelected();
         watcher.checkClosed();
         return false;
+    }
+
+    /**
+     * The {@code select} timeout: the watcher's poll for closed fds or the next timer, whichever
+     * is sooner; 0 waits with no limit, -1 means a timer is due (do not wait). A timer's wait is
+     * rounded up to whole milliseconds so the loop never wakes early and spins.
+     */
+    private long selectTimeoutMillis() {
+        long watch = watcher.selectTimeoutMillis();
+        long nanos = timers.nanosToNext(timers.now());
+        if (nanos < 0) {
+            return watch;
+        }
+        if (nanos == 0) {
+            return -1;
+        }
+        long timer = Math.max(1L, (nanos + 999_999L) / 1_000_000L);
+        return watch == 0 ? timer : Math.min(watch, timer);
     }
 
     /**
