@@ -19,12 +19,14 @@ import java.util.Objects;
  *       dev.asyncjobs.core.JobOptions, Scheduler)} (or the Maybe/Completable ones), such a
  *       scheduler makes the job run on its group's loops the native way: each loop's own selector
  *       watches its jobs' fds, and a subscription on one of its loops starts the job inline.</li>
- *   <li>Delays: the loops have no timer. A delayed task waits on {@code Schedulers.computation()}
- *       (looked up at each schedule, so {@code RxJavaPlugins.setComputationSchedulerHandler}
- *       applies, e.g. a {@code TestScheduler}), then hops onto its loop; periodic tasks are built on
- *       that by {@link Scheduler.Worker#schedulePeriodically}. {@code now()} is that timer's clock
- *       too, so delays and periodic drift are measured on one clock (virtual under a
- *       {@code TestScheduler}).</li>
+ *   <li>Time: the loops keep their own timers ({@link dev.asyncjobs.core.JobLoop#schedule(Runnable,
+ *       long, java.util.concurrent.TimeUnit)}): a delayed or periodic task waits on its loop's
+ *       deadline heap, with no timer thread and no hop; a periodic task runs at a fixed rate, its
+ *       runs never overlap, and a run that overruns skips the missed periods (see {@link
+ *       dev.asyncjobs.core.LoopTask}). {@code now()} is the wall clock, as for RxJava's own schedulers.</li>
+ *   <li>Virtual time: a {@code TestScheduler} (given to timed operators, or installed with {@code
+ *       RxJavaPlugins.setComputationSchedulerHandler}) drives the timers of operators around jobs;
+ *       a timed operator given this scheduler explicitly waits in real time on the loop's timer.</li>
  *   <li>Dispose, as in RxJava: disposing a task before it runs (or its worker) means it never
  *       runs and its timer is cancelled. A task already running is not interrupted: the loop thread
  *       is shared by every job on it.</li>
