@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -49,14 +50,30 @@ abstract class EventThread implements Executor {
     volatile @Nullable Runnable turnFault;
 
     EventThread(String name, boolean daemon) {
+        this(body -> new LoopThread(body, name, daemon));
+    }
+
+    /**
+     * @param threads makes the (unstarted) thread that runs the loop
+     * @throws IllegalStateException if it makes no thread, or one already started
+     */
+    EventThread(ThreadFactory threads) {
         try {
             selector = Selector.open();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open a selector", e);
         }
         watcher = new FdWatcher(selector, this::executeInternal);
-        thread = new Thread(this::loop, name);
-        thread.setDaemon(daemon);
+        Thread t = threads.newThread(this::loop);
+        if (t == null || t.getState() != Thread.State.NEW) {
+            try {
+                selector.close();
+            } catch (IOException e) {
+                // nothing to add to the failure below
+            }
+            throw new IllegalStateException("the ThreadFactory must return a new, unstarted thread; it returned " + t);
+        }
+        thread = t;
         timers = new TimerHeap(System::nanoTime, new TimerHeap.Host() {
             @Override
             public boolean inLoop() {

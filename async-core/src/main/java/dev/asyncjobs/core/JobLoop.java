@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -43,10 +44,10 @@ public final class JobLoop implements Executor {
     private volatile int live;
     private boolean cancelledAll;
 
-    JobLoop(JobLoopGroup group, String name, int maxJobs, boolean daemon) {
+    JobLoop(JobLoopGroup group, ThreadFactory threads, int maxJobs) {
         this.group = group;
         this.maxJobs = maxJobs;
-        this.loop = new Loop(name, daemon);
+        this.loop = new Loop(threads);
     }
 
     void start() {
@@ -129,7 +130,8 @@ public final class JobLoop implements Executor {
     }
 
     /**
-     * The loop thread's name ({@code asyncjobs-loop-N} for the shared group).
+     * The loop thread's name ({@code asyncjobs-loop-N} for the shared group; a thread factory's
+     * threads are named by the factory).
      *
      * @return the name
      */
@@ -209,8 +211,8 @@ public final class JobLoop implements Executor {
     }
 
     final class Loop extends EventThread {
-        Loop(String name, boolean daemon) {
-            super(name, daemon);
+        Loop(ThreadFactory threads) {
+            super(threads);
         }
 
         @Override

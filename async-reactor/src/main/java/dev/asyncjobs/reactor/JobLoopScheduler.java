@@ -3,6 +3,7 @@ package dev.asyncjobs.reactor;
 import dev.asyncjobs.core.JobLoop;
 import dev.asyncjobs.core.JobLoopGroup;
 import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
@@ -62,8 +63,12 @@ public final class JobLoopScheduler implements Scheduler, Scannable {
     }
 
     /**
-     * The scheduler of {@link JobLoopGroup#shared()}, the loops {@link AsyncMono} uses by default.
-     * Disposing it is ignored.
+     * The shared scheduler, the loops {@link AsyncMono} and {@link AsyncFlux} use by default: its own
+     * group, created on first use, of one daemon loop per core named {@code asyncjobs-reactor-loop-N},
+     * whose threads are Reactor {@link reactor.core.scheduler.NonBlocking} threads (see {@link
+     * #threadFactory}); pools without a limit unless the system property {@code
+     * asyncjobs.loop.maxJobs} says otherwise. Disposing it is ignored; its group lives as long as
+     * the JVM (closing it ends it for everyone).
      *
      * @return the shared scheduler
      */
@@ -73,11 +78,35 @@ public final class JobLoopScheduler implements Scheduler, Scannable {
             synchronized (JobLoopScheduler.class) {
                 s = shared;
                 if (s == null) {
-                    s = shared = new JobLoopScheduler(JobLoopGroup.shared(), true);
+                    JobLoopGroup g = JobLoopGroup.builder()
+                            .threadFactory(threadFactory("asyncjobs-reactor-loop"))
+                            .maxJobsPerLoop(Integer.getInteger("asyncjobs.loop.maxJobs", 0))
+                            .build();
+                    s = shared = new JobLoopScheduler(g, true);
                 }
             }
         }
         return s;
+    }
+
+    /**
+     * A thread factory for {@link JobLoopGroup.Builder#threadFactory} that makes daemon loop threads
+     * named {@code prefix-N} which are Reactor {@link reactor.core.scheduler.NonBlocking} threads
+     * (and core {@link dev.asyncjobs.core.NonBlockingThread}s): {@code block()} on such a loop fails
+     * fast with Reactor's {@code IllegalStateException} ("block()/blockFirst()/blockLast() are
+     * blocking, which is not supported in thread ...") instead of deadlocking the loop, and
+     * BlockHound reports blocking calls there.
+     *
+     * <pre>{@code
+     * JobLoopGroup loops = JobLoopGroup.builder().threads(4).threadFactory(JobLoopScheduler.threadFactory("web-loop")).build();
+     * }</pre>
+     *
+     * @param prefix the thread name prefix
+     * @return a new factory
+     * @throws NullPointerException if {@code prefix} is null
+     */
+    public static ThreadFactory threadFactory(String prefix) {
+        return NonBlockingLoopThread.factory(Objects.requireNonNull(prefix, "prefix"));
     }
 
     /**

@@ -369,7 +369,8 @@ class JobLoopSchedulerTest {
         JobLoopScheduler shared = JobLoopScheduler.shared();
         shared.dispose();
         assertThat(shared.isDisposed()).isFalse();
-        assertThat(shared.group()).isSameAs(JobLoopGroup.shared());
+        assertThat(shared.group()).as("Reactor's own loops: NonBlocking threads").isNotSameAs(JobLoopGroup.shared());
+        assertThat(JobLoopScheduler.shared()).isSameAs(shared);
         assertThatThrownBy(() -> JobLoopScheduler.create(null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("group");
     }
@@ -381,6 +382,61 @@ class JobLoopSchedulerTest {
         g.close();
         assertThat(s.isDisposed()).isTrue();
         assertThatThrownBy(() -> s.schedule(() -> { })).isInstanceOf(RejectedExecutionException.class);
+    }
+
+    /**
+     * The adapter's loops are Reactor NonBlocking threads: {@code block()} on one fails fast, as on
+     * Reactor's own parallel threads, instead of deadlocking the loop; AsyncMono's default loops are
+     * those of {@link JobLoopScheduler#shared()}.
+     */
+    @Test
+    void blockOnALoopFailsFastInsteadOfDeadlocking() throws Exception {
+        try (JobLoopGroup nb = JobLoopGroup.builder().threads(1).threadFactory(JobLoopScheduler.threadFactory("nb-test")).build()) {
+            JobLoopScheduler s = JobLoopScheduler.create(nb);
+            StepVerifier.create(Mono.fromCallable(() -> Mono.just(1).delayElement(Duration.ofMillis(1)).block())
+                            .subscribeOn(s))
+                    .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalStateException.class)
+                            .hasMessageStartingWith("block()/blockFirst()/blockLast() are blocking, which is not supported in thread nb-test-0"))
+                    .verify(Duration.ofSeconds(20));
+            assertThat(nb.loop(0).name()).isEqualTo("nb-test-0");
+            java.util.concurrent.CompletableFuture<Thread> loopThread = new java.util.concurrent.CompletableFuture<>();
+            nb.loop(0).execute(() -> loopThread.complete(Thread.currentThread()));
+            assertThat(loopThread.get(10, TimeUnit.SECONDS))
+                    .isInstanceOf(reactor.core.scheduler.NonBlocking.class)
+                    .isInstanceOf(dev.asyncjobs.core.NonBlockingThread.class)
+                    .matches(Thread::isDaemon);
+        }
+        // the default loops of AsyncMono
+        StepVerifier.create(AsyncMono.fromJob(() -> Schedulers.isInNonBlockingThread()
+                        || "virtual-thread".equals(dev.asyncjobs.core.AsyncJob.backend())))
+                .expectNext(true)
+                .verifyComplete();
+        StepVerifier.create(Mono.fromCallable(() -> Mono.just(1).delayElement(Duration.ofMillis(1)).block())
+                        .subscribeOn(JobLoopScheduler.shared()))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("asyncjobs-reactor-loop-"))
+                .verify(Duration.ofSeconds(20));
+    }
+
+    /** A placement that contradicts the scheduler is refused at assembly, never silently ignored. */
+    @Test
+    void aPlacementThatContradictsTheSchedulerIsRefused() {
+        JobOptions onLoops = JobOptions.builder().loops(group).build();
+        JobOptions confined = JobOptions.builder()
+                .placement(dev.asyncjobs.core.JobPlacement.confined(dev.asyncjobs.core.AsyncSelector.shared(), 2)).build();
+        assertThatThrownBy(() -> AsyncMono.fromJob(() -> 1, onLoops, Schedulers.single()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pass one of them");
+        assertThatThrownBy(() -> AsyncMono.fromJob(() -> 1, confined))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("AsyncMono.fromJob(func, options, scheduler)");
+        assertThatThrownBy(() -> AsyncMono.fromJob(() -> 1, confined, scheduler))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("loops of a JobLoopScheduler");
+        try (JobLoopGroup other = JobLoopGroup.builder().threads(1).name("other-loops").build()) {
+            assertThatThrownBy(() -> AsyncMono.fromJob(() -> 1, JobOptions.builder().loops(other).build(), scheduler))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pass one of them");
+        }
+        // what does apply is accepted
+        StepVerifier.create(AsyncMono.fromJob(() -> 1, onLoops, scheduler)).expectNext(1).verifyComplete();
+        StepVerifier.create(AsyncMono.fromJob(() -> 2, confined, Schedulers.single())).expectNext(2).verifyComplete();
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.asyncjobs.rxjava;
 import dev.asyncjobs.core.JobLoop;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.JobPlacement;
 import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.disposables.CompositeDisposable;
 import io.reactivex.rxjava3.disposables.Disposable;
@@ -17,28 +18,121 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * {@link AsyncRxSchedulers#jobLoops}: each worker is pinned to one {@link JobLoop}. The behaviour is
- * documented on {@link AsyncRxSchedulers}.
+ * The job loops of a {@link JobLoopGroup} as an RxJava {@link Scheduler} (the Reactor adapter's
+ * counterpart has the same name and factories: {@code shared()}, {@code create(group)}).
+ *
+ * <pre>{@code
+ * Flowable.range(1, 10).observeOn(JobLoopScheduler.shared())...;
+ * AsyncSingle.fromJob(job, JobOptions.defaults(), JobLoopScheduler.create(myLoops));
+ * }</pre>
+ *
+ * <ul>
+ *   <li>Each {@link Scheduler.Worker} is pinned to one loop of the group (round robin at {@code
+ *       createWorker()}) and runs its tasks on that loop's thread, in order: the workers are
+ *       thread-confined. Given to {@link AsyncSingle#fromJob(dev.asyncjobs.core.JobFunction,
+ *       dev.asyncjobs.core.JobOptions, Scheduler)} (or the Maybe/Completable ones), such a
+ *       scheduler makes the job run on its group's loops the native way: each loop's own selector
+ *       watches its jobs' fds, and a subscription on one of its loops starts the job inline.</li>
+ *   <li>Time: the loops keep their own timers ({@link dev.asyncjobs.core.JobLoop#schedule(Runnable,
+ *       long, java.util.concurrent.TimeUnit)}): a delayed or periodic task waits on its loop's
+ *       deadline heap, with no timer thread and no hop; a periodic task runs at a fixed rate, its
+ *       runs never overlap, and a run that overruns skips the missed periods (see {@link
+ *       dev.asyncjobs.core.LoopTask}). {@code now()} is the wall clock, as for RxJava's own schedulers.</li>
+ *   <li>Virtual time: a {@code TestScheduler} (given to timed operators, or installed with {@code
+ *       RxJavaPlugins.setComputationSchedulerHandler}) drives the timers of operators around jobs;
+ *       a timed operator given this scheduler explicitly waits in real time on the loop's timer.</li>
+ *   <li>Dispose, as in RxJava: disposing a task before it runs (or its worker) means it never
+ *       runs and its timer is cancelled. A task already running is not interrupted: the loop thread
+ *       is shared by every job on it.</li>
+ *   <li>A task that throws goes to {@code RxJavaPlugins.onError}, once, whether it was scheduled on
+ *       a worker or directly (a periodic task that throws stops); never to the core's {@code
+ *       AsyncHooks}, and the loop keeps running. After the
+ *       group is closed, scheduling reports the {@code RejectedExecutionException} to {@code
+ *       RxJavaPlugins.onError} and returns a disposed {@code Disposable}, as RxJava's executor
+ *       schedulers do.</li>
+ *   <li>Tasks share the loop with its jobs: they must not block.</li>
+ *   <li>{@code shutdown()} / {@code start()} do nothing: the group belongs to whoever built it
+ *       (the shared one lives as long as the JVM).</li>
+ * </ul>
  */
-final class JobLoopScheduler extends Scheduler {
+public final class JobLoopScheduler extends Scheduler {
+    private static volatile @Nullable JobLoopScheduler shared;
+
     final JobLoopGroup group;
 
-    JobLoopScheduler(JobLoopGroup group) {
+    private JobLoopScheduler(JobLoopGroup group) {
         this.group = group;
     }
 
     /**
-     * The options a job given this scheduler is launched with: on its group's loops, the native
-     * way (each loop's own selector watches its jobs' fds; started inline when subscribed on one of
-     * its loops), rather than through a worker and the shared selector.
+     * The scheduler of {@link JobLoopGroup#shared()}, the loops {@link AsyncSingle}, {@link
+     * AsyncMaybe}, {@link AsyncCompletable} and {@link AsyncFlowable} use by default.
+     *
+     * @return the shared scheduler
      */
-    JobOptions launchOptions(JobOptions options) {
-        return options.loops() == group ? options : options.toBuilder().loops(group).build();
+    public static JobLoopScheduler shared() {
+        JobLoopScheduler s = shared;
+        if (s == null) {
+            synchronized (JobLoopScheduler.class) {
+                s = shared;
+                if (s == null) {
+                    s = shared = new JobLoopScheduler(JobLoopGroup.shared());
+                }
+            }
+        }
+        return s;
     }
 
-    /** The options a job launched with {@code scheduler} uses: a loop scheduler's group, natively. */
+    /**
+     * A scheduler on the loops of {@code group}. The group stays the caller's to close.
+     *
+     * @param group the job loops
+     * @return the scheduler
+     * @throws NullPointerException if {@code group} is null
+     */
+    public static JobLoopScheduler create(JobLoopGroup group) {
+        Objects.requireNonNull(group, "group is null");
+        return new JobLoopScheduler(group);
+    }
+
+    /**
+     * The loops this scheduler runs tasks on.
+     *
+     * @return the group
+     */
+    public JobLoopGroup group() {
+        return group;
+    }
+
+    /**
+     * The options a job launched with {@code scheduler} uses: on a loop scheduler's group, the
+     * native way (each loop's own selector watches its jobs' fds; started inline when subscribed on
+     * one of its loops), rather than through a worker and the shared selector. A placement that
+     * contradicts the scheduler is refused, never ignored.
+     *
+     * @throws IllegalArgumentException for loops with a confined scheduler, a confined placement
+     *     without one, or other loops than a loop scheduler's
+     */
     static JobOptions optionsFor(JobOptions options, @Nullable Scheduler scheduler) {
-        return scheduler instanceof JobLoopScheduler loops ? loops.launchOptions(options) : options;
+        JobPlacement p = options.placement();
+        if (scheduler instanceof JobLoopScheduler loops) {
+            if (p == null) {
+                return options.toBuilder().loops(loops.group).build();
+            }
+            if (p.loops() != loops.group) {
+                throw new IllegalArgumentException("the job runs on the loops of a JobLoopScheduler, but the options say "
+                        + p + ": pass one of them, not both");
+            }
+        } else if (scheduler != null) {
+            if (p != null && p.onLoops()) {
+                throw new IllegalArgumentException("the job runs on the Scheduler given (" + scheduler
+                        + "), but the options say " + p + ": pass one of them, not both");
+            }
+        } else if (p != null && !p.onLoops()) {
+            throw new IllegalArgumentException("the options say " + p + ", which needs the thread-confined"
+                    + " Scheduler to run on: pass it with the options");
+        }
+        return options;
     }
 
     /** The scheduler whose workers run the job: none (the loops directly) for a loop scheduler. */

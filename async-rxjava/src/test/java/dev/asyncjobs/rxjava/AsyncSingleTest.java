@@ -314,7 +314,7 @@ class AsyncSingleTest extends TestSupport {
                 Arguments.of("single", (Supplier<Scheduler>) Schedulers::single, "RxSingleScheduler"),
                 Arguments.of("io", (Supplier<Scheduler>) Schedulers::io, "RxCachedThreadScheduler"),
                 Arguments.of("newThread", (Supplier<Scheduler>) Schedulers::newThread, "RxNewThreadScheduler"),
-                Arguments.of("jobLoops", (Supplier<Scheduler>) () -> AsyncRxSchedulers.jobLoops(loops), "single-test-"));
+                Arguments.of("jobLoops", (Supplier<Scheduler>) () -> JobLoopScheduler.create(loops), "single-test-"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -3,6 +3,8 @@ package dev.asyncjobs.rxjava;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.AsyncSelector;
+import dev.asyncjobs.core.JobPlacement;
 import dev.asyncjobs.core.NoJobsPolicy;
 import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.observers.TestObserver;
@@ -63,7 +65,7 @@ class DroppedTaskTest extends TestSupport {
     }
 
     /** One job slot on the executor's thread, and no waiting for one: a slot not freed fails the next job. */
-    private static final JobOptions ONE_SLOT = JobOptions.builder().poolSize(1).onNoJobs(NoJobsPolicy.FAIL).build();
+    private static final JobOptions ONE_SLOT = JobOptions.builder().placement(JobPlacement.confined(AsyncSelector.shared(), 1)).onNoJobs(NoJobsPolicy.FAIL).build();
 
     private static void wake(PausingJob<?> job, String route) {
         if (route.equals("fd")) {

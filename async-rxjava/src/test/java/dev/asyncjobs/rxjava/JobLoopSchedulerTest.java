@@ -34,7 +34,7 @@ class JobLoopSchedulerTest extends TestSupport {
     @BeforeAll
     static void startLoops() {
         loops = JobLoopGroup.builder().threads(2).name("sched-test").build();
-        scheduler = AsyncRxSchedulers.jobLoops(loops);
+        scheduler = JobLoopScheduler.create(loops);
     }
 
     @AfterAll
@@ -325,7 +325,7 @@ class JobLoopSchedulerTest extends TestSupport {
         JobLoopGroup closed = JobLoopGroup.builder().threads(1).name("closed-direct").build();
         closed.close();
         AtomicInteger ran = new AtomicInteger();
-        assertThat(AsyncRxSchedulers.jobLoops(closed).scheduleDirect(ran::incrementAndGet).isDisposed()).isTrue();
+        assertThat(JobLoopScheduler.create(closed).scheduleDirect(ran::incrementAndGet).isDisposed()).isTrue();
         assertThat(ran).hasValue(0);
         assertThat(takeUndeliverables()).singleElement().isInstanceOf(RejectedExecutionException.class);
     }
@@ -333,7 +333,7 @@ class JobLoopSchedulerTest extends TestSupport {
     @Test
     void schedulingOnClosedLoopsIsReportedAndReturnsADisposedDisposable() {
         JobLoopGroup closed = JobLoopGroup.builder().threads(1).name("closed").build();
-        Scheduler s = AsyncRxSchedulers.jobLoops(closed);
+        Scheduler s = JobLoopScheduler.create(closed);
         Scheduler.Worker worker = s.createWorker();
         closed.close();
         AtomicInteger ran = new AtomicInteger();
@@ -392,13 +392,34 @@ class JobLoopSchedulerTest extends TestSupport {
         await("the worker is disposed", () -> wrapped.disposed.get() == 1);
     }
 
+    /** A placement that contradicts the scheduler is refused at assembly, never silently ignored. */
+    @Test
+    void aPlacementThatContradictsTheSchedulerIsRefused() {
+        JobOptions onLoops = JobOptions.builder().loops(loops).build();
+        JobOptions confined = JobOptions.builder()
+                .placement(dev.asyncjobs.core.JobPlacement.confined(dev.asyncjobs.core.AsyncSelector.shared(), 2)).build();
+        Scheduler single = io.reactivex.rxjava3.schedulers.Schedulers.single();
+        assertThatThrownBy(() -> AsyncSingle.fromJob(() -> 1, onLoops, single))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pass one of them");
+        assertThatThrownBy(() -> AsyncSingle.fromJob(() -> 1, confined))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs the thread-confined Scheduler");
+        assertThatThrownBy(() -> AsyncMaybe.fromJob(() -> 1, confined, scheduler))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("loops of a JobLoopScheduler");
+        assertThatThrownBy(() -> AsyncCompletable.fromJob(() -> 1, JobOptions.builder().loops(JobLoopGroup.shared()).build(), scheduler))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pass one of them");
+        AsyncSingle.fromJob(() -> 1, onLoops, scheduler).test().awaitDone(10, TimeUnit.SECONDS).assertResult(1);
+        AsyncSingle.fromJob(() -> 2, confined, single).test().awaitDone(10, TimeUnit.SECONDS).assertResult(2);
+    }
+
     @Test
     void sharedLoopsByDefaultAndArgumentsChecked() {
-        Scheduler shared = AsyncRxSchedulers.jobLoops();
+        assertThat(JobLoopScheduler.shared()).isSameAs(JobLoopScheduler.shared());
+        assertThat(JobLoopScheduler.shared().group()).isSameAs(JobLoopGroup.shared());
+        Scheduler shared = JobLoopScheduler.shared();
         Single.fromCallable(() -> Thread.currentThread().getName()).subscribeOn(shared)
                 .test().awaitDone(10, TimeUnit.SECONDS)
                 .assertValue(n -> n.startsWith("asyncjobs-loop-"));
-        assertThatThrownBy(() -> AsyncRxSchedulers.jobLoops(null)).hasMessage("group is null");
+        assertThatThrownBy(() -> JobLoopScheduler.create(null)).hasMessage("group is null");
         Scheduler.Worker w = scheduler.createWorker();
         assertThatThrownBy(() -> w.schedule(null)).isInstanceOf(NullPointerException.class);
         w.dispose();
