@@ -265,7 +265,9 @@ abstract class EventThread implements Executor {
         if (fault != null) {
             fault.run();
         }
-        timers.runDue(timers.now());
+        if (timers.size() > 0) { // no clock read on a loop without timers
+            timers.runDue(timers.now());
+        }
         runTasks();
         if (shuttingDown && readyToStop()) {
             return true;
@@ -302,10 +304,10 @@ abstract class EventThread implements Executor {
      */
     private long selectTimeoutMillis() {
         long watch = watcher.selectTimeoutMillis();
-        long nanos = timers.nanosToNext(timers.now());
-        if (nanos < 0) {
+        if (timers.size() == 0) {
             return watch;
         }
+        long nanos = timers.nanosToNext(timers.now());
         if (nanos == 0) {
             return -1;
         }

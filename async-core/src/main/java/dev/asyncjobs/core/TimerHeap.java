@@ -126,7 +126,7 @@ final class TimerHeap {
         size = 0;
     }
 
-    /** Loop thread: timers on the heap (tests). */
+    /** Loop thread: timers on the heap. */
     int size() {
         return size;
     }

@@ -61,9 +61,12 @@ public final class AsyncJobsBlockHoundIntegration implements BlockHoundIntegrati
     /**
      * Job-loop and selector threads by type, and the backend's job threads. BlockHound evaluates it
      * once per thread, the first time that thread calls a method it watches, so it must be cheap
-     * and must not itself block (no class loading on the way: the marker is loaded here).
+     * and must not itself block (no class loading on the way: the marker is loaded here). Public
+     * for the tests; the package is not exported.
+     *
+     * @return the predicate
      */
-    static Predicate<Thread> threadPredicate() {
+    public static Predicate<Thread> threadPredicate() {
         Class<NonBlockingThread> marker = NonBlockingThread.class;
         return t -> marker.isInstance(t) || (t.isVirtual() && t.getName().equals(JOB_THREAD_NAME));
     }
