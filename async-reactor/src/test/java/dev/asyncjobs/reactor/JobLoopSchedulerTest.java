@@ -189,8 +189,8 @@ class JobLoopSchedulerTest {
                 thread.set(Thread.currentThread().getName());
                 ran.countDown();
             }, 20, TimeUnit.MILLISECONDS);
-            Disposable cancelled = worker.schedule(cancelledRuns::incrementAndGet, 5, TimeUnit.MILLISECONDS);
-            Disposable direct = scheduler.schedule(cancelledRuns::incrementAndGet, 5, TimeUnit.MILLISECONDS);
+            Disposable cancelled = worker.schedule(cancelledRuns::incrementAndGet, 100, TimeUnit.MILLISECONDS);
+            Disposable direct = scheduler.schedule(cancelledRuns::incrementAndGet, 100, TimeUnit.MILLISECONDS);
             cancelled.dispose();
             direct.dispose();
             assertThat(cancelled.isDisposed()).isTrue();
@@ -199,18 +199,18 @@ class JobLoopSchedulerTest {
             assertThat(ranAfter.get()).as("never early").isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(20));
             assertThat(thread.get()).startsWith("sched-test-");
             flush(group);
-            // both loops are past the cancelled ones' deadlines (5 ms) once a later timer has run on each
-            awaitTimerOnEachLoop(group, 10);
+            // both loops are past the cancelled ones' deadlines (100 ms) once a later timer has run on each
+            awaitTimerOnEachLoop(group, 150);
             assertThat(cancelledRuns).hasValue(0);
             long before = System.currentTimeMillis();
             assertThat(scheduler.now(TimeUnit.MILLISECONDS)).as("the wall clock")
                     .isBetween(before, System.currentTimeMillis());
 
             AtomicInteger late = new AtomicInteger();
-            Disposable pending = worker.schedule(late::incrementAndGet, 5, TimeUnit.MILLISECONDS);
+            Disposable pending = worker.schedule(late::incrementAndGet, 100, TimeUnit.MILLISECONDS);
             worker.dispose(); // cancels its timers
             assertThat(pending.isDisposed()).isTrue();
-            awaitTimerOnEachLoop(group, 10);
+            awaitTimerOnEachLoop(group, 150);
             assertThat(late).hasValue(0);
             assertThat(((JobLoopScheduler.LoopWorker) worker).timed.size()).as("nothing tracked").isZero();
         } finally {

@@ -356,7 +356,7 @@ class AsyncSingleTest extends TestSupport {
         // failure
         AsyncSingle.fromJob(() -> {
             throw new IOException("x");
-        }, opts, counting).test().awaitDone(10, TimeUnit.SECONDS).assertFailure(IOException.class);
+        }, JobOptions.defaults(), counting).test().awaitDone(10, TimeUnit.SECONDS).assertFailure(IOException.class);
         // dispose of a paused job
         PausingJob<String> job = new PausingJob<>("p");
         TestObserver<String> to = AsyncSingle.fromJob(job, JobOptions.defaults(), counting).test();

@@ -306,7 +306,7 @@ class JobLoopSchedulerTest extends TestSupport {
     @Test
     void directTasksAreDisposedAsWorkerTasksAre() {
         AtomicInteger delayedRuns = new AtomicInteger();
-        Disposable delayed = scheduler.scheduleDirect(delayedRuns::incrementAndGet, 5, TimeUnit.MILLISECONDS);
+        Disposable delayed = scheduler.scheduleDirect(delayedRuns::incrementAndGet, 200, TimeUnit.MILLISECONDS);
         assertThat(delayed.isDisposed()).isFalse();
         delayed.dispose();
         assertThat(delayed.isDisposed()).isTrue();
@@ -318,7 +318,7 @@ class JobLoopSchedulerTest extends TestSupport {
         assertThat(periodic.isDisposed()).isTrue();
         flush(loops);
         int n = ticks.get();
-        awaitTimerOnEachLoop(10);
+        awaitTimerOnEachLoop(250); // past the disposed one's deadline
         assertThat(delayedRuns).hasValue(0);
         assertThat(ticks).hasValue(n);
 
