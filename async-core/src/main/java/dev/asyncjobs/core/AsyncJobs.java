@@ -50,7 +50,8 @@ public final class AsyncJobs {
         Objects.requireNonNull(func, "func");
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(observer, "observer");
-        JobLoopGroup group = options.loopsOr(JobLoopGroup.shared(), "AsyncJobs.launch(func, options, observer)");
+        JobLoopGroup placed = options.loopsOrNull("AsyncJobs.launch(func, options, observer)");
+        JobLoopGroup group = placed != null ? placed : JobLoopGroup.shared();
         JobLoop here = group.current();
         JobLoop loop = here != null ? here : group.next();
         JobRunner<R> runner = new JobRunner<>(func, options, observer, loop, loop);

@@ -78,17 +78,16 @@ public final class JobOptions {
     }
 
     /**
-     * These options on the loops of {@code group}, for a call that runs jobs on loops: a placement
-     * that is not {@code group}'s loops is refused.
+     * The loops of the placement, for a call that runs jobs on loops; null without a placement
+     * (the caller then picks its default, created only then).
      *
-     * @param group the loops the caller uses when no placement is set
      * @param what names the call, for the error
-     * @throws IllegalArgumentException for a confined placement or other loops
+     * @throws IllegalArgumentException for a confined placement
      */
-    JobLoopGroup loopsOr(JobLoopGroup group, String what) {
+    @Nullable JobLoopGroup loopsOrNull(String what) {
         JobPlacement p = placement;
         if (p == null) {
-            return group;
+            return null;
         }
         JobLoopGroup l = p.loops();
         if (l == null) {

@@ -18,7 +18,7 @@ class JobOptionsAndLoopGroupTest {
         assertThat(JobOptions.defaults()).isSameAs(d);
         assertThat(d.placement()).as("the caller's default loops or scheduler").isNull();
         assertThat(d.onNoJobs()).isEqualTo(NoJobsPolicy.WAIT);
-        assertThat(d.loopsOr(JobLoopGroup.shared(), "x")).isSameAs(JobLoopGroup.shared());
+        assertThat(d.loopsOrNull("x")).as("the caller's default, made only when needed").isNull();
         assertThat(d.confinedSelector()).isSameAs(AsyncSelector.shared());
         assertThat(d.confinedPoolSize()).isZero();
     }
