@@ -2,6 +2,7 @@ package dev.asyncjobs.benchmarks;
 
 import dev.asyncjobs.core.OffloadEngine;
 import dev.asyncjobs.crypto.AsyncCrypto;
+import dev.asyncjobs.crypto.CryptoPolicy;
 import dev.asyncjobs.reactor.AsyncFlux;
 import dev.asyncjobs.reactor.JobLoopScheduler;
 import java.lang.management.ManagementFactory;
@@ -55,7 +56,8 @@ public final class CryptoConcurrency {
         this.requests = requests;
         this.engine = OffloadEngine.builder().threads(Runtime.getRuntime().availableProcessors())
                 .name("crypto-device").build();
-        this.crypto = new AsyncCrypto(engine);
+        // like for like: both ways on the JDK's providers (no other provider is installed here)
+        this.crypto = new AsyncCrypto(engine, CryptoPolicy.jdk());
     }
 
     /**
