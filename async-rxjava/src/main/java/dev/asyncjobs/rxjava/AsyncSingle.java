@@ -99,7 +99,8 @@ public final class AsyncSingle {
 
     /**
      * A {@code Single} that runs {@code func} as a job on a new worker of {@code scheduler} for each
-     * subscriber; its wait fds are watched by {@code options.selector()}.
+     * subscriber; its wait fds are watched by the selector of the options' confined placement
+     * (default: the shared one).
      *
      * @param func the job; returns the value ({@code null}: {@code NullPointerException})
      * @param options how to run it (selector, pool size of the worker's thread, {@code NO_JOBS} policy)
