@@ -2,6 +2,7 @@ package dev.asyncjobs.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.asyncjobs.engine.OffloadEngine;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;

@@ -4,6 +4,7 @@ import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
 import dev.asyncjobs.crypto.AsyncCrypto;
 import dev.asyncjobs.engine.OffloadEngine;
+import dev.asyncjobs.reactor.JobLoopScheduler;
 import java.security.GeneralSecurityException;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -17,14 +18,14 @@ import org.springframework.context.annotation.Configuration;
 class AsyncJobsConfiguration {
 
     /**
-     * The job loops the requests' jobs run on. The name keeps the {@code asyncjobs-loop} prefix,
-     * which the BlockHound integration marks non-blocking.
+     * The job loops the requests' jobs run on: Reactor {@code NonBlocking} threads (a {@code block()}
+     * there fails fast), which the BlockHound integration marks non-blocking by their type.
      */
     @Bean(destroyMethod = "close")
     JobLoopGroup signingLoops(SigningProperties p) {
         return JobLoopGroup.builder()
                 .threads(p.loopsOrDefault())
-                .name("asyncjobs-loop-web")
+                .threadFactory(JobLoopScheduler.threadFactory("asyncjobs-loop-web"))
                 .maxJobsPerLoop(p.maxJobsPerLoop())
                 .build();
     }
