@@ -5,6 +5,7 @@ import dev.asyncjobs.core.JobFunction;
 import dev.asyncjobs.core.JobObserver;
 import dev.asyncjobs.core.JobOptions;
 import dev.asyncjobs.core.JobTicket;
+import java.util.ArrayList;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -329,16 +330,27 @@ final class FluxMapJobs<T, R> extends FluxOperator<T, R> {
             }
         }
 
-        /** Drain loop: cancels every listed slot and unlinks it. */
+        /**
+         * Drain loop: unlinks every listed slot and cancels it, newest first, so a job still
+         * waiting for a pool slot is cancelled before an older job's end could hand it one (it then
+         * never starts).
+         */
         private void cancelSlots() {
+            Slot<R> s = head.next;
+            if (s == null) {
+                return;
+            }
+            ArrayList<Slot<R>> slots = new ArrayList<>();
             Slot<R> h = head;
-            Slot<R> s = h.next;
             while (s != null) {
-                s.cancel();
+                slots.add(s);
                 h = s;
                 s = s.next;
             }
             head = h;
+            for (int i = slots.size() - 1; i >= 0; i--) {
+                slots.get(i).cancel();
+            }
         }
 
         // ------------------------------------------------------------ Scannable

@@ -10,6 +10,7 @@ import io.reactivex.rxjava3.core.FlowableSubscriber;
 import io.reactivex.rxjava3.exceptions.Exceptions;
 import io.reactivex.rxjava3.functions.Function;
 import io.reactivex.rxjava3.plugins.RxJavaPlugins;
+import java.util.ArrayList;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -306,16 +307,27 @@ final class FlowableMapJobs<T, R> extends Flowable<R> {
             }
         }
 
-        /** Drain loop: cancels every listed slot and unlinks it. */
+        /**
+         * Drain loop: unlinks every listed slot and cancels it, newest first, so a job still
+         * waiting for a pool slot is cancelled before an older job's end could hand it one (it then
+         * never starts).
+         */
         private void cancelSlots() {
+            Slot<R> s = head.next;
+            if (s == null) {
+                return;
+            }
+            ArrayList<Slot<R>> slots = new ArrayList<>();
             Slot<R> h = head;
-            Slot<R> s = h.next;
             while (s != null) {
-                s.cancel();
+                slots.add(s);
                 h = s;
                 s = s.next;
             }
             head = h;
+            for (int i = slots.size() - 1; i >= 0; i--) {
+                slots.get(i).cancel();
+            }
         }
     }
 
