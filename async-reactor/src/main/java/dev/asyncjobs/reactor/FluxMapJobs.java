@@ -56,6 +56,7 @@ final class FluxMapJobs<T, R> extends FluxOperator<T, R> {
     }
 
     @Override
+    @SuppressWarnings("rawtypes") // Scannable declares the parameter raw
     public @Nullable Object scanUnsafe(Attr key) {
         if (key == Attr.PREFETCH) {
             return maxInFlight;
@@ -356,6 +357,7 @@ final class FluxMapJobs<T, R> extends FluxOperator<T, R> {
         // ------------------------------------------------------------ Scannable
 
         @Override
+        @SuppressWarnings("rawtypes") // Scannable declares the parameter raw
         public @Nullable Object scanUnsafe(Attr key) {
             if (key == Attr.PARENT) {
                 return upstream;

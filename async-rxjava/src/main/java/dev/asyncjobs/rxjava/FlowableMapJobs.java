@@ -73,6 +73,7 @@ final class FlowableMapJobs<T, R> extends Flowable<R> {
      *       appended before it was set, so the next drain finds its slot.</li>
      * </ul>
      */
+    @SuppressWarnings("serial") // never serialized: AtomicInteger is extended for its counter only
     static final class MapJobsSubscriber<T, R> extends AtomicInteger implements FlowableSubscriber<T>, Subscription {
         private static final long serialVersionUID = 1L;
         /** In {@link #error}: a terminal signal went out (or the subscription was cancelled). */
@@ -348,6 +349,7 @@ final class FlowableMapJobs<T, R> extends Flowable<R> {
      * exactly once. The ticket goes through {@link #ticket} with a sentinel: a ticket set after
      * the cancel is cancelled at once.
      */
+    @SuppressWarnings("serial") // never serialized: AtomicInteger is extended for its CAS only
     static final class Slot<R> extends AtomicInteger implements JobObserver<@Nullable R> {
         private static final long serialVersionUID = 1L;
         static final int RUNNING = 0;
@@ -367,23 +369,19 @@ final class FlowableMapJobs<T, R> extends Flowable<R> {
             }
         };
 
-        @SuppressWarnings("serial") // never serialized: AtomicInteger is extended for its CAS only
         final MapJobsSubscriber<?, R> parent;
 
-        @SuppressWarnings("serial")
         volatile @Nullable Slot<R> next;
         @SuppressWarnings("rawtypes")
         static final AtomicReferenceFieldUpdater<Slot, Slot> NEXT =
                 AtomicReferenceFieldUpdater.newUpdater(Slot.class, Slot.class, "next");
 
-        @SuppressWarnings("serial")
         volatile @Nullable JobTicket ticket;
         @SuppressWarnings("rawtypes")
         static final AtomicReferenceFieldUpdater<Slot, JobTicket> TICKET =
                 AtomicReferenceFieldUpdater.newUpdater(Slot.class, JobTicket.class, "ticket");
 
         /** The job's value; published by the CAS to {@link #DONE}. */
-        @SuppressWarnings("serial")
         @Nullable R value;
 
         Slot(MapJobsSubscriber<?, R> parent) {
