@@ -81,7 +81,8 @@ final class FlowableMapJobs<T, R> extends Flowable<R> {
             private static final long serialVersionUID = 1L;
         };
 
-        final Subscriber<? super R> downstream;
+        /** Let go once the subscription stopped (§3.13): a cancelled job may outlive it a while. */
+        @Nullable Subscriber<? super R> downstream;
         final Function<? super T, ? extends JobFunction<? extends R>> mapper;
         final int maxInFlight;
         final JobOptions options;
@@ -129,7 +130,10 @@ final class FlowableMapJobs<T, R> extends Flowable<R> {
                 return;
             }
             upstream = s;
-            downstream.onSubscribe(this);
+            Subscriber<? super R> a = downstream;
+            if (a != null) {
+                a.onSubscribe(this);
+            }
             if (!stopped) {
                 s.request(maxInFlight);
             }
@@ -248,12 +252,13 @@ final class FlowableMapJobs<T, R> extends Flowable<R> {
                 return;
             }
             int missed = 1;
-            Subscriber<? super R> a = downstream;
+            @Nullable Subscriber<? super R> a = downstream;
             for (;;) {
                 long r = requested;
                 long e = emitted;
                 for (;;) {
-                    if (stopped) {
+                    if (stopped || a == null) {
+                        downstream = null; // the slots of jobs still ending must not keep the subscriber
                         cancelSlots();
                         Throwable pending = ERROR.getAndSet(this, TERMINATED);
                         if (pending != null && pending != TERMINATED) {
@@ -265,6 +270,7 @@ final class FlowableMapJobs<T, R> extends Flowable<R> {
                     if (ex != null) {
                         ERROR.lazySet(this, TERMINATED); // only the drain loop leaves an error
                         stopped = true;
+                        downstream = null;
                         cancelSlots();
                         a.onError(ex);
                         break;
@@ -274,6 +280,7 @@ final class FlowableMapJobs<T, R> extends Flowable<R> {
                     if (s == null) {
                         if (d && ERROR.compareAndSet(this, null, TERMINATED)) {
                             stopped = true;
+                            downstream = null;
                             a.onComplete();
                         } else if (!d) {
                             break;
