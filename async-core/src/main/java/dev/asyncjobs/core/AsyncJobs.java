@@ -34,21 +34,24 @@ public final class AsyncJobs {
     }
 
     /**
-     * Launches a job on the options' job loops. Called on one of those loops (outside a job), the
-     * job starts inline, with no hop.
+     * Launches a job on the options' job loops ({@link JobLoopGroup#shared()} when the options
+     * have no placement). Called on one of those loops (outside a job), the job starts inline,
+     * with no hop.
      *
      * @param func the job
      * @param options the options
      * @param observer told the outcome, once
      * @param <R> the result type
      * @return the ticket, to cancel the job
+     * @throws IllegalArgumentException if the options have a confined placement
      */
     public static <R extends @Nullable Object> JobTicket launch(JobFunction<R> func, JobOptions options,
             JobObserver<? super R> observer) {
         Objects.requireNonNull(func, "func");
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(observer, "observer");
-        JobLoopGroup group = options.loops();
+        JobLoopGroup placed = options.loopsOrNull("AsyncJobs.launch(func, options, observer)");
+        JobLoopGroup group = placed != null ? placed : JobLoopGroup.shared();
         JobLoop here = group.current();
         JobLoop loop = here != null ? here : group.next();
         JobRunner<R> runner = new JobRunner<>(func, options, observer, loop, loop);
@@ -69,7 +72,8 @@ public final class AsyncJobs {
      * with an {@link IllegalStateException} naming the fix; the paused job is still finished
      * (cancelled), never abandoned. An inline executor ({@code Runnable::run}) is fine: a wake-up
      * it delivers from inside another job's segment resumes the paused job once that segment has
-     * paused or finished, on the same thread.
+     * paused or finished, on the same thread. The selector and pool size are the options' {@link
+     * JobPlacement#confined confined placement}'s (by default the shared selector, no limit).
      *
      * @param func the job
      * @param options the options
@@ -77,6 +81,7 @@ public final class AsyncJobs {
      * @param observer told the outcome, once
      * @param <R> the result type
      * @return the ticket, to cancel the job
+     * @throws IllegalArgumentException if the options place jobs on loops
      */
     public static <R extends @Nullable Object> JobTicket launch(JobFunction<R> func, JobOptions options,
             Executor confinedExecutor, JobObserver<? super R> observer) {
@@ -84,6 +89,7 @@ public final class AsyncJobs {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(confinedExecutor, "confinedExecutor");
         Objects.requireNonNull(observer, "observer");
+        options.checkConfined("AsyncJobs.launch(func, options, confinedExecutor, observer)");
         JobRunner<R> runner = new JobRunner<>(func, options, observer, confinedExecutor, null);
         runner.submit();
         return runner;

@@ -274,8 +274,8 @@ final class JobRunner<R extends @Nullable Object>
             owner = Thread.currentThread();
             if (loop != null) {
                 loop.addLive(this);
-            } else if (options.poolSize() > 0) {
-                AsyncJob.initThread(options.poolSize(), 0); // no-op if the thread has a pool
+            } else if (options.confinedPoolSize() > 0) {
+                AsyncJob.initThread(options.confinedPoolSize(), 0); // no-op if the thread has a pool
             }
         }
         if (loop != null && loop.isShuttingDown()) {
@@ -351,8 +351,8 @@ final class JobRunner<R extends @Nullable Object>
             FdWatcher w = loop.watcher();
             FdWatcher.Plan plan = w.plan(ctx);
             w.arm(plan, this, epoch);
-        } else if (!ctx.liveFds().isEmpty() || options.selector().knows(ctx)) {
-            registration = options.selector().watch(ctx, () -> wake(epoch));
+        } else if (!ctx.liveFds().isEmpty() || options.confinedSelector().knows(ctx)) {
+            registration = options.confinedSelector().watch(ctx, () -> wake(epoch));
         }
         for (;;) {
             s = state;

@@ -4,6 +4,7 @@ import dev.asyncjobs.engine.OffloadEngine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.asyncjobs.engine.OffloadEngine;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
