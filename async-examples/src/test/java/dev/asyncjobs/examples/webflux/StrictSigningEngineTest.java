@@ -45,7 +45,7 @@ class StrictSigningEngineTest {
                     .hasMessageContaining("outside a job")
                     .hasMessageContaining("AsyncMono.fromJob");
 
-            assertThat(ctx.getBean(JobOptions.class).loops()).isSameAs(ctx.getBean(JobLoopGroup.class));
+            assertThat(ctx.getBean(JobOptions.class).placement().loops()).isSameAs(ctx.getBean(JobLoopGroup.class));
             SigningService service = ctx.getBean(SigningService.class);
             byte[] sig = service.sign(key, payload).block(Duration.ofSeconds(30));
             assertThat(service.verify(key, payload, sig).block(Duration.ofSeconds(30))).isTrue();

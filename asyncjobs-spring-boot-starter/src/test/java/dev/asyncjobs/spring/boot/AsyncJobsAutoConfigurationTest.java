@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.asyncjobs.core.AsyncJob;
 import dev.asyncjobs.core.JobLoopGroup;
+import dev.asyncjobs.core.AsyncSelector;
 import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.JobPlacement;
 import dev.asyncjobs.core.NoJobsPolicy;
 import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.crypto.AsyncCrypto;
@@ -68,7 +70,7 @@ class AsyncJobsAutoConfigurationTest {
             assertThat(loops.loop(0).name()).isEqualTo("asyncjobs-loop-app-0");
             assertThat(loops.stats().maxJobs()).as("no pool limit").isZero();
             JobOptions options = ctx.getBean(JobOptions.class);
-            assertThat(options.loops()).isSameAs(loops);
+            assertThat(options.placement().loops()).isSameAs(loops);
             assertThat(options.onNoJobs()).isEqualTo(NoJobsPolicy.WAIT);
             assertThat(ctx.getBean(JobLoopScheduler.class).group()).isSameAs(loops);
             OffloadEngine engine = ctx.getBean(OffloadEngine.class);
@@ -143,7 +145,7 @@ class AsyncJobsAutoConfigurationTest {
             assertThat(ctx.getBean(JobLoopScheduler.class)).isSameAs(ctx.getBean("myScheduler"));
             assertThat(ctx.getBean(JobLoopMetrics.class)).isSameAs(ctx.getBean("myLoopMetrics"));
             // the options and the engine meters the starter still makes are over the user's beans
-            assertThat(ctx.getBean(JobOptions.class).loops()).isSameAs(ctx.getBean("myLoops"));
+            assertThat(ctx.getBean(JobOptions.class).placement().loops()).isSameAs(ctx.getBean("myLoops"));
             assertThat(ctx).hasSingleBean(OffloadEngineMetrics.class);
             // the user's beans are theirs to close: the starter makes no lifecycle for them
             assertThat(ctx.getBeansOfType(AsyncJobsLifecycle.class)).isEmpty();
@@ -297,7 +299,7 @@ class AsyncJobsAutoConfigurationTest {
     static class UserOptionsAndHealth {
         @Bean
         JobOptions myOptions() {
-            return JobOptions.builder().poolSize(3).build();
+            return JobOptions.builder().placement(JobPlacement.confined(AsyncSelector.shared(), 3)).build();
         }
 
         @Bean
