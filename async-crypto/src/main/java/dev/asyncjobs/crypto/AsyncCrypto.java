@@ -204,16 +204,22 @@ public final class AsyncCrypto {
         JcaPool<Signature> pool = signatures.get(op);
         return run(op, data.length, () -> {
             checkCurve(scheme, key);
-            Signature s = pool.take();
-            if (scheme.parameters() != null) {
-                s.setParameter(scheme.parameters());
-            }
+            Signature s = take(pool, scheme);
             s.initSign(key);
             s.update(data);
             byte[] sig = s.sign();
             pool.giveBack(s);
             return sig;
         });
+    }
+
+    /** A pooled {@code Signature} with the scheme's parameters set (RSA-PSS has some). */
+    private static Signature take(JcaPool<Signature> pool, SignatureScheme scheme) throws GeneralSecurityException {
+        Signature s = pool.take();
+        if (scheme.parameters() != null) {
+            s.setParameter(scheme.parameters());
+        }
+        return s;
     }
 
     /**
@@ -240,10 +246,7 @@ public final class AsyncCrypto {
         JcaPool<Signature> pool = signatures.get(op);
         return run(op, data.length, () -> {
             checkCurve(scheme, key);
-            Signature s = pool.take();
-            if (scheme.parameters() != null) {
-                s.setParameter(scheme.parameters());
-            }
+            Signature s = take(pool, scheme);
             s.initVerify(key);
             s.update(data);
             boolean ok = s.verify(signature);
