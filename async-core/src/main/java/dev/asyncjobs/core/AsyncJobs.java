@@ -35,7 +35,9 @@ public final class AsyncJobs {
 
     /**
      * Launches a job on the options' job loops. Called on one of those loops (outside a job), the
-     * job starts inline, with no hop.
+     * job starts inline, with no hop. With {@link JobOptions.Builder#preferHost}, called on a
+     * thread that has a {@link JobHost} (a Netty event loop), the job runs on that host instead:
+     * it starts inline and every resume is one task on that thread.
      *
      * @param func the job
      * @param options the options
@@ -48,10 +50,21 @@ public final class AsyncJobs {
         Objects.requireNonNull(func, "func");
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(observer, "observer");
+        JobHost.Lookup lookup = options.hostLookup();
+        JobHost host = lookup != null ? lookup.current() : null;
+        if (host != null) {
+            JobRunner<R> runner = new JobRunner<>(func, options, observer, host, null, host);
+            if (host.inHost() && AsyncJob.current() == null) {
+                runner.run();
+            } else {
+                runner.submit();
+            }
+            return runner;
+        }
         JobLoopGroup group = options.loops();
         JobLoop here = group.current();
         JobLoop loop = here != null ? here : group.next();
-        JobRunner<R> runner = new JobRunner<>(func, options, observer, loop, loop);
+        JobRunner<R> runner = new JobRunner<>(func, options, observer, loop, loop, null);
         if (group.isClosed()) {
             runner.rejectNow(new RejectedExecutionException("the job loop group is closed"));
         } else if (here != null && AsyncJob.current() == null) {
@@ -84,7 +97,7 @@ public final class AsyncJobs {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(confinedExecutor, "confinedExecutor");
         Objects.requireNonNull(observer, "observer");
-        JobRunner<R> runner = new JobRunner<>(func, options, observer, confinedExecutor, null);
+        JobRunner<R> runner = new JobRunner<>(func, options, observer, confinedExecutor, null, null);
         runner.submit();
         return runner;
     }

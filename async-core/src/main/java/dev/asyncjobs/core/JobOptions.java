@@ -19,12 +19,14 @@ public final class JobOptions {
     private final @Nullable AsyncSelector selector;
     private final int poolSize;
     private final NoJobsPolicy onNoJobs;
+    private final JobHost.@Nullable Lookup hostLookup;
 
     private JobOptions(Builder b) {
         this.loops = b.loops;
         this.selector = b.selector;
         this.poolSize = b.poolSize;
         this.onNoJobs = b.onNoJobs;
+        this.hostLookup = b.hostLookup;
     }
 
     /**
@@ -57,6 +59,7 @@ public final class JobOptions {
         b.selector = selector;
         b.poolSize = poolSize;
         b.onNoJobs = onNoJobs;
+        b.hostLookup = hostLookup;
         return b;
     }
 
@@ -100,12 +103,23 @@ public final class JobOptions {
         return onNoJobs;
     }
 
+    /**
+     * Finds the host a job launched on the calling thread runs on instead of the job loops (a
+     * Netty event loop, say), or {@code null}: always the job loops.
+     *
+     * @return the lookup, or {@code null} (the default)
+     */
+    public JobHost.@Nullable Lookup hostLookup() {
+        return hostLookup;
+    }
+
     /** Builds {@link JobOptions}. */
     public static final class Builder {
         private @Nullable JobLoopGroup loops;
         private @Nullable AsyncSelector selector;
         private int poolSize;
         private NoJobsPolicy onNoJobs = NoJobsPolicy.WAIT;
+        private JobHost.@Nullable Lookup hostLookup;
 
         private Builder() {
         }
@@ -155,6 +169,21 @@ public final class JobOptions {
          */
         public Builder onNoJobs(NoJobsPolicy policy) {
             this.onNoJobs = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Places jobs on the launching thread's host when it has one: a job launched (without a
+         * scheduler) on a thread that {@code lookup} knows starts there, inline, and is resumed
+         * there; launched anywhere else it runs on the {@link #loops job loops}. The host's pool
+         * is sized by {@link #poolSize} (as a user scheduler's thread is) and the
+         * {@link #onNoJobs} policy applies there too.
+         *
+         * @param lookup finds the calling thread's host
+         * @return this builder
+         */
+        public Builder preferHost(JobHost.Lookup lookup) {
+            this.hostLookup = Objects.requireNonNull(lookup, "lookup");
             return this;
         }
 

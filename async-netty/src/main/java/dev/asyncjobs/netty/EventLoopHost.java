@@ -1,0 +1,60 @@
+package dev.asyncjobs.netty;
+
+import dev.asyncjobs.core.AsyncSelector;
+import dev.asyncjobs.core.AsyncWaitCtx;
+import dev.asyncjobs.core.JobHost;
+import io.netty.channel.EventLoop;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One Netty event loop as a {@link JobHost}: tasks go to {@link EventLoop#execute} (from the loop
+ * itself that is a queue append, no wake-up), and wait fds are watched by the loop's own selector
+ * when its transport is NIO ({@link NioFdWatcher}), otherwise by an {@link AsyncSelector} (its
+ * thread wakes, then one {@code execute} reaches the loop).
+ */
+final class EventLoopHost implements JobHost {
+    private final EventLoop loop;
+    private final AsyncSelector fallback;
+    private final @Nullable NioFdWatcher nio;
+
+    EventLoopHost(EventLoop loop, AsyncSelector fallback, @Nullable NioFdWatcher nio) {
+        this.loop = loop;
+        this.fallback = fallback;
+        this.nio = nio;
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    /** The NIO watcher, or null when this loop's fds go to the fallback selector. */
+    @Nullable NioFdWatcher nio() {
+        return nio;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        loop.execute(task);
+    }
+
+    @Override
+    public boolean inHost() {
+        return loop.inEventLoop();
+    }
+
+    @Override
+    public AsyncSelector.Registration watch(AsyncWaitCtx ctx, Runnable onReady) {
+        NioFdWatcher w = nio;
+        if (w != null && loop.inEventLoop()) {
+            return w.watch(ctx, onReady);
+        }
+        // onReady wakes the job from the selector thread: one execute on the loop resumes it (and
+        // a loop that no longer takes tasks has the job finished there, never stranded)
+        return fallback.watch(ctx, onReady);
+    }
+
+    @Override
+    public String toString() {
+        return "EventLoopHost[" + loop + (nio != null ? ", nio" : ", fallback selector") + "]";
+    }
+}
