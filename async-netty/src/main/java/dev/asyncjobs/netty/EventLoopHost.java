@@ -45,9 +45,13 @@ final class EventLoopHost implements JobHost {
     @Override
     public AsyncSelector.Registration watch(AsyncWaitCtx ctx, Runnable onReady) {
         NioFdWatcher w = nio;
-        if (w != null && loop.inEventLoop()) {
+        if (w != null && loop.inEventLoop() && !loop.isShuttingDown()) {
             return w.watch(ctx, onReady);
         }
+        // Not NIO, or the loop is shutting down: Netty then closes every registration at each turn
+        // (that woke this job), so its selector can no longer watch; the fallback selector does,
+        // and the wake-up reaches the job through execute while the loop still takes tasks, or
+        // finishes it cancelled once the loop has stopped.
         // onReady wakes the job from the selector thread: one execute on the loop resumes it (and
         // a loop that no longer takes tasks has the job finished there, never stranded)
         return fallback.watch(ctx, onReady);

@@ -36,7 +36,8 @@ import org.jspecify.annotations.Nullable;
  * watch is armed the sweep also looks for closed channels and invalid registrations and wakes
  * their jobs (as the job loops' selector does); an fd that cannot be registered at all (blocking,
  * closed, another selector provider) wakes its job at once. The loop shutting down closes every
- * handle, which wakes the jobs rather than stranding them. Netty never closes the job's channel
+ * handle, which wakes the jobs rather than stranding them (and what is armed when the loop has ended
+ * is woken then); the job's pause after that goes to the fallback selector. Netty never closes the job's channel
  * through us: {@link ChannelHandle#close()} only wakes.
  */
 final class NioFdWatcher {
@@ -50,6 +51,11 @@ final class NioFdWatcher {
 
     NioFdWatcher(IoEventLoop loop) {
         this.loop = loop;
+        // Netty closes our handles at shutdown only if its loop turns once more while shutting
+        // down (not with a zero quiet period and tasks pending): wake what is still armed when the
+        // loop has ended, from the thread that completes its termination. The loop thread is gone,
+        // so this thread is the watcher's only user from then on.
+        loop.terminationFuture().addListener(f -> fireAll());
     }
 
     IoEventLoop loop() {
@@ -90,6 +96,13 @@ final class NioFdWatcher {
             w.fire(); // an fd that can never be readable to us: wake rather than hang
         }
         return w;
+    }
+
+    /** Wakes every armed watch (the loop has ended): each job is then finished where it is woken. */
+    private void fireAll() {
+        for (Watch w : armed.toArray(new Watch[0])) {
+            w.fire();
+        }
     }
 
     /** Handles registered so far (tests). */
