@@ -14,10 +14,11 @@ import org.jspecify.annotations.Nullable;
  */
 final class EventLoopHost implements JobHost {
     private final EventLoop loop;
-    private final AsyncSelector fallback;
+    /** Null: {@link AsyncSelector#shared()}, only started when a job needs it (not on NIO). */
+    private final @Nullable AsyncSelector fallback;
     private final @Nullable NioFdWatcher nio;
 
-    EventLoopHost(EventLoop loop, AsyncSelector fallback, @Nullable NioFdWatcher nio) {
+    EventLoopHost(EventLoop loop, @Nullable AsyncSelector fallback, @Nullable NioFdWatcher nio) {
         this.loop = loop;
         this.fallback = fallback;
         this.nio = nio;
@@ -54,7 +55,8 @@ final class EventLoopHost implements JobHost {
         // finishes it cancelled once the loop has stopped.
         // onReady wakes the job from the selector thread: one execute on the loop resumes it (and
         // a loop that no longer takes tasks has the job finished there, never stranded)
-        return fallback.watch(ctx, onReady);
+        AsyncSelector s = fallback;
+        return (s != null ? s : AsyncSelector.shared()).watch(ctx, onReady);
     }
 
     @Override

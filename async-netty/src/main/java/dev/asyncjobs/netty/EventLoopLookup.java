@@ -37,7 +37,7 @@ final class EventLoopLookup implements JobHost.Lookup {
         if (!(e instanceof EventLoop loop) || !loop.inEventLoop()) {
             return null;
         }
-        h = new EventLoopHost(loop, fallback != null ? fallback : AsyncSelector.shared(), watcherOf(loop));
+        h = new EventLoopHost(loop, fallback, watcherOf(loop));
         hosts.set(h);
         return h;
     }
