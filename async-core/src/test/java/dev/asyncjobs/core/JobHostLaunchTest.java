@@ -1,0 +1,146 @@
+package dev.asyncjobs.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@link JobOptions.Builder#preferHost}: launched on a host's thread, a job starts there inline,
+ * every resume is one task on the host, and the host watches the fds at every pause from the first
+ * one with fds on (so it sees them go); launched anywhere else, it runs on the job loops.
+ */
+@Timeout(60)
+class JobHostLaunchTest {
+    /** A single-thread executor as a host, counting its tasks and watches. */
+    static final class TestHost implements JobHost {
+        final ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "test-host"));
+        final AtomicReference<Thread> self = new AtomicReference<>();
+        final AtomicInteger tasks = new AtomicInteger();
+        final List<Integer> watchedFds = new CopyOnWriteArrayList<>();
+        final AsyncSelector selector = AsyncSelector.open("test-host-selector");
+
+        TestHost() throws Exception {
+            thread.submit(() -> self.set(Thread.currentThread())).get();
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            tasks.incrementAndGet();
+            thread.execute(task);
+        }
+
+        @Override
+        public boolean inHost() {
+            return Thread.currentThread() == self.get();
+        }
+
+        @Override
+        public AsyncSelector.Registration watch(AsyncWaitCtx ctx, Runnable onReady) {
+            watchedFds.add(ctx.getAllFds().size());
+            return selector.watch(ctx, onReady);
+        }
+
+        void close() throws InterruptedException {
+            thread.shutdown();
+            assertThat(thread.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+            selector.close();
+        }
+    }
+
+    private TestHost host;
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        if (host != null) {
+            host.close();
+        }
+    }
+
+    @Test
+    void onTheHostTheJobStartsInlineAndEachResumeIsOneTaskThere() throws Exception {
+        host = new TestHost();
+        JobOptions options = JobOptions.builder().preferHost(() -> host.inHost() ? host : null).build();
+        RecordingObserver<String> obs = new RecordingObserver<>();
+        AtomicReference<AsyncWaitCtx> ctx = new AtomicReference<>();
+        CompletableFuture<Boolean> ranInline = new CompletableFuture<>();
+        host.thread.execute(() -> {
+            AtomicInteger ran = new AtomicInteger();
+            AsyncJobs.launch(() -> {
+                ran.incrementAndGet();
+                ctx.set(AsyncJob.current().waitCtx());
+                AsyncJob.pause(); // woken by its callback from another thread
+                return "done";
+            }, options, obs);
+            ranInline.complete(ran.get() == 1);
+        });
+        assertThat(ranInline.get(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(host.tasks).as("the start queued nothing").hasValue(0);
+        CoreTestSupport.onNewThread(() -> ctx.get().getCallback().onWake(ctx.get().getCallbackArg()));
+        RecordingObserver.Call c = obs.only();
+        assertThat(c.kind()).isEqualTo("success");
+        assertThat(c.thread()).isSameAs(host.self.get());
+        assertThat(host.tasks).as("one execute for the resume").hasValue(1);
+        assertThat(host.watchedFds).as("never had fds: never watched").isEmpty();
+    }
+
+    @Test
+    void theHostWatchesFdsFromTheFirstPauseWithFdsOnIncludingWhenTheyAreGone() throws Exception {
+        host = new TestHost();
+        JobOptions options = JobOptions.builder().preferHost(() -> host.inHost() ? host : null).build();
+        RecordingObserver<Integer> obs = new RecordingObserver<>();
+        AtomicReference<AsyncWaitCtx> ctx = new AtomicReference<>();
+        try (WakeupFd fd = WakeupFd.open()) {
+            host.thread.execute(() -> AsyncJobs.launch(() -> {
+                AsyncWaitCtx c = AsyncJob.current().waitCtx();
+                ctx.set(c);
+                AsyncJob.pause(); // no fd yet: the callback wakes it
+                c.setWaitFd("fd", fd.channel(), null, null);
+                while (!fd.drain()) {
+                    AsyncJob.pause(); // the host's watch wakes it
+                }
+                c.clearFd("fd");
+                AsyncJob.pause(); // no fd any more: the callback again, the host is told they went
+                return 3;
+            }, options, obs));
+            CoreTestSupport.await("started", Duration.ofSeconds(20), () -> ctx.get() != null);
+            wake(ctx.get());
+            CoreTestSupport.await("watched with the fd", Duration.ofSeconds(20), () -> host.watchedFds.size() == 1);
+            fd.signal();
+            CoreTestSupport.await("watched after the fd was cleared", Duration.ofSeconds(20),
+                    () -> host.watchedFds.size() == 2);
+            wake(ctx.get());
+            assertThat(obs.only().value()).isEqualTo(3);
+            assertThat(host.watchedFds).containsExactly(1, 0);
+        }
+    }
+
+    @Test
+    void offTheHostTheJobRunsOnTheJobLoops() throws Exception {
+        host = new TestHost();
+        try (JobLoopGroup loops = JobLoopGroup.builder().threads(1).name("asyncjobs-loop-hostless").build()) {
+            JobOptions options = JobOptions.builder().loops(loops).preferHost(() -> host.inHost() ? host : null)
+                    .build();
+            RecordingObserver<String> obs = new RecordingObserver<>();
+            AsyncJobs.launch(() -> "x", options, obs);
+            assertThat(obs.only().thread().getName()).startsWith("asyncjobs-loop-hostless");
+            assertThat(host.tasks).hasValue(0);
+            assertThat(options.toBuilder().build().hostLookup()).isSameAs(options.hostLookup());
+            assertThat(JobOptions.defaults().hostLookup()).isNull();
+        }
+    }
+
+    private static void wake(AsyncWaitCtx ctx) {
+        ctx.getCallback().onWake(ctx.getCallbackArg());
+    }
+}
