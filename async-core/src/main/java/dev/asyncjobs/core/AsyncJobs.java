@@ -37,7 +37,8 @@ public final class AsyncJobs {
      * Launches a job on the options' job loops. Called on one of those loops (outside a job), the
      * job starts inline, with no hop. With {@link JobOptions.Builder#preferHost}, called on a
      * thread that has a {@link JobHost} (a Netty event loop), the job runs on that host instead:
-     * it starts inline and every resume is one task on that thread.
+     * it starts in a task queued on that thread (no other thread, no wake-up) and every resume is
+     * one task there.
      *
      * @param func the job
      * @param options the options
@@ -53,12 +54,12 @@ public final class AsyncJobs {
         JobHost.Lookup lookup = options.hostLookup();
         JobHost host = lookup != null ? lookup.current() : null;
         if (host != null) {
+            // Queued even on the host's own thread (a queue append there, no wake-up): the caller
+            // may hold a monitor (a framework subscribing under a lock), and a continuation that
+            // pauses takes the running thread's monitors with it (JDK 25; seen as a JVM crash in
+            // WebFlux). A task of the host's starts the job with nothing held.
             JobRunner<R> runner = new JobRunner<>(func, options, observer, host, null, host);
-            if (host.inHost() && AsyncJob.current() == null) {
-                runner.run();
-            } else {
-                runner.submit();
-            }
+            runner.submit();
             return runner;
         }
         JobLoopGroup group = options.loops();

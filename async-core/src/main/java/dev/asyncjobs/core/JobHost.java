@@ -5,17 +5,18 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A single thread that is not a job loop but can run jobs launched on it, the way a network
- * framework's event loop can (async-netty makes one of every Netty event loop): the job starts
- * inline on it, every resume is one {@link #execute} on it, and its wait fds are watched by
- * {@link #watch}, typically with the thread's own selector. It is the one extra placement the job
+ * framework's event loop can (async-netty makes one of every Netty event loop): the job starts in
+ * a task of the host's and every resume is one {@link #execute} on it (from the host's own thread
+ * too, never inline: the code that launches or wakes a job there may hold a monitor, and a pausing
+ * continuation would take it along), and its wait fds are watched by {@link #watch}, typically
+ * with the thread's own selector. It is the one extra placement the job
  * loops' launch knows: {@link JobOptions.Builder#preferHost} names a {@link Lookup} that finds the
  * calling thread's host, and {@link AsyncJobs#launch(JobFunction, JobOptions, JobObserver)} runs the
  * job there when there is one, else on the job loops.
  *
  * <p>Contract: {@link #execute} runs every task on the host's one thread, in order, and throws
  * {@link java.util.concurrent.RejectedExecutionException} once it no longer will (the paused job is
- * then finished cancelled where the wake-up came from, never abandoned). {@link #inHost} is
- * exact. {@link #watch} is called on the host's thread at a pause of a job that has (or had) wait
+ * then finished cancelled where the wake-up came from, never abandoned). {@link #watch} is called on the host's thread at a pause of a job that has (or had) wait
  * fds; it must run {@code onReady} at most once, also when a watched fd is closed or cannot be
  * watched at all, and never after {@code cancel()} returned.
  */
@@ -33,13 +34,6 @@ public interface JobHost extends Executor {
          */
         @Nullable JobHost current();
     }
-
-    /**
-     * Whether the calling thread is this host's thread.
-     *
-     * @return {@code true} on the host's thread
-     */
-    boolean inHost();
 
     /**
      * Arms once on {@code ctx}'s current fds ({@link AsyncWaitCtx#getAllFds()}), as {@link

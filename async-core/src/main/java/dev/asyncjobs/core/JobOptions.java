@@ -174,8 +174,8 @@ public final class JobOptions {
 
         /**
          * Places jobs on the launching thread's host when it has one: a job launched (without a
-         * scheduler) on a thread that {@code lookup} knows starts there, inline, and is resumed
-         * there; launched anywhere else it runs on the {@link #loops job loops}. The host's pool
+         * scheduler) on a thread that {@code lookup} knows starts there (in a task of the host's)
+         * and is resumed there; launched anywhere else it runs on the {@link #loops job loops}. The host's pool
          * is sized by {@link #poolSize} (as a user scheduler's thread is) and the
          * {@link #onNoJobs} policy applies there too.
          *

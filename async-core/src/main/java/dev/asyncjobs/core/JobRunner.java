@@ -362,7 +362,9 @@ final class JobRunner<R extends @Nullable Object>
 
     /** Resume on this thread now if possible, else queue. */
     private void dispatch() {
-        if ((loop != null ? loop.inLoop() : host != null && host.inHost()) && AsyncJob.current() == null) {
+        // never inline on a host: whoever wakes the job there (a future completed by user code, a
+        // cancel from the framework) may hold a monitor, and a pausing continuation would take it
+        if (loop != null && loop.inLoop() && AsyncJob.current() == null) {
             run();
         } else {
             enqueue();

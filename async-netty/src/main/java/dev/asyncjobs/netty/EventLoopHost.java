@@ -39,11 +39,6 @@ final class EventLoopHost implements JobHost {
     }
 
     @Override
-    public boolean inHost() {
-        return loop.inEventLoop();
-    }
-
-    @Override
     public AsyncSelector.Registration watch(AsyncWaitCtx ctx, Runnable onReady) {
         NioFdWatcher w = nio;
         if (w != null && loop.inEventLoop() && !loop.isShuttingDown()) {
