@@ -28,35 +28,42 @@ GROUPS = [  # (group, comm prefix; /proc truncates names to 15 chars)
 CLK = os.sysconf("SC_CLK_TCK")
 
 
-def threads_cpu(pid):
-    """{group: cpu seconds}, plus 'total' and the live thread count."""
-    out = {g: 0.0 for g, _ in GROUPS}
-    out["other"] = 0.0
-    n = 0
+def sample(pid):
+    """{tid: (comm, cpu seconds)} for the live threads, and the process's total CPU seconds."""
+    threads = {}
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
             with open(f"/proc/{pid}/task/{tid}/stat") as f:
                 stat = f.read()
         except OSError:
-            continue
-        n += 1
+            continue  # ended meanwhile
         comm = stat[stat.index("(") + 1:stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2:].split()
-        cpu = (int(fields[11]) + int(fields[12])) / CLK
-        for g, prefixes in GROUPS:
-            if comm.startswith(prefixes):
-                out[g] += cpu
-                break
-        else:
-            out["other"] += cpu
-    # threads that ended keep their CPU in the process total: charge it to "other"
+        threads[tid] = (comm, (int(fields[11]) + int(fields[12])) / CLK)
     with open(f"/proc/{pid}/stat") as f:
         stat = f.read()
     fields = stat[stat.rindex(")") + 2:].split()
-    total = (int(fields[11]) + int(fields[12])) / CLK
-    out["other"] += max(0.0, total - sum(out.values()))
-    out["total"] = total
-    return out, n
+    return threads, (int(fields[11]) + int(fields[12])) / CLK
+
+
+def cpu_delta(before, after):
+    """CPU seconds spent between two samples, per thread group, 'other' and 'total'. A thread is
+    charged what it spent since the first sample (all of it if it was born in between); what threads
+    that ended in between spent shows in the process total only, and is charged to 'other'."""
+    (tb, totb), (ta, tota) = before, after
+    out = {g: 0.0 for g, _ in GROUPS}
+    out["other"] = 0.0
+    for tid, (comm, cpu) in ta.items():
+        d = cpu - tb.get(tid, (comm, 0.0))[1]
+        for g, prefixes in GROUPS:
+            if comm.startswith(prefixes):
+                out[g] += d
+                break
+        else:
+            out["other"] += d
+    out["total"] = tota - totb
+    out["other"] += max(0.0, out["total"] - sum(v for k, v in out.items() if k != "total"))
+    return out
 
 
 def parse_wrk(text):
@@ -90,29 +97,30 @@ def wrk(url, conns, secs, threads=2):
 
 
 def run_sign(base, pid, mode, conns, secs):
-    before, _ = threads_cpu(pid)
+    before = sample(pid)
     p = wrk(f"{base}/sign/{mode}", conns, secs)
     text, _ = p.communicate()
-    after, nthreads = threads_cpu(pid)
+    after = sample(pid)
     r = parse_wrk(text)
-    r["threads"] = nthreads
+    r["threads"] = len(after[0])
     ok = max(1, r["requests"] - r["errors"])
-    r["cpu_us"] = {g: (after[g] - before[g]) * 1e6 / ok for g in after}
+    r["cpu_us"] = {g: v * 1e6 / ok for g, v in cpu_delta(before, after).items()}
     return r
 
 
 def run_mixed(base, pid, mode, secs):
-    before, _ = threads_cpu(pid)
+    before = sample(pid)
     sign = wrk(f"{base}/sign/{mode}", 256, secs)
     time.sleep(1.0)  # /sign saturates first
     get = wrk(f"{base}/hello", 4, max(1, secs - 2), threads=1)
     gtext, _ = get.communicate()
     stext, _ = sign.communicate()
-    after, nthreads = threads_cpu(pid)
+    after = sample(pid)
+    nthreads = len(after[0])
     s, g = parse_wrk(stext), parse_wrk(gtext)
     return {"rps": s["rps"], "errors": s["errors"] + g["errors"], "get_p50": g["p50"], "get_p99": g["p99"],
             "get_rps": g["rps"], "threads": nthreads,
-            "cpu_us": {k: (after[k] - before[k]) * 1e6 / max(1, s["requests"] - s["errors"]) for k in after}}
+            "cpu_us": {k: v * 1e6 / max(1, s["requests"] - s["errors"]) for k, v in cpu_delta(before, after).items()}}
 
 
 def med(xs):
@@ -198,7 +206,7 @@ def main():
         for ph in ("c64", "c512"):
             lines.append(f"- {ph}: /sign throughput {ratio(m_(ph, 'eventloop', 'rps'), m_(ph, 'elastic', 'rps')):.2f}x "
                          f"(target >= 1.0x); CPU/request {ratio(c_(ph, 'eventloop'), c_(ph, 'elastic')):.2f}x (target <= 1.0x)")
-        lines.append(f"- mixed: GET p50 {ratio(m_('mixed', 'eventloop', 'get_p50'), m_('mixed', 'elastic', 'get_p50')):.2f}x "
+        lines.append(f"- mixed: GET p50 {ratio(m_('mixed', 'eventloop', 'get_p50'), m_('mixed', 'elastic', 'get_p50')):.3f}x "
                      f"boundedElastic (target <= 0.1x); GET p99 {m_('mixed', 'eventloop', 'get_p99'):.2f} ms vs "
                      f"{m_('mixed', 'vt', 'get_p99') if 'vt' in modes else float('nan'):.2f} ms on virtual threads "
                      f"(target: no worse)")
