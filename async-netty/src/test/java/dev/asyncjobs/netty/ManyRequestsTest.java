@@ -11,6 +11,8 @@ import dev.asyncjobs.reactor.AsyncMono;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -77,12 +79,11 @@ class ManyRequestsTest {
         AtomicInteger cleanups = new AtomicInteger();
         Queue<WakeupFd> fds = new ConcurrentLinkedQueue<>();
         AtomicReferenceArray<Disposable> subs = new AtomicReferenceArray<>(requests);
-        @SuppressWarnings("unchecked")
-        EventLoopJobsTest.Outcome<Integer>[] outs = new EventLoopJobsTest.Outcome[requests];
+        List<EventLoopJobsTest.Outcome<Integer>> outs = new ArrayList<>(requests);
         for (int i = 0; i < requests; i++) {
             int n = i;
-            outs[i] = new EventLoopJobsTest.Outcome<>();
-            EventLoopJobsTest.Outcome<Integer> out = outs[i];
+            EventLoopJobsTest.Outcome<Integer> out = new EventLoopJobsTest.Outcome<>();
+            outs.add(out);
             loops[i % LOOPS].execute(() -> subscribed(subs, n, subscribedCount, out.subscribe(AsyncMono.fromJob(() -> {
                 started.incrementAndGet();
                 switch (n % 8) {
@@ -136,11 +137,11 @@ class ManyRequestsTest {
             if (i % 8 == 3 || i % 8 == 7) {
                 continue;
             }
-            assertThat(outs[i].get()).as("request %d of wave %d", i, wave).isEqualTo(wave * 1_000_000 + i);
-            assertThat(loops[i % LOOPS].inEventLoop(outs[i].signalThread)).isTrue();
+            assertThat(outs.get(i).get()).as("request %d of wave %d", i, wave).isEqualTo(wave * 1_000_000 + i);
+            assertThat(loops[i % LOOPS].inEventLoop(outs.get(i).signalThread)).isTrue();
         }
         for (int i = 3; i < requests; i += 4) {
-            assertThat(outs[i].value).as("a cancelled request signals nothing").isNotDone();
+            assertThat(outs.get(i).value).as("a cancelled request signals nothing").isNotDone();
         }
         TestSupport.await(() -> cleanups.get() == fds.size(), () -> "every fd job's ctx closed: " + cleanups);
     }
