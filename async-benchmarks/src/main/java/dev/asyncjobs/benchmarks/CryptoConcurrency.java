@@ -3,6 +3,7 @@ package dev.asyncjobs.benchmarks;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.OffloadEngine;
 import dev.asyncjobs.crypto.AsyncCrypto;
+import dev.asyncjobs.crypto.CryptoPolicy;
 import dev.asyncjobs.reactor.AsyncFlux;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -55,7 +56,8 @@ public final class CryptoConcurrency {
         this.requests = requests;
         this.engine = OffloadEngine.builder().threads(Runtime.getRuntime().availableProcessors())
                 .name("crypto-device").build();
-        this.crypto = new AsyncCrypto(engine);
+        // like for like: both ways on the JDK's providers (no other provider is installed here)
+        this.crypto = new AsyncCrypto(engine, CryptoPolicy.jdk());
     }
 
     /**

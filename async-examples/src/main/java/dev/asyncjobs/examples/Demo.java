@@ -3,7 +3,10 @@ package dev.asyncjobs.examples;
 import dev.asyncjobs.core.AsyncJob;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.OffloadEngine;
+import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
 import dev.asyncjobs.crypto.AsyncCrypto;
+import dev.asyncjobs.crypto.CryptoOperation;
+import dev.asyncjobs.crypto.CryptoPolicy;
 import dev.asyncjobs.crypto.SignatureScheme;
 import dev.asyncjobs.reactor.AsyncFlux;
 import java.io.Console;
@@ -12,10 +15,15 @@ import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
+import java.security.Provider;
+import java.security.Security;
+import java.security.Signature;
 import java.security.SignatureException;
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -28,24 +36,43 @@ import reactor.core.scheduler.Schedulers;
  *
  * <ol>
  *   <li>runs the {@code ASYNC_start_job(3)} man page's EXAMPLES program ({@link ManPageExample});</li>
- *   <li>signs {@code N} messages with ECDSA P-256 ({@code --messages N}, default 100,000) through
- *       {@link AsyncFlux#mapJobs} and an {@link OffloadEngine}: each message is a job that hands the
- *       signing to the engine's device threads and pauses, so a couple of job loops keep hundreds of
- *       signatures in flight; then does the same work the naive way,
- *       {@code Mono.fromCallable(sign).subscribeOn(Schedulers.boundedElastic())}, and prints both
- *       side by side (throughput, p50/p99 latency, threads, peaks);</li>
+ *   <li>signs {@code N} messages with ECDSA P-256 ({@code --messages N}, default 100,000) three
+ *       ways, and prints them side by side (median throughput of the rounds and its spread, p50/p99
+ *       latency, threads, peaks, and the provider each used):
+ *       <ul>
+ *         <li><b>asyncjobs</b>: {@link AsyncFlux#mapJobs} and an {@link OffloadEngine}; each
+ *             message is a job that hands the signing to the engine's device threads and pauses,
+ *             so a couple of job loops keep hundreds of signatures in flight; {@link AsyncCrypto}
+ *             signs on the fastest provider installed ({@link CryptoPolicy#fastest()}: Amazon
+ *             Corretto Crypto Provider, which the demo registers);</li>
+ *         <li><b>naive</b>: {@code Mono.fromCallable(sign).subscribeOn(Schedulers.boundedElastic())}
+ *             with the <em>same provider</em>, so the difference is the scheduling alone;</li>
+ *         <li><b>today</b>: the same naive way on the JDK's provider (SunEC), what most
+ *             applications run today.</li>
+ *       </ul>
+ *       Every way is warmed up first; then the messages are signed in {@code --rounds R} rounds
+ *       (default 3) of {@code N/R} messages, each round running all three ways in a rotated order
+ *       (round 1: asyncjobs, naive, today; round 2: naive, today, asyncjobs; ...), so no way always
+ *       runs first or last on a noisy machine;</li>
  *   <li>verifies every signature (through the engine as well) and prints {@code verified K/N}.</li>
  * </ol>
  * The exit status is 0 only if every step succeeded and every signature verified.
  *
  * <p>The jar's manifest carries {@code Add-Exports: java.base/jdk.internal.vm}, which {@code java
  * -jar} honours for the main jar, so jobs run on the continuation backend with no flag to type;
- * the header says which backend ran.
+ * the header says which backend ran. It also carries {@code Enable-Native-Access: ALL-UNNAMED}
+ * for ACCP's native library. ACCP is added at the end of the provider list ({@link
+ * Security#addProvider}), so plain JCA calls in this JVM keep the JDK's providers and only the
+ * routing picks ACCP; where ACCP cannot load (another OS or CPU), everything runs on the JDK's
+ * providers and the demo says so.
  */
 public final class Demo {
     static final int DEFAULT_MESSAGES = 100_000;
     static final int DEFAULT_IN_FLIGHT = 256;
+    static final int DEFAULT_ROUNDS = 3;
     private static final int WARM_UP_MESSAGES = 2_000;
+    /** The three ways, in the order of the table's columns. */
+    static final List<String> WAYS = List.of("asyncjobs", "naive", "today");
     static final String DEVICE_NAME = "demo-device";
     static final SignatureScheme SCHEME = SignatureScheme.ECDSA_P256_SHA256;
 
@@ -64,7 +91,7 @@ public final class Demo {
     }
 
     /** The parsed command line. */
-    record Options(int messages, int inFlight, int tamper) {
+    record Options(int messages, int inFlight, int tamper, int rounds) {
     }
 
     /**
@@ -99,9 +126,10 @@ public final class Demo {
     }
 
     static final String USAGE = """
-            usage: java -jar asyncjobs-demo.jar [--messages N] [--in-flight M] [--tamper K]
+            usage: java -jar asyncjobs-demo.jar [--messages N] [--in-flight M] [--rounds R] [--tamper K]
               --messages N   messages to sign and verify (default 100000)
-              --in-flight M  most signing jobs alive at once, for both ways (default 256)
+              --in-flight M  most signing jobs alive at once, for every way (default 256)
+              --rounds R     rounds the signing is split in, the ways alternating (default 3)
               --tamper K     flip a bit in K signatures before verifying them (shows a failure)""";
 
     /** The options, or {@code null} for {@code --help}. */
@@ -109,6 +137,7 @@ public final class Demo {
         int messages = DEFAULT_MESSAGES;
         int inFlight = DEFAULT_IN_FLIGHT;
         int tamper = 0;
+        int rounds = DEFAULT_ROUNDS;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -118,13 +147,17 @@ public final class Demo {
                 case "--messages" -> messages = intArg(args, ++i, a, 1);
                 case "--in-flight" -> inFlight = intArg(args, ++i, a, 1);
                 case "--tamper" -> tamper = intArg(args, ++i, a, 0);
+                case "--rounds" -> rounds = intArg(args, ++i, a, 1);
                 default -> throw new IllegalArgumentException("unknown option: " + a);
             }
         }
         if (tamper > messages) {
             throw new IllegalArgumentException("--tamper " + tamper + " is more than --messages " + messages);
         }
-        return new Options(messages, inFlight, tamper);
+        if (rounds > messages) {
+            throw new IllegalArgumentException("--rounds " + rounds + " is more than --messages " + messages);
+        }
+        return new Options(messages, inFlight, tamper, rounds);
     }
 
     private static int intArg(String[] args, int i, String option, int min) {
@@ -166,11 +199,24 @@ public final class Demo {
             messages[i] = ("message #" + i + ": the quick brown fox jumps over the lazy dog")
                     .getBytes(StandardCharsets.UTF_8);
         }
+        String accp = registerAccp();
         KeyPair keys = SCHEME.generateKeyPair();
         OffloadEngine engine = OffloadEngine.builder().threads(cores).name(DEVICE_NAME).build();
         int status;
         try {
-            status = signAndVerify(new Signer(new AsyncCrypto(engine), keys), messages, o, out, terminal);
+            out.flush(); // the routing's log line goes to stderr: keep the order on a shared console
+            AsyncCrypto ours = new AsyncCrypto(engine); // the fastest provider installed, per operation
+            CryptoPolicy jdk = CryptoPolicy.jdk();
+            Provider fast = provider(ours.policy(), CryptoOperation.ECDSA_P256_SIGN);
+            Provider slow = provider(jdk, CryptoOperation.ECDSA_P256_SIGN);
+            out.printf(Locale.ROOT, "  providers: %s%n", accp);
+            out.printf(Locale.ROOT, "    sign   (asyncjobs, naive) %s%n", fast.getName());
+            out.printf(Locale.ROOT, "    sign   (today)            %s%n", slow.getName());
+            out.printf(Locale.ROOT, "    verify (asyncjobs)        %s%n",
+                    provider(ours.policy(), CryptoOperation.ECDSA_P256_VERIFY).getName());
+            out.println();
+            Signer[] signers = {new Signer(ours, keys, fast), new Signer(ours, keys, fast), new Signer(ours, keys, slow)};
+            status = signAndVerify(signers, messages, o, out, terminal);
         } finally {
             engine.close();
         }
@@ -181,29 +227,33 @@ public final class Demo {
         return status;
     }
 
-    /** Parts 2 and 3: both ways of signing, the table, the verification; the exit status. */
-    private static int signAndVerify(Signer crypto, byte[][] messages, Options o, PrintStream out, boolean terminal) {
+    /** Parts 2 and 3: the three ways of signing, the table, the verification; the exit status. */
+    private static int signAndVerify(Signer[] signers, byte[][] messages, Options o, PrintStream out, boolean terminal) {
         int n = messages.length;
-        warmUp(crypto, messages, o.inFlight());
+        warmUp(signers, messages, o.inFlight());
 
-        byte[][] ours = new byte[n][];
-        RunStats async = new RunStats("asyncjobs", n);
-        Progress p = Progress.start(out, terminal, "asyncjobs", n, async::completedCount);
-        try {
-            signWithJobs(crypto, messages, ours, o.inFlight(), async);
-        } finally {
-            p.close();
+        byte[][][] signatures = new byte[WAYS.size()][n][];
+        RunStats[] stats = new RunStats[WAYS.size()];
+        for (int w = 0; w < stats.length; w++) {
+            stats[w] = new RunStats(WAYS.get(w), n);
         }
-        byte[][] theirs = new byte[n][];
-        RunStats naive = new RunStats("naive", n);
-        p = Progress.start(out, terminal, "naive", n, naive::completedCount);
+        Progress p = Progress.start(out, terminal, "signing", (long) n * WAYS.size(),
+                () -> stats[0].completedCount() + stats[1].completedCount() + stats[2].completedCount());
         try {
-            signNaively(crypto, messages, theirs, o.inFlight(), naive);
+            for (int r = 0; r < o.rounds(); r++) {
+                int from = (int) ((long) n * r / o.rounds());
+                int to = (int) ((long) n * (r + 1) / o.rounds());
+                for (int k = 0; k < WAYS.size(); k++) {
+                    int w = (r + k) % WAYS.size(); // rotated: each way runs first, second and last in turn
+                    sign(w, signers[w], messages, signatures[w], from, to, o.inFlight(), stats[w]);
+                }
+            }
         } finally {
             p.close();
         }
         out.println();
-        printTable(out, async, naive, crypto.crypto().engine().threads());
+        printTable(out, stats, signers, signers[0].crypto().engine().threads(), o.rounds());
+        byte[][] ours = signatures[0];
 
         for (int i = 0; i < o.tamper(); i++) {
             byte[] s = ours[i * (n / o.tamper())];
@@ -217,31 +267,62 @@ public final class Demo {
         long valid;
         p = Progress.start(out, terminal, "verify", n, checked::get);
         try {
-            valid = verifyWithJobs(crypto, messages, ours, o.inFlight(), checked);
+            valid = verifyWithJobs(signers[0], messages, ours, o.inFlight(), checked);
         } finally {
             p.close();
         }
-        int naiveMissing = 0;
-        for (byte[] s : theirs) {
-            if (s == null) {
-                naiveMissing++;
+        int otherMissing = 0;
+        for (int w = 1; w < WAYS.size(); w++) {
+            for (byte[] s : signatures[w]) {
+                if (s == null) {
+                    otherMissing++;
+                }
             }
         }
         out.println();
         out.printf(Locale.ROOT, "verified %d/%d%n", valid, n);
-        if (valid != n || naiveMissing != 0 || async.completedCount() != n) {
+        if (valid != n || otherMissing != 0 || stats[0].completedCount() != n) {
             out.printf(Locale.ROOT, "FAILED: %d signatures did not verify, %d naive signatures missing%n",
-                    n - valid, naiveMissing);
+                    n - valid, otherMissing);
             return 1;
         }
         return 0;
     }
 
-    /** The demo's one key pair and what signs with it. */
-    record Signer(AsyncCrypto crypto, KeyPair keys) {
-        /** Inside a job: the job pauses while a device thread signs. Outside: signs right here. */
+    /** Way {@code w} signs messages {@code from..to-1}: one round. */
+    private static void sign(int w, Signer signer, byte[][] messages, byte[][] signatures, int from, int to,
+            int inFlight, RunStats stats) {
+        if (w == 0) {
+            signWithJobs(signer, messages, signatures, from, to, inFlight, stats);
+        } else {
+            signNaively(signer, messages, signatures, from, to, inFlight, stats);
+        }
+    }
+
+    /**
+     * The demo's one key pair and what signs with it. {@code crypto} is the asyncjobs way (inside a
+     * job the job pauses while a device thread signs); {@code provider} is what the naive ways call
+     * directly on their own threads, as plain JCA code would (one {@code Signature} per thread).
+     */
+    record Signer(AsyncCrypto crypto, KeyPair keys, Provider provider) {
+        private static final ThreadLocal<Map<Provider, Signature>> PLAIN = ThreadLocal.withInitial(HashMap::new);
+
+        /** Inside a job: the job pauses while a device thread signs. */
         byte[] sign(byte[] message) throws GeneralSecurityException {
             return crypto.sign(SCHEME, keys.getPrivate(), message);
+        }
+
+        /** Plain JCA on this thread, on {@link #provider}. */
+        byte[] signPlain(byte[] message) throws GeneralSecurityException {
+            Map<Provider, Signature> mine = PLAIN.get();
+            Signature s = mine.get(provider);
+            if (s == null) {
+                s = Signature.getInstance(SCHEME.algorithm(), provider);
+                mine.put(provider, s);
+            }
+            s.initSign(keys.getPrivate());
+            s.update(message);
+            return s.sign();
         }
 
         boolean verify(byte[] message, byte[] signature) throws GeneralSecurityException {
@@ -249,21 +330,22 @@ public final class Demo {
         }
     }
 
-    /** Runs both ways briefly, unmeasured, so neither pays the JIT's warm-up in the comparison. */
-    private static void warmUp(Signer crypto, byte[][] messages, int inFlight) {
+    /** Runs every way briefly, unmeasured, so none pays the JIT's warm-up in the comparison. */
+    private static void warmUp(Signer[] signers, byte[][] messages, int inFlight) {
         int w = Math.min(WARM_UP_MESSAGES, messages.length);
-        byte[][] m = Arrays.copyOf(messages, w);
-        signWithJobs(crypto, m, new byte[w][], inFlight, new RunStats("warm-up", w));
-        signNaively(crypto, m, new byte[w][], inFlight, new RunStats("warm-up", w));
+        for (int k = 0; k < signers.length; k++) {
+            sign(k, signers[k], messages, new byte[messages.length][], 0, w, inFlight, new RunStats("warm-up", messages.length));
+        }
     }
 
     /**
      * The asyncjobs way: one job per message, at most {@code inFlight} alive; each hands the
      * signing to the engine and pauses until a device thread has done it.
      */
-    static void signWithJobs(Signer crypto, byte[][] messages, byte[][] signatures, int inFlight, RunStats stats) {
+    static void signWithJobs(Signer crypto, byte[][] messages, byte[][] signatures, int from, int to, int inFlight,
+            RunStats stats) {
         stats.start();
-        AsyncFlux.mapJobs(Flux.range(0, messages.length), i -> {
+        AsyncFlux.mapJobs(Flux.range(from, to - from), i -> {
             stats.admitted(i);
             return () -> {
                 stats.bodyRuns(); // the job's thread: a job loop (or its virtual thread)
@@ -276,13 +358,14 @@ public final class Demo {
     }
 
     /** The naive way: each signature on a boundedElastic thread, at most {@code inFlight} at once. */
-    static void signNaively(Signer crypto, byte[][] messages, byte[][] signatures, int inFlight, RunStats stats) {
+    static void signNaively(Signer crypto, byte[][] messages, byte[][] signatures, int from, int to, int inFlight,
+            RunStats stats) {
         stats.start();
-        Flux.range(0, messages.length).flatMapSequential(i -> {
+        Flux.range(from, to - from).flatMapSequential(i -> {
             stats.admitted(i);
             return Mono.fromCallable(() -> {
                 stats.bodyRuns();
-                signatures[i] = crypto.sign(messages[i]); // not in a job: signs on this thread
+                signatures[i] = crypto.signPlain(messages[i]); // plain JCA, on this thread
                 stats.completed(i);
                 return i;
             }).subscribeOn(Schedulers.boundedElastic());
@@ -306,25 +389,72 @@ public final class Demo {
         return valid == null ? 0 : valid;
     }
 
-    private static void printTable(PrintStream out, RunStats a, RunStats b, int deviceThreads) {
+    private static void printTable(PrintStream out, RunStats[] st, Signer[] signers, int deviceThreads, int rounds) {
         String[][] rows = {
-            {"", "asyncjobs", "naive"},
-            {"", "mapJobs + OffloadEngine", "boundedElastic"},
-            {"messages", fmt("%,d", a.messages), fmt("%,d", b.messages)},
-            {"time", fmt("%.2f s", a.elapsedSeconds()), fmt("%.2f s", b.elapsedSeconds())},
-            {"throughput", fmt("%,.0f msg/s", a.throughput()), fmt("%,.0f msg/s", b.throughput())},
-            {"latency p50", fmt("%.2f ms", a.latencyMillis(50)), fmt("%.2f ms", b.latencyMillis(50))},
-            {"latency p99", fmt("%.2f ms", a.latencyMillis(99)), fmt("%.2f ms", b.latencyMillis(99))},
-            {"threads used", ourThreads(a.threads(), deviceThreads), fmt("%d", b.threads().size())},
-            {"peak jobs in flight", fmt("%d", a.peakInFlight()), fmt("%d", b.peakInFlight())},
+            {"", "asyncjobs", "naive", "today"},
+            {"", "mapJobs + OffloadEngine", "boundedElastic", "boundedElastic"},
+            {"provider", signers[0].provider().getName(), signers[1].provider().getName(), signers[2].provider().getName()},
+            {"messages", fmt("%,d", st[0].messages), fmt("%,d", st[1].messages), fmt("%,d", st[2].messages)},
+            {"time", fmt("%.2f s", st[0].elapsedSeconds()), fmt("%.2f s", st[1].elapsedSeconds()),
+                fmt("%.2f s", st[2].elapsedSeconds())},
+            {"throughput", tput(st[0]), tput(st[1]), tput(st[2])},
+            {"rounds min-max", spread(st[0]), spread(st[1]), spread(st[2])},
+            {"vs today", fmt("%.1fx", ratio(st[0], st[2])), fmt("%.1fx", ratio(st[1], st[2])), "1.0x"},
+            {"latency p50", fmt("%.2f ms", st[0].latencyMillis(50)), fmt("%.2f ms", st[1].latencyMillis(50)),
+                fmt("%.2f ms", st[2].latencyMillis(50))},
+            {"latency p99", fmt("%.2f ms", st[0].latencyMillis(99)), fmt("%.2f ms", st[1].latencyMillis(99)),
+                fmt("%.2f ms", st[2].latencyMillis(99))},
+            {"threads used", ourThreads(st[0].threads(), deviceThreads), fmt("%d", st[1].threads().size()),
+                fmt("%d", st[2].threads().size())},
+            {"peak jobs in flight", fmt("%d", st[0].peakInFlight()), fmt("%d", st[1].peakInFlight()),
+                fmt("%d", st[2].peakInFlight())},
         };
-        int width = 26;
+        int[] width = {26, 18, 18};
         for (String[] r : rows) {
-            width = Math.max(width, r[1].length() + 3);
+            for (int c = 0; c < 3; c++) {
+                width[c] = Math.max(width[c], r[c + 1].length() + 3);
+            }
         }
         for (String[] r : rows) {
-            out.println(fmt("  %-22s %-" + width + "s %s", r[0], r[1], r[2]).stripTrailing());
+            out.println(fmt("  %-22s %-" + width[0] + "s %-" + width[1] + "s %s", r[0], r[1], r[2], r[3]).stripTrailing());
         }
+        out.println(fmt("  (throughput: the median of %d rounds; the ways alternate within each round)", rounds));
+    }
+
+    private static String tput(RunStats s) {
+        return fmt("%,.0f msg/s", s.medianThroughput());
+    }
+
+    private static String spread(RunStats s) {
+        double[] mm = s.throughputSpread();
+        return fmt("%,.0f-%,.0f", mm[0], mm[1]);
+    }
+
+    private static double ratio(RunStats a, RunStats today) {
+        double t = today.medianThroughput();
+        return t == 0 ? 0 : a.medianThroughput() / t;
+    }
+
+    /** Registers ACCP at the end of the provider list when its native library loads; says what happened. */
+    static String registerAccp() {
+        Provider accp = AmazonCorrettoCryptoProvider.INSTANCE;
+        Throwable error = AmazonCorrettoCryptoProvider.INSTANCE.getLoadingError();
+        if (error != null) {
+            return "Amazon Corretto Crypto Provider unavailable here (" + error
+                    + "): everything runs on the JDK's providers";
+        }
+        if (Security.getProvider(accp.getName()) == null) {
+            Security.addProvider(accp); // last: plain JCA keeps the JDK's, the routing finds ACCP
+        }
+        return accp.getName() + " " + accp.getVersionStr() + " registered; the routing picks per operation";
+    }
+
+    private static Provider provider(CryptoPolicy policy, CryptoOperation op) {
+        Provider p = policy.provider(op);
+        if (p == null) {
+            throw new IllegalStateException("no installed provider offers " + op);
+        }
+        return p;
     }
 
     /**

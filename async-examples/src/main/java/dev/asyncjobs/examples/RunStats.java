@@ -1,6 +1,8 @@
 package dev.asyncjobs.examples;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,7 +22,10 @@ final class RunStats {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger peakInFlight = new AtomicInteger();
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    /** Written by the thread that runs the rounds only. */
+    private final List<Double> roundThroughputs = new ArrayList<>();
     private long startNanos;
+    private long startCompleted;
     private long elapsedNanos;
 
     RunStats(String name, int messages) {
@@ -30,12 +35,42 @@ final class RunStats {
         this.latencyNanos = new long[messages];
     }
 
+    /** A round starts (a run may be split in rounds, alternating with other ways of doing the work). */
     void start() {
+        startCompleted = completed.get();
         startNanos = System.nanoTime();
     }
 
+    /** The round ends: its time adds to the total, its throughput is one sample. */
     void stop() {
-        elapsedNanos = System.nanoTime() - startNanos;
+        long e = System.nanoTime() - startNanos;
+        elapsedNanos += e;
+        roundThroughputs.add(e == 0 ? 0 : (completed.get() - startCompleted) * 1e9 / e);
+    }
+
+    /** Rounds measured so far. */
+    int rounds() {
+        return roundThroughputs.size();
+    }
+
+    /** The median of the rounds' throughputs (the upper one of an even count), messages per second. */
+    double medianThroughput() {
+        return sortedRounds()[roundThroughputs.size() / 2];
+    }
+
+    /** The slowest and the fastest round, messages per second. */
+    double[] throughputSpread() {
+        double[] s = sortedRounds();
+        return new double[] {s[0], s[s.length - 1]};
+    }
+
+    private double[] sortedRounds() {
+        if (roundThroughputs.isEmpty()) {
+            return new double[] {0};
+        }
+        double[] s = roundThroughputs.stream().mapToDouble(Double::doubleValue).toArray();
+        Arrays.sort(s);
+        return s;
     }
 
     /** Message {@code i} entered the window (its job or task was created). */

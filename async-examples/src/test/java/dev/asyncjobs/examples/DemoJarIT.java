@@ -46,6 +46,9 @@ class DemoJarIT {
         assertThat(lines).anyMatch(l -> l.startsWith("  throughput ")).anyMatch(l -> l.startsWith("  latency p99 "))
                 .anyMatch(l -> l.startsWith("  threads used ")).anyMatch(l -> l.startsWith("  peak jobs in flight "))
                 .contains("verified 1000/1000");
+        // ACCP's native library loaded from the shaded jar, and the routing used it
+        assertThat(lines).anyMatch(l -> l.startsWith("  provider ") && l.contains("AmazonCorrettoCryptoProvider")
+                && l.endsWith("SunEC"));
         // stdout is a pipe, not a terminal: plain progress lines
         assertThat(r.output()).doesNotContain("\r");
         // nothing on stderr either (merged): no warning about restricted or internal access
@@ -71,6 +74,8 @@ class DemoJarIT {
             assertThat(jar.getEntry("dev/asyncjobs/core/OffloadEngine.class")).isNotNull();
             assertThat(jar.getEntry("dev/asyncjobs/reactor/AsyncFlux.class")).isNotNull();
             assertThat(jar.getEntry("reactor/core/publisher/Flux.class")).isNotNull();
+            assertThat(jar.getEntry("com/amazon/corretto/crypto/provider/AmazonCorrettoCryptoProvider.class")).isNotNull();
+            assertThat(m.getMainAttributes().getValue("Enable-Native-Access")).isEqualTo("ALL-UNNAMED");
             assertThat(jar.stream().map(e -> e.getName()))
                     .noneMatch(n -> n.startsWith("org/springframework/") || n.startsWith("io/netty/")
                             || n.startsWith("dev/asyncjobs/examples/webflux/"));

@@ -21,14 +21,14 @@ class DemoTest {
             return text.lines().toList();
         }
 
-        /** The table row starting with {@code label}: its two value columns. */
+        /** The table row starting with {@code label}: its three value columns. */
         String[] row(String label) {
             for (String l : lines()) {
                 if (l.startsWith("  " + label + " ")) {
                     String rest = l.substring(2 + label.length()).strip();
                     // the columns are 26 wide; values have single spaces inside
                     String[] cols = rest.split(" {2,}");
-                    assertThat(cols).as("row %s: %s", label, l).hasSize(2);
+                    assertThat(cols).as("row %s: %s", label, l).hasSize(3);
                     return cols;
                 }
             }
@@ -59,19 +59,46 @@ class DemoTest {
         assertThat(o.text()).contains("2. Signing 2,000 messages with ECDSA P-256, at most 256 in flight");
         // not a terminal: plain progress lines, no carriage returns, each phase ends at 100%
         assertThat(o.text()).doesNotContain("\r");
-        for (String phase : List.of("asyncjobs", "naive", "verify")) {
-            assertThat(lines).as(phase).anyMatch(l -> l.matches(" {2}" + phase + " +100% {2}2,000/2,000 {2}[0-9,]+/s"));
+        assertThat(lines).anyMatch(l -> l.matches(" {2}signing +100% {2}6,000/6,000 {2}[0-9,]+/s"));
+        assertThat(lines).anyMatch(l -> l.matches(" {2}verify +100% {2}2,000/2,000 {2}[0-9,]+/s"));
+        for (String phase : List.of("signing", "verify")) {
             assertThat(lines.stream().filter(l -> l.startsWith("  " + phase + " ") && l.contains("%")).count())
                     .as("progress lines of %s", phase).isBetween(1L, 10L);
         }
 
-        assertThat(o.row("messages")).containsExactly("2,000", "2,000");
+        // which provider each way used: ours and the naive one the same, "today" the JDK's
+        assertThat(o.text()).containsPattern("  providers: AmazonCorrettoCryptoProvider 2\\.5[.0-9]* registered");
+        assertThat(o.row("provider")).containsExactly("AmazonCorrettoCryptoProvider", "AmazonCorrettoCryptoProvider",
+                "SunEC");
+        assertThat(lines).contains("    sign   (asyncjobs, naive) AmazonCorrettoCryptoProvider",
+                "    sign   (today)            SunEC", "    verify (asyncjobs)        AmazonCorrettoCryptoProvider");
+        // plain JCA in this JVM still gets the JDK's: ACCP was added last
+        try {
+            assertThat(java.security.Signature.getInstance("SHA256withECDSA").getProvider().getName()).isEqualTo("SunEC");
+        } catch (java.security.GeneralSecurityException e) {
+            throw new AssertionError(e);
+        }
+
+        assertThat(o.row("messages")).containsExactly("2,000", "2,000", "2,000");
         for (String col : o.row("throughput")) {
             assertThat(number(col, "([0-9,]+) msg/s")).isPositive();
         }
+        String[] tput = o.row("throughput");
+        String[] spread = o.row("rounds min-max");
+        for (int i = 0; i < 3; i++) {
+            Matcher mm = Pattern.compile("([0-9,]+)-([0-9,]+)").matcher(spread[i]);
+            assertThat(mm.matches()).as(spread[i]).isTrue();
+            double lo = Double.parseDouble(mm.group(1).replace(",", ""));
+            double hi = Double.parseDouble(mm.group(2).replace(",", ""));
+            double median = number(tput[i], "([0-9,]+) msg/s");
+            // the median of the rounds lies within them (rounded to whole messages per second)
+            assertThat(median).isBetween(lo - 1, hi + 1);
+        }
+        assertThat(o.row("vs today")[2]).isEqualTo("1.0x");
+        assertThat(o.text()).contains("(throughput: the median of 3 rounds; the ways alternate within each round)");
         String[] p50 = o.row("latency p50");
         String[] p99 = o.row("latency p99");
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < 3; i++) {
             double a = number(p50[i], "([0-9.]+) ms");
             double b = number(p99[i], "([0-9.]+) ms");
             assertThat(a).isPositive().isLessThanOrEqualTo(b);
@@ -85,9 +112,11 @@ class DemoTest {
         assertThat(Integer.parseInt(m.group(1))).isEqualTo(loops + CORES);
         // boundedElastic caps its threads at ten per core
         assertThat(Integer.parseInt(threads[1])).isBetween(1, 10 * CORES);
+        assertThat(Integer.parseInt(threads[2])).isBetween(1, 10 * CORES);
         String[] peak = o.row("peak jobs in flight");
-        assertThat(Integer.parseInt(peak[0])).isBetween(1, Demo.DEFAULT_IN_FLIGHT);
-        assertThat(Integer.parseInt(peak[1])).isBetween(1, Demo.DEFAULT_IN_FLIGHT);
+        for (int i = 0; i < 3; i++) {
+            assertThat(Integer.parseInt(peak[i])).isBetween(1, Demo.DEFAULT_IN_FLIGHT);
+        }
 
         assertThat(o.text()).contains("3. Verifying 2,000 signatures");
         assertThat(lines).contains("verified 2000/2000");
@@ -115,6 +144,8 @@ class DemoTest {
                 new String[] {"--messages", "0"},
                 new String[] {"--in-flight", "-1"},
                 new String[] {"--messages", "3", "--tamper", "4"},
+                new String[] {"--messages", "3", "--rounds", "4"},
+                new String[] {"--rounds", "0"},
                 new String[] {"--bogus"})) {
             Output o = run(args);
             assertThat(o.status()).as(String.join(" ", args)).isEqualTo(2);
@@ -132,8 +163,11 @@ class DemoTest {
     @Test
     void numbersMayHaveSeparators() {
         assertThat(Demo.parse(new String[] {"--messages", "100_000", "--in-flight", "1,024"}))
-                .isEqualTo(new Demo.Options(100_000, 1024, 0));
-        assertThat(Demo.parse(new String[0])).isEqualTo(new Demo.Options(Demo.DEFAULT_MESSAGES, Demo.DEFAULT_IN_FLIGHT, 0));
+                .isEqualTo(new Demo.Options(100_000, 1024, 0, Demo.DEFAULT_ROUNDS));
+        assertThat(Demo.parse(new String[] {"--rounds", "5"})).isEqualTo(new Demo.Options(Demo.DEFAULT_MESSAGES,
+                Demo.DEFAULT_IN_FLIGHT, 0, 5));
+        assertThat(Demo.parse(new String[0])).isEqualTo(new Demo.Options(Demo.DEFAULT_MESSAGES, Demo.DEFAULT_IN_FLIGHT, 0,
+                Demo.DEFAULT_ROUNDS));
     }
 
     private static double number(String s, String regex) {
