@@ -50,6 +50,9 @@ final class EventLoopHost implements JobHost {
         // finishes it cancelled once the loop has stopped.
         // onReady wakes the job from the selector thread: one execute on the loop resumes it (and
         // a loop that no longer takes tasks has the job finished there, never stranded)
+        if (w != null && loop.inEventLoop()) {
+            w.atEnd(onReady); // shutting down: never stranded, whatever the fd does
+        }
         AsyncSelector s = fallback;
         return (s != null ? s : AsyncSelector.shared()).watch(ctx, onReady);
     }

@@ -47,6 +47,8 @@ final class NioFdWatcher {
     private final IdentityHashMap<SelectableChannel, ChannelHandle> handles = new IdentityHashMap<>();
     private final Set<Watch> armed = Collections.newSetFromMap(new IdentityHashMap<>());
     private @Nullable ScheduledFuture<?> sweep;
+    /** Wake-ups of jobs handed to the fallback selector while the loop shut down (see {@link #atEnd}). */
+    private final ArrayList<Runnable> endWakeups = new ArrayList<>();
     private long registrations; // tests: handles ever registered
 
     NioFdWatcher(IoEventLoop loop) {
@@ -55,7 +57,17 @@ final class NioFdWatcher {
         // down (not with a zero quiet period and tasks pending): wake what is still armed when the
         // loop has ended, from the thread that completes its termination. The loop thread is gone,
         // so this thread is the watcher's only user from then on.
-        loop.terminationFuture().addListener(f -> fireAll());
+        loop.terminationFuture().addListener(f -> {
+            fireAll();
+            for (Runnable r : endWakeups.toArray(new Runnable[0])) {
+                try {
+                    r.run();
+                } catch (Throwable t) {
+                    AsyncHooks.onError(t);
+                }
+            }
+            endWakeups.clear();
+        });
     }
 
     IoEventLoop loop() {
@@ -96,6 +108,17 @@ final class NioFdWatcher {
             w.fire(); // an fd that can never be readable to us: wake rather than hang
         }
         return w;
+    }
+
+    /**
+     * Loop thread, while shutting down: {@code onReady} is also run when the loop has ended. A job
+     * paused then is watched by the fallback selector; if its fd never turns readable to that
+     * selector (on the virtual-thread backend a job whose owner thread ended runs out on its own
+     * and may drain it), only this wake-up finishes it. A wake-up for a pause that is over is
+     * ignored by the job's runner.
+     */
+    void atEnd(Runnable onReady) {
+        endWakeups.add(onReady);
     }
 
     /** Wakes every armed watch (the loop has ended): each job is then finished where it is woken. */
