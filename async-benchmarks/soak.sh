@@ -10,8 +10,7 @@
 #                 and fails if either fails
 #   --rebuild     build even if async-soak's classes are there
 #   Soak's --faults picks which of the fault units (each with one right outcome) join the mix:
-#                 all, none, or a comma list; the default (what CI runs) is all but rx_shutdown,
-#                 which still loses about 1 job in 47,000 (Soak.Fault.defaults() says more)
+#                 all (the default, and what CI runs), none, or a comma list
 #
 # The last line on stdout of each run is the result:
 #   soak: jobs=<n> completed=<n> cancelled=<n> failed=<n> lost=0 leaked_fds=0 leaked_threads=0
@@ -31,7 +30,7 @@ while [ $# -gt 0 ]; do
     --backend) backend="${2:?--backend needs a value}"; shift 2 ;;
     --rebuild) rebuild=1; shift ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "soak.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
 done

@@ -8,11 +8,13 @@
  * automatic context propagation is on, ThreadLocals it knows follow the subscriber's
  * {@code Context} into every segment of the job.
  */
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"}) // reactor-core, reactive-streams,
+// context-propagation: automatic modules (no module-info of their own), nothing else to require
 module dev.asyncjobs.reactor {
     requires transitive dev.asyncjobs.core;
     requires transitive reactor.core;
     requires transitive org.reactivestreams;
-    requires static org.jspecify;
+    requires static transitive org.jspecify; // @Nullable is part of the exported signatures
     requires static context.propagation;
 
     exports dev.asyncjobs.reactor;

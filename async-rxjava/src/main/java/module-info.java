@@ -6,7 +6,7 @@
 module dev.asyncjobs.rxjava {
     requires transitive dev.asyncjobs.core;
     requires transitive io.reactivex.rxjava3;
-    requires static org.jspecify;
+    requires static transitive org.jspecify; // @Nullable is part of the exported signatures
 
     exports dev.asyncjobs.rxjava;
 }

@@ -1,9 +1,9 @@
 package dev.asyncjobs.benchmarks;
 
 import dev.asyncjobs.core.JobLoopGroup;
-import dev.asyncjobs.core.OffloadEngine;
 import dev.asyncjobs.crypto.AsyncCrypto;
 import dev.asyncjobs.crypto.CryptoPolicy;
+import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.reactor.AsyncFlux;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;

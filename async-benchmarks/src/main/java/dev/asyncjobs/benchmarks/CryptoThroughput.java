@@ -1,9 +1,9 @@
 package dev.asyncjobs.benchmarks;
 
 import dev.asyncjobs.core.JobLoopGroup;
-import dev.asyncjobs.core.OffloadEngine;
 import dev.asyncjobs.crypto.AsyncCrypto;
 import dev.asyncjobs.crypto.CryptoPolicy;
+import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.reactor.AsyncFlux;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,8 +72,8 @@ public class CryptoThroughput {
     /**
      * Jobs alive at most: the engine's queue capacity (64 per device thread, its default) unless
      * {@code -Dbench.maxInFlight} says otherwise. More jobs than the queue holds only adds jobs that
-     * wait for room, and each of those costs a wake-up when a device thread takes a call (measured:
-     * 256 in flight ran AES-GCM ~40% slower than 128).
+     * wait for room, and each of those costs a wake-up when a device thread takes a call (what twice
+     * the queue's worth in flight cost AES-GCM: RESULTS.md, figures behind choices in the source).
      */
     static final int MAX_IN_FLIGHT = Integer.getInteger("bench.maxInFlight", 64 * DEVICE_THREADS);
 

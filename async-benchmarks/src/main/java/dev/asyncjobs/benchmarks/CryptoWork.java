@@ -22,7 +22,7 @@ import javax.crypto.spec.GCMParameterSpec;
  * The crypto operations the benchmarks compare: ECDSA P-256 sign of a 64-byte message
  * ({@code SHA256withECDSA}), Ed25519 sign of a 64-byte message, and AES-256-GCM encryption of
  * 16 KiB, either through {@link AsyncCrypto} (the product: inside a job it pauses while a device
- * thread of its {@link dev.asyncjobs.core.OffloadEngine} does the work, or, for small work, does it
+ * thread of its {@link dev.asyncjobs.engine.OffloadEngine} does the work, or, for small work, does it
  * in the job) or with the plain JCA on the calling thread, making the same JCA calls per request as
  * {@code AsyncCrypto} does (a {@link Signature} or {@link Cipher} cached per thread, neither being
  * thread-safe, initialised per request), on the JDK's provider ({@link #plain}) or on the provider

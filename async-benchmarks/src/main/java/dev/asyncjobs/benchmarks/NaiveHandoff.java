@@ -16,7 +16,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The baseline of the virtual-thread backend: the naive hand-off DESIGN.md measured (~34 us), a
+ * The baseline of the virtual-thread backend: the naive hand-off DESIGN.md measured, a
  * platform thread and a virtual thread passing a turn back and forth with plain
  * {@code park}/{@code unpark} and no spinning, so every hand-off is an OS thread wake-up. One call
  * is one pause+resume cycle: the caller hands the turn to the "job", the job hands it back.

@@ -27,9 +27,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Warm-up: jobs run the same code until it is compiled, then one discarded round (of at most
  * 100k jobs) goes through the measured path. A paused continuation's stack is copied to the heap in
- * the frame format of the moment, and interpreted or C1 frames are larger than C2 ones (the first
- * round after only the warm-up measured up to ~1.9x more at 1k jobs, ~1.1x at 100k); a server's
- * jobs run fully compiled code.
+ * the frame format of the moment, and interpreted or C1 frames are larger than C2 ones (how much
+ * larger the first round after only the warm-up was: RESULTS.md, figures behind choices in the
+ * source); a server's jobs run fully compiled code.
  *
  * <ul>
  *   <li>{@code job}: {@code AsyncJob.start} on this thread (unlimited pool), one {@link JobHandle}
@@ -146,8 +146,8 @@ public final class PausedJobMemory {
             throw new IllegalStateException("this thread already has a job pool");
         }
         AsyncWaitCtx shared = new AsyncWaitCtx();
-        @SuppressWarnings("unchecked")
-        JobHandle<Integer>[] handles = new JobHandle[jobs];
+        @SuppressWarnings("unchecked") // no generic array creation in Java; the array stays in here
+        JobHandle<Integer>[] handles = (JobHandle<Integer>[]) new JobHandle<?>[jobs];
         AsyncWaitCtx[] ctxs = new AsyncWaitCtx[jobs];
         long before = liveHeap();
         for (int i = 0; i < jobs; i++) {

@@ -44,13 +44,13 @@ public class PausedPopulation {
 
     /** Starts and pauses every job on the benchmark thread (an unlimited pool). */
     @Setup(Level.Trial)
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings("unchecked") // no generic array creation in Java: the one cast is below
     public void setUp() {
         Backends.require(Backends.CONTINUATION);
         if (!AsyncJob.initThread(0, 0)) {
             throw new IllegalStateException("the benchmark thread already has a pool");
         }
-        handles = new JobHandle[jobs];
+        handles = (JobHandle<Long>[]) new JobHandle<?>[jobs];
         for (int i = 0; i < jobs; i++) {
             handles[i] = new JobHandle<>();
             if (AsyncJob.start(handles[i], ctx, this::pauseForever) != StartStatus.PAUSE) {

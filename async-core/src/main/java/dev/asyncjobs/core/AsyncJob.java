@@ -115,6 +115,14 @@ public final class AsyncJob {
     /** Runs around each segment of a job, inside it (context propagation for the adapters). */
     interface SegmentHook {
         @Nullable AutoCloseable enter();
+
+        /**
+         * On the job's own thread (virtual-thread backend): the body ran to its end with nobody
+         * driving it, because its owner died while it was paused (its pauses returned false). No
+         * resume may ever come to collect it, so whoever launched it must be told.
+         */
+        default void ranOutAlone() {
+        }
     }
 
     // ---------------------------------------------------------------- OpenSSL's functions
@@ -136,7 +144,7 @@ public final class AsyncJob {
         if (ts.pool != null || ts.current != null) {
             return false;
         }
-        ts.pool = new JobPool(Thread.currentThread(), maxSize, initSize);
+        ts.pool = new JobPool(maxSize, initSize);
         return true;
     }
 
@@ -196,7 +204,7 @@ public final class AsyncJob {
             }
             JobPool pool = ts.pool;
             if (pool == null) {
-                pool = ts.pool = new JobPool(Thread.currentThread(), 0, 0);
+                pool = ts.pool = new JobPool(0, 0);
             }
             job = pool.acquire();
             if (job == null) {
@@ -258,7 +266,7 @@ public final class AsyncJob {
         fiber.finished();
         recycle();
         if (foreign) {
-            pool.releaseForeign(this);
+            pool.releaseForeign();
             terminate();
         } else {
             pool.release(this);
@@ -282,15 +290,30 @@ public final class AsyncJob {
     }
 
     /**
-     * Called inside a job that rethrows an error another thread caught and survived (the offload
-     * engine's device thread): if the job function ends with it, it is the job's failure like any
-     * other, not a fatal error of the job's own thread.
+     * Marks {@code error} as relayed: an error that another thread caught and survived (an
+     * engine's device thread whose work threw it), which the running job is about to rethrow as
+     * its call's failure. If the job function ends with this very error, it is the job's failure
+     * ({@link StartStatus#FINISH}, in {@link JobHandle#failure()}) like any other, not a fatal
+     * error of the job's own thread that {@link #start} would rethrow. A no-op outside a job.
+     *
+     * <pre>{@code
+     * if (failure instanceof Error e) {
+     *     throw AsyncJob.relay(e); // an OutOfMemoryError of the device thread is the call's failure
+     * }
+     * }</pre>
+     *
+     * @param error the error handed over by another thread
+     * @param <E> its type
+     * @return {@code error}, to be thrown
+     * @throws NullPointerException if {@code error} is null
      */
-    static void relayed(Throwable error) {
+    public static <E extends Throwable> E relay(E error) {
+        Objects.requireNonNull(error, "error");
         AsyncJob job = ThreadState.get().current;
         if (job != null) {
             job.relayed = error;
         }
+        return error;
     }
 
     /**
@@ -403,6 +426,20 @@ public final class AsyncJob {
     }
 
     /**
+     * Whether {@link #pause()} would return {@code true} at once without pausing: outside a job, or
+     * inside one while {@link #blockPause()} is in force. An engine asks before it pauses, to tell
+     * a real resume from a pause that never happened (both return {@code true}), e.g. to run its
+     * work inline instead of waiting for a wake-up that is not coming. A cancel is not a block:
+     * {@code pause()} then returns {@code false}.
+     *
+     * @return {@code true} if pausing is blocked here
+     */
+    public static boolean isPauseBlocked() {
+        AsyncJob job = ThreadState.get().current;
+        return job == null || job.blockCount > 0;
+    }
+
+    /**
      * {@code ASYNC_get_current_job}.
      *
      * @return the job running on this thread, or {@code null} outside a job
@@ -504,6 +541,10 @@ public final class AsyncJob {
         while (!terminating) {
             if (!finished) {
                 runOnce();
+                SegmentHook h = hook;
+                if (driver == null && h != null) {
+                    h.ranOutAlone(); // no segment was driving it: its owner died while it was paused
+                }
             }
             // else this job ran out on its own (its owner died) and the resume that just came is
             // another thread collecting the outcome (a job finished off its thread): hand control
@@ -717,20 +758,21 @@ public final class AsyncJob {
         fiber.dispose();
     }
 
-    Thread owner() {
-        return owner;
-    }
-
     /**
      * Called inside this job's segment: runs {@code step} on the thread driving the segment once
      * the segment has ended (paused or finished), instead of nesting it here.
+     *
+     * @return {@code false}, and nothing deferred, if no thread drives this job's code (its body
+     *     runs out on its own, see {@link SegmentHook#ranOutAlone()})
      */
-    void deferAfterSegment(ThreadState.Step step) {
+    boolean deferAfterSegment(ThreadState.Step step) {
         ThreadState d = driver;
         if (d == null) {
-            throw new IllegalStateException("not inside this job's segment");
+            // a body running on its own (virtual-thread backend, its owner died): no segment end
+            return false;
         }
         d.defer(step);
+        return true;
     }
 
     JobPool pool() {

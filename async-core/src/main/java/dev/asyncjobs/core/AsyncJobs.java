@@ -20,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  * resumes the job, the others are ignored for that pause. A callback that arrives after the job
  * was already resumed by its fd is not lost: it wakes the next pause early. As in OpenSSL, an
  * engine must therefore check, after {@code pause()} returns, that its operation really completed
- * and pause again if not ({@link OffloadEngine} and {@link WakeupFd#drain()} do this).
+ * and pause again if not (the offload engine and {@link WakeupFd#drain()} do this).
  *
  * <pre>{@code
  * JobTicket t = AsyncJobs.launch(() -> engine.call(work), JobOptions.defaults(), new JobObserver<>() {
@@ -101,5 +101,50 @@ public final class AsyncJobs {
         JobRunner<R> runner = new JobRunner<>(func, options, observer, confinedExecutor, null, null);
         runner.submit();
         return runner;
+    }
+
+    /**
+     * Tells the core that the executor of a {@link #launch(JobFunction, JobOptions, Executor,
+     * JobObserver)} took one of the job's tasks without throwing and then dropped it, unrun: the
+     * job is handled as if {@code execute} had thrown {@code cause} (a job not started fails with
+     * it; a paused job being resumed is finished cancelled off its thread and fails with it). For
+     * executors that can lose a task they accepted, as an RxJava worker does when its executor
+     * refuses a later task and it clears its queue.
+     *
+     * <p>The caller must make sure the task never runs: claim it first, e.g. with a CAS that a
+     * wrapper's {@code run} needs too (run or dropped, never both). A task reported dropped that
+     * runs after all, or one that was never queued, is a misuse that can end the job twice.
+     *
+     * @param task the task exactly as the executor was given it
+     * @param cause why it was dropped; the job's failure
+     * @throws IllegalArgumentException if {@code task} is not a task that {@code launch} gave an executor
+     */
+    public static void taskDropped(Runnable task, RejectedExecutionException cause) {
+        Objects.requireNonNull(task, "task");
+        Objects.requireNonNull(cause, "cause");
+        if (!(task instanceof JobRunner<?> runner) || !runner.onUserExecutor()) {
+            throw new IllegalArgumentException("not a task that AsyncJobs.launch gave an executor: " + task);
+        }
+        runner.dropped(cause);
+    }
+
+    /**
+     * The job loop that runs the job launched (by {@link #launch}) with {@code ctx}, for an engine
+     * that wakes many jobs at once: a ctx callback called in a task on that loop resumes its job
+     * right there, with no further hop, so an engine can gather its completions per loop and hand
+     * each loop one task per batch ({@code loop.execute(() -> callbacks.forEach(...))}) instead of
+     * waking the loop once per job. A loop that refuses the task ({@link
+     * java.util.concurrent.RejectedExecutionException}: it has stopped) must not strand the jobs:
+     * call their callbacks from the current thread then, as for any other job.
+     *
+     * @param ctx the wait ctx of a job (as from {@link AsyncJob#waitCtx()})
+     * @return the job's loop, or {@code null} if the job does not run on a job loop (a
+     *     confined executor, a caller driving {@link AsyncJob#start} itself) or the ctx callback
+     *     is not the launcher's: then call the callback from any thread
+     * @throws NullPointerException if {@code ctx} is null
+     */
+    public static @Nullable JobLoop loopOf(AsyncWaitCtx ctx) {
+        Objects.requireNonNull(ctx, "ctx");
+        return ctx.getCallback() instanceof JobRunner<?> r ? r.loop() : null;
     }
 }

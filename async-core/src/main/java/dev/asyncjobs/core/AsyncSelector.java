@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A standalone selector thread for callers that run jobs on threads they own: it watches the wait
@@ -126,13 +127,23 @@ public final class AsyncSelector implements AutoCloseable {
         return loop.thread;
     }
 
+    /** Whether this selector keeps a view of {@code ctx}'s fds (owner's thread). */
+    boolean knows(AsyncWaitCtx ctx) {
+        return loop.watcher.recordOf(ctx) != null;
+    }
+
+    /** This selector's view of {@code ctx}, or null (tests). */
+    FdWatcher.@Nullable CtxWatch viewOf(AsyncWaitCtx ctx) {
+        return loop.watcher.recordOf(ctx);
+    }
+
     /**
      * How many watches are armed on {@code ctx}, counted on the selector thread after everything
      * queued before (tests: the per-ctx state stays bounded). Never call it on the selector thread.
      */
     int watchesOn(AsyncWaitCtx ctx) {
-        FdWatcher.CtxWatch cw = ctx.watch;
-        if (cw == null || cw.watcher != loop.watcher) {
+        FdWatcher.CtxWatch cw = loop.watcher.recordOf(ctx);
+        if (cw == null) {
             return 0;
         }
         CompletableFuture<Integer> count = new CompletableFuture<>();

@@ -7,6 +7,7 @@ import java.nio.channels.SelectionKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -83,10 +84,14 @@ public final class AsyncWaitCtx implements AutoCloseable {
     private @Nullable ArrayList<Entry> entries;
     private int numAdd;
     private int numDel;
-    /** How many times the job was resumed; lets a watcher tell whether its view is one step old. */
+    /**
+     * How many times the job was resumed, i.e. how many times the changed-fds window was reset:
+     * whoever keeps its own view of the fds can tell from it whether {@link #getChangedFds()} is
+     * the delta since that view or whether it missed a window.
+     */
     int resumes;
-    /** The selector-side registrations of this ctx (see {@link FdWatcher}); set under the monitor. */
-    FdWatcher.@Nullable CtxWatch watch;
+    /** Run once by {@link #close()} (whoever watches this ctx drops its view); set under the monitor. */
+    private @Nullable Consumer<AsyncWaitCtx> closeHook;
 
     private volatile @Nullable Callback callback;
     private volatile WaitStatus status = WaitStatus.UNSUPPORTED;
@@ -313,17 +318,21 @@ public final class AsyncWaitCtx implements AutoCloseable {
         if (!CLOSED.compareAndSet(this, 0, 1)) {
             return;
         }
-        FdWatcher.CtxWatch w;
+        Consumer<AsyncWaitCtx> hook;
         ArrayList<Entry> list;
         synchronized (this) {
             // closed is already set: no edit can start after this, and none is half done
-            w = watch;
-            watch = null;
+            hook = closeHook;
+            closeHook = null;
             list = entries;
             entries = null;
         }
-        if (w != null) {
-            w.release();
+        if (hook != null) {
+            try {
+                hook.accept(this);
+            } catch (Throwable t) {
+                AsyncHooks.onError(t); // the cleanups below must run whatever a watcher does
+            }
         }
         if (list == null) {
             return;
@@ -378,18 +387,25 @@ public final class AsyncWaitCtx implements AutoCloseable {
     }
 
     /**
-     * Attaches the watcher's view of this ctx (owner's thread).
+     * Sets what {@link #close()} runs once, first, before the cleanups (owner's thread): one hook
+     * per ctx, so whoever keeps a view of its fds (a selector) hears of the close. Replaces the
+     * hook set before, which the caller fetched with {@link #closeHook()} and releases itself.
      *
-     * @return false if the ctx is closed: then nobody else will release {@code w}
+     * @return false if the ctx is closed: then the hook will never run
      */
-    boolean attachWatch(FdWatcher.CtxWatch w) {
+    boolean setCloseHook(Consumer<AsyncWaitCtx> hook) {
         synchronized (this) {
             if (closed != 0) {
                 return false;
             }
-            watch = w;
+            closeHook = hook;
             return true;
         }
+    }
+
+    /** The hook {@link #close()} will run, or null (owner's thread). */
+    @Nullable Consumer<AsyncWaitCtx> closeHook() {
+        return closeHook;
     }
 
     /** Whether something was added or deleted since the last resume. */
@@ -410,20 +426,6 @@ public final class AsyncWaitCtx implements AutoCloseable {
             }
         }
         return out;
-    }
-
-    /** Calls the callback if one is set; exceptions go to the hook. */
-    boolean fireCallback() {
-        Callback c = callback;
-        if (c == null) {
-            return false;
-        }
-        try {
-            return c.fn().onWake(c.arg());
-        } catch (Throwable t) {
-            AsyncHooks.onError(t);
-            return false;
-        }
     }
 
     private void checkOpen() {

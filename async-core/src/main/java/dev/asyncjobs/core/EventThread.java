@@ -19,9 +19,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Wake-ups follow netty's pattern: before blocking in {@code select} the thread sets
  * {@code needsWakeup} and re-checks the queue; a producer offers its task and then wakes the
  * selector only if {@code needsWakeup} was set (and it wins the CAS), so a busy loop takes tasks
- * with no system call and a sleeping one is woken exactly once. A device thread of a saturated
- * {@link OffloadEngine} may hold that wake-up back for a moment and send one for many tasks
- * ({@link DeferredWakeups}); the task itself is queued at once, so an awake thread runs it anyway.
+ * with no system call and a sleeping one is woken exactly once. Producers that want fewer
+ * wake-ups batch their own work into fewer tasks (an offload engine hands a loop one task per
+ * batch of completions): this thread knows nothing of them.
  */
 abstract class EventThread implements Executor {
     private static final VarHandle NEEDS_WAKEUP;
@@ -100,11 +100,8 @@ abstract class EventThread implements Executor {
             // raced with the thread's exit after its last drain: nobody will run it
             return false;
         }
-        if (needsWakeup != 0) {
-            Thread t = Thread.currentThread();
-            if (t != thread && !(t instanceof DeferredWakeups.Holder h && h.deferredWakeups().defer(this))) {
-                wakeup();
-            }
+        if (needsWakeup != 0 && Thread.currentThread() != thread) {
+            wakeup();
         }
         return true;
     }
@@ -113,7 +110,7 @@ abstract class EventThread implements Executor {
      * Wakes the thread if it sleeps in {@code select} (or is about to), once: a producer that
      * loses the CAS knows another one's wake-up is already on its way.
      */
-    final void wakeup() {
+    private void wakeup() {
         if (needsWakeup != 0 && NEEDS_WAKEUP.compareAndSet(this, 1, 0)) {
             selector.wakeup();
         }

@@ -5,10 +5,14 @@ import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -48,8 +52,11 @@ final class FdWatcher {
     private record Armed(Target target, int token) {
     }
 
-    /** One ctx as this watcher sees it. */
-    static final class CtxWatch {
+    /**
+     * One ctx as this watcher sees it: kept here, in the watcher's own map, not in the ctx; the
+     * ctx only holds it as its close hook ({@link #accept}), so a close drops it.
+     */
+    static final class CtxWatch implements Consumer<AsyncWaitCtx> {
         final FdWatcher watcher;
         int syncedAt = -1;              // ctx.resumes at the last plan (owner's thread)
         final ArrayList<SelectionKey> keys = new ArrayList<>(1);  // selector's thread from here on
@@ -65,8 +72,14 @@ final class FdWatcher {
         }
 
         /** The ctx was closed or moved to another watcher: drop its keys (any thread; idempotent). */
-        void release() {
-            watcher.onThread.execute(() -> watcher.forget(this));
+        void release(AsyncWaitCtx ctx) {
+            watcher.onThread.execute(() -> watcher.forget(this, ctx));
+        }
+
+        /** The ctx's close hook. */
+        @Override
+        public void accept(AsyncWaitCtx ctx) {
+            release(ctx);
         }
 
         boolean isBroken() {
@@ -81,6 +94,12 @@ final class FdWatcher {
 
     final Selector selector;
     private final Executor onThread;
+    /**
+     * This watcher's view of each ctx it watches. Weak keys: a ctx dropped without close (a
+     * caller's mistake) is not kept alive by the selector. Synchronized: {@link #plan} runs on the
+     * ctx owners' threads (many, for an {@link AsyncSelector}), {@link #forget} on the selector's.
+     */
+    private final Map<AsyncWaitCtx, CtxWatch> records = Collections.synchronizedMap(new WeakHashMap<>());
     private final HashSet<CtxWatch> watched = new HashSet<>();
     private final ArrayList<Object[]> pending = new ArrayList<>(); // {CtxWatch, channel} to retry
     private int registeredKeys;
@@ -99,17 +118,21 @@ final class FdWatcher {
 
     /** What to (de)register for {@code ctx}; null when nothing changed since the last arm. */
     @Nullable Plan plan(AsyncWaitCtx ctx) {
-        CtxWatch cw = ctx.watch;
-        if (cw != null && cw.watcher != this) {
-            cw.release(); // the ctx moved to this watcher; attachWatch below replaces it
-            cw = null;
-        }
+        CtxWatch cw = recordOf(ctx);
         Plan plan;
         if (cw == null) {
+            Consumer<AsyncWaitCtx> before = ctx.closeHook();
             cw = new CtxWatch(this);
-            if (!ctx.attachWatch(cw)) {
+            CtxWatch old = records.put(ctx, cw);
+            if (old != null) {
+                old.release(ctx); // a stale view of ours (the ctx went elsewhere and came back)
+            }
+            if (before instanceof CtxWatch other && other != old) {
+                other.release(ctx); // the ctx moved to this watcher: the other one drops its view
+            }
+            if (!ctx.setCloseHook(cw)) {
                 // closed by another thread meanwhile: arm will find the watch released and wake
-                cw.release();
+                cw.release(ctx);
             }
             plan = new Plan(cw, ctx.liveFds(), List.of(), List.of());
         } else if (ctx.resumes == cw.syncedAt + 1) {
@@ -191,10 +214,19 @@ final class FdWatcher {
         }
     }
 
+    /**
+     * This watcher's current view of {@code ctx}, or null: none, or no longer current (the ctx
+     * moved to another watcher since, which replaced the close hook).
+     */
+    @Nullable CtxWatch recordOf(AsyncWaitCtx ctx) {
+        CtxWatch cw = records.get(ctx);
+        return cw != null && ctx.closeHook() == cw ? cw : null;
+    }
+
     /** Disarms every target of the ctx without firing (the job was resumed some other way). */
     void disarm(AsyncWaitCtx ctx) {
-        CtxWatch cw = ctx.watch;
-        if (cw != null && cw.watcher == this && cw.target != null) {
+        CtxWatch cw = recordOf(ctx);
+        if (cw != null && cw.target != null) {
             cw.target = null;
             cw.more = null;
             armed--;
@@ -298,10 +330,6 @@ final class FdWatcher {
         return !pending.isEmpty();
     }
 
-    int armedCount() {
-        return armed;
-    }
-
     /** Fires everything armed (the selector is closing: wake rather than hang). */
     void fireAll() {
         for (CtxWatch cw : watched.toArray(new CtxWatch[0])) {
@@ -309,7 +337,8 @@ final class FdWatcher {
         }
     }
 
-    void forget(CtxWatch cw) {
+    void forget(CtxWatch cw, AsyncWaitCtx ctx) {
+        records.remove(ctx, cw); // (not if a newer view of ours replaced it)
         if (cw.released) {
             return;
         }

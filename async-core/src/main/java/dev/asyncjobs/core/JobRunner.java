@@ -32,7 +32,7 @@ import org.jspecify.annotations.Nullable;
  * task ({@link #run()}), and the only allocation per job is the runner, its handle and its ctx.
  */
 final class JobRunner<R extends @Nullable Object>
-        implements JobTicket, Runnable, WaitCallback, FdWatcher.Target, JobPool.SlotWaiter, AsyncJob.SegmentHook,
+        implements JobTicket, Runnable, WaitCallback, FdWatcher.Target, SlotWaiters.Waiter, AsyncJob.SegmentHook,
         ThreadState.Step {
     private static final VarHandle STATE;
     private static final int NEW = 0;
@@ -76,9 +76,9 @@ final class JobRunner<R extends @Nullable Object>
     private boolean waitedForSlot;
     private @Nullable Thread owner;
     private AsyncSelector.@Nullable Registration registration;
-    /** Our place in the pool's FIFO while in SLOT_WAIT (owner thread). */
-    private JobPool.@Nullable WaitNode waitNode;
-    private @Nullable JobPool waitPool;
+    /** Our place in the thread's FIFO of slot waiters while in SLOT_WAIT (owner thread). */
+    private SlotWaiters.@Nullable Node waitNode;
+    private @Nullable SlotWaiters waitQueue;
     // JobLoop's list of live runners (loop thread only)
     @Nullable JobRunner<?> prev;
     @Nullable JobRunner<?> next;
@@ -125,7 +125,9 @@ final class JobRunner<R extends @Nullable Object>
         ThreadState ts = ThreadState.get();
         AsyncJob inside = ts.current;
         if (inside != null) {
-            inside.deferAfterSegment(this);
+            if (!inside.deferAfterSegment(this)) {
+                onCleanThread(this);
+            }
         } else if (ts.draining) {
             ts.defer(this);
         } else {
@@ -184,6 +186,11 @@ final class JobRunner<R extends @Nullable Object>
         return done;
     }
 
+    /** The job loop that runs this job, or null on a confined executor. */
+    @Nullable JobLoop loop() {
+        return loop;
+    }
+
     /** The ctx callback: an engine asks for a resume, from any thread. */
     @Override
     public boolean onWake(@Nullable Object arg) {
@@ -198,8 +205,8 @@ final class JobRunner<R extends @Nullable Object>
     @Override
     public boolean onSlotFree() {
         int s = state;
-        waitNode = null; // the pool took us out of its FIFO
-        waitPool = null;
+        waitNode = null; // the FIFO took us out
+        waitQueue = null;
         if ((s & PHASE) == SLOT_WAIT && STATE.compareAndSet(this, s, (s & ~PHASE) | NEW)) {
             // Called from inside the pool's release, i.e. inside another job's start(): queue the
             // start, never run it here (nesting would grow the stack with every waiter).
@@ -212,6 +219,39 @@ final class JobRunner<R extends @Nullable Object>
     @Override
     public @Nullable AutoCloseable enter() {
         return observer.onSegmentStart();
+    }
+
+    /**
+     * Virtual-thread backend: the job ran out on its own after its owner died. Its pause may have
+     * been answered by nothing (an engine call waited for its device in place), so wake it here:
+     * the resume goes to the dead owner's executor, is refused or breaks confinement, and the job
+     * is collected off its thread, once. A wake while RESUMING or DONE is ignored.
+     */
+    @Override
+    public void ranOutAlone() {
+        wake(ANY);
+    }
+
+    /**
+     * Runs {@code r} on a new virtual thread, where no job runs: for a step asked for from a job
+     * body that runs on its own (its owner died), which has no segment end to defer it to.
+     */
+    private static void onCleanThread(Runnable r) {
+        Thread.ofVirtual().name("asyncjobs-orphan-step").start(r);
+    }
+
+    /** Whether this runner's tasks go to a user's executor ({@link AsyncJobs#taskDropped} applies). */
+    boolean onUserExecutor() {
+        return loop == null;
+    }
+
+    /**
+     * {@link AsyncJobs#taskDropped}: the user's executor accepted our one queued task and will
+     * never run it. As if {@code execute} had thrown: nothing of this job is queued or running, so
+     * ending it here races with nothing.
+     */
+    void dropped(RejectedExecutionException e) {
+        rejected(e);
     }
 
     void cancelForShutdown() {
@@ -316,7 +356,7 @@ final class JobRunner<R extends @Nullable Object>
                 hostWatched = true;
                 registration = host.watch(ctx, () -> wake(epoch));
             }
-        } else if (ctx.watch != null || !ctx.liveFds().isEmpty()) {
+        } else if (!ctx.liveFds().isEmpty() || options.selector().knows(ctx)) {
             registration = options.selector().watch(ctx, () -> wake(epoch));
         }
         for (;;) {
@@ -355,8 +395,9 @@ final class JobRunner<R extends @Nullable Object>
             return;
         }
         // FIFO; a waiter that lost its slot to a newcomer goes back to the front
-        waitPool = pool;
-        waitNode = pool.addWaiter(this, waitedForSlot);
+        SlotWaiters q = SlotWaiters.here(pool);
+        waitQueue = q;
+        waitNode = q.add(this, waitedForSlot);
         waitedForSlot = true;
     }
 
@@ -396,7 +437,9 @@ final class JobRunner<R extends @Nullable Object>
                 AsyncJob inside = ThreadState.get().current;
                 if (inside != null) {
                     // inside a job here: finish it once that segment ended, never close it paused
-                    inside.deferAfterSegment(this);
+                    if (!inside.deferAfterSegment(this)) {
+                        onCleanThread(() -> rejected(e)); // a body running on its own: no segment end
+                    }
                     return;
                 }
                 if (finishHere() == StartStatus.ERR) {
@@ -489,14 +532,14 @@ final class JobRunner<R extends @Nullable Object>
     }
 
     private void cleanupNeverRun() {
-        JobPool.WaitNode n = waitNode;
-        JobPool p = waitPool;
-        if (n != null && p != null && Thread.currentThread() == p.owner) {
+        SlotWaiters.Node n = waitNode;
+        SlotWaiters q = waitQueue;
+        if (n != null && q != null && Thread.currentThread() == owner) {
             // cancelled in SLOT_WAIT: leave the FIFO now, not when a slot frees (a stuck pool
             // under timeouts would otherwise keep every cancelled waiter)
             waitNode = null;
-            waitPool = null;
-            p.removeWaiter(n);
+            waitQueue = null;
+            q.remove(n);
         }
         Throwable closeError = closeCtx();
         if (closeError != null) {

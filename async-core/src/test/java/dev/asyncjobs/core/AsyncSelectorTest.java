@@ -4,6 +4,10 @@ import static dev.asyncjobs.core.CoreTestSupport.onNewThread;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.asyncjobs.testsupport.Await;
+import dev.asyncjobs.testsupport.Pipes;
+import dev.asyncjobs.testsupport.Racer;
+import dev.asyncjobs.testsupport.Threads;
 import java.nio.channels.Pipe;
 import java.nio.channels.SelectionKey;
 import java.util.ArrayList;
@@ -173,7 +177,7 @@ class AsyncSelectorTest {
                         () -> {
                             AsyncSelector.Registration r;
                             for (int spins = 0; (r = reg.get()) == null; spins++) {
-                                Racer.backOff(spins);
+                                Await.backOff(spins);
                             }
                             r.cancel();
                         },
@@ -197,7 +201,7 @@ class AsyncSelectorTest {
     @Test
     void closingTheWatchedChannelWakesTheWatch() throws Exception {
         try (AsyncSelector sel = open("closed-source"); AsyncWaitCtx ctx = new AsyncWaitCtx()) {
-            Pipe p = CoreTestSupport.pipe();
+            Pipe p = Pipes.open();
             ctx.setWaitFd("k", p.source(), null, null);
             CountDownLatch fired = new CountDownLatch(1);
             sel.watch(ctx, fired::countDown);
@@ -211,7 +215,7 @@ class AsyncSelectorTest {
     @Test
     void closingTheOtherEndWakesTheWatch() throws Exception {
         try (AsyncSelector sel = open("closed-sink"); AsyncWaitCtx ctx = new AsyncWaitCtx()) {
-            Pipe p = CoreTestSupport.pipe();
+            Pipe p = Pipes.open();
             ctx.setWaitFd("k", p.source(), null, null);
             CountDownLatch fired = new CountDownLatch(1);
             sel.watch(ctx, fired::countDown);
@@ -225,9 +229,9 @@ class AsyncSelectorTest {
     @Test
     void aChannelClosedBeforeTheWatchFiresAtOnce() throws Exception {
         try (AsyncSelector sel = open("closed-before"); AsyncWaitCtx ctx = new AsyncWaitCtx()) {
-            Pipe p = CoreTestSupport.pipe();
+            Pipe p = Pipes.open();
             ctx.setWaitFd("k", p.source(), null, null);
-            CoreTestSupport.close(p);
+            Pipes.close(p);
             CountDownLatch fired = new CountDownLatch(1);
             sel.watch(ctx, fired::countDown);
             assertThat(fired.await(5, TimeUnit.SECONDS)).isTrue();
@@ -307,7 +311,7 @@ class AsyncSelectorTest {
                 for (int i = 0; i < 3; i++) {
                     assertThat(s).isEqualTo(StartStatus.PAUSE);
                     awaitFire(sel, ctx, first);
-                    FdWatcher.CtxWatch cw = ctx.watch;
+                    FdWatcher.CtxWatch cw = sel.viewOf(ctx);
                     assertThat(cw.keys).hasSize(1);
                     if (firstKey == null) {
                         firstKey = cw.keys.get(0);
@@ -320,14 +324,14 @@ class AsyncSelectorTest {
                 // second fd added: both keys, the first one still the same
                 assertThat(s).isEqualTo(StartStatus.PAUSE);
                 awaitFire(sel, ctx, first);
-                assertThat(ctx.watch.keys).hasSize(2).contains(firstKey);
+                assertThat(sel.viewOf(ctx).keys).hasSize(2).contains(firstKey);
                 s = AsyncJob.start(h, ctx, null);
                 // first fd cleared: its key is cancelled, the second one still watched
                 assertThat(s).isEqualTo(StartStatus.PAUSE);
                 awaitFire(sel, ctx, second);
-                assertThat(ctx.watch.keys).hasSize(1).doesNotContain(firstKey);
+                assertThat(sel.viewOf(ctx).keys).hasSize(1).doesNotContain(firstKey);
                 assertThat(firstKey.isValid()).isFalse();
-                assertThat(ctx.watch.keys.get(0).channel()).isSameAs(second.channel());
+                assertThat(sel.viewOf(ctx).keys.get(0).channel()).isSameAs(second.channel());
                 assertThat(AsyncJob.start(h, ctx, null)).isEqualTo(StartStatus.FINISH);
                 assertThat(h.result()).isEqualTo("done");
             }
@@ -366,7 +370,7 @@ class AsyncSelectorTest {
         fds.add(otherFd);
         AsyncSelector.Registration cancelled = sel.watch(other, () -> fired.add("cancelled"));
         cancelled.cancel();
-        assertThat(CoreTestSupport.liveThreads(name)).hasSize(1);
+        assertThat(Threads.named(name)).hasSize(1);
         assertThat(sel.isClosed()).isFalse();
         sel.close();
         assertThat(sel.isClosed()).isTrue();
@@ -457,7 +461,7 @@ class AsyncSelectorTest {
         for (int i = 0; i < 20; i++) {
             sels.add(AsyncSelector.open(prefix + "-" + i));
         }
-        assertThat(CoreTestSupport.liveThreads(prefix)).hasSize(20);
+        assertThat(Threads.named(prefix)).hasSize(20);
         sels.forEach(AsyncSelector::close);
         CoreTestSupport.assertNoThreadsLeft(prefix);
         CoreTestSupport.assertFdsBackTo(baseline);

@@ -3,6 +3,7 @@ package dev.asyncjobs.core;
 import static dev.asyncjobs.core.CoreTestSupport.onNewThread;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.asyncjobs.testsupport.Pipes;
 import java.nio.channels.Pipe;
 import java.nio.channels.SelectableChannel;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -140,7 +141,7 @@ class AsyncTestPortTest {
     @Test
     void waitCtxGetAllFds() {
         onNewThread(() -> {
-            Pipe magic = CoreTestSupport.pipe();
+            Pipe magic = Pipes.open();
             SelectableChannel magicWaitFd = magic.source();
             // waitfd(): the key is the wait ctx itself, as in the C test
             JobFunction<Integer> waitfd = () -> {
@@ -195,7 +196,7 @@ class AsyncTestPortTest {
                 assertThat(waitctx.getChangedFds().deleted()).isEmpty();
                 assertThat(job.result()).isEqualTo(1);
             } finally {
-                CoreTestSupport.close(magic);
+                Pipes.close(magic);
             }
             AsyncJob.cleanupThread();
         });

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.asyncjobs.core.FaultLeakCheckTest.HookRecorder;
+import dev.asyncjobs.testsupport.Fds;
+import dev.asyncjobs.testsupport.Racer;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -109,7 +111,7 @@ class AwaitTest {
         CoreTestSupport.await(awaiting, "the job to await");
         settle(where);
         assertThat(obs.isCalled()).as("paused until the future completes").isFalse();
-        assertThat(CoreTestSupport.openFds()).as("no fd for an await; open: %s", CoreTestSupport.fdTargets())
+        assertThat(Fds.count()).as("no fd for an await; open: %s", Fds.targets())
                 .isLessThanOrEqualTo(baseline);
         new Thread(() -> f.complete("v")).start(); // a client library's thread
         RecordingObserver.Call c = obs.await();
@@ -383,7 +385,7 @@ class AwaitTest {
         }
         CoreTestSupport.await("all jobs live", Duration.ofSeconds(20), () -> group.liveJobs() == n);
         flush(group.loop(0));
-        assertThat(CoreTestSupport.openFds()).as("fds with %d jobs paused in await; open: %s", n, CoreTestSupport.fdTargets())
+        assertThat(Fds.count()).as("fds with %d jobs paused in await; open: %s", n, Fds.targets())
                 .isLessThanOrEqualTo(baseline);
         for (int i = 0; i < n; i++) {
             fs.get(i).complete(i);

@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.asyncjobs.testsupport.Await;
+import dev.asyncjobs.testsupport.Fds;
+import dev.asyncjobs.testsupport.Threads;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.Pipe;
-import java.nio.channels.SelectableChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -20,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 /**
@@ -28,13 +24,13 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
  * touch pools run their body on a fresh platform thread ({@link #onNewThread}) and never see what
  * an earlier test left on the JUnit thread.
  */
-final class CoreTestSupport {
+public final class CoreTestSupport {
     private static final AtomicInteger THREADS = new AtomicInteger();
     private static final AtomicInteger NAMES = new AtomicInteger();
 
     /** A body that may throw anything. */
     @FunctionalInterface
-    interface Body {
+    public interface Body {
         void run() throws Throwable;
     }
 
@@ -46,12 +42,12 @@ final class CoreTestSupport {
     }
 
     /** A name unique within this JVM, so thread-name checks never see another test's threads. */
-    static String uniqueName(String prefix) {
+    public static String uniqueName(String prefix) {
         return prefix + "-" + NAMES.incrementAndGet();
     }
 
     /** Runs {@code body} on a new platform thread (no pool, no job) and rethrows what it threw. */
-    static void onNewThread(Body body) {
+    public static void onNewThread(Body body) {
         onNewThread(0, body);
     }
 
@@ -98,40 +94,16 @@ final class CoreTestSupport {
 
     /** Polls {@code condition} until it holds or {@code timeout} passes (then fails with {@code what}). */
     static void await(String what, Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                fail("timed out after " + timeout.toMillis() + " ms waiting for: " + what);
-            }
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        Await.until(what, timeout, condition);
     }
 
-    /** As {@link #await(String, Duration, BooleanSupplier)}, spinning then yielding: for race loops. */
+    /** As {@link #await(String, Duration, BooleanSupplier)}, spinning then yielding, 20 s: for race loops. */
     static void spinUntil(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        for (int spins = 0; !condition.getAsBoolean(); spins++) {
-            if (System.nanoTime() - deadline > 0) {
-                fail("timed out after 20 s waiting for: " + what);
-            }
-            Racer.backOff(spins);
-        }
+        Await.spinUntil(what, Duration.ofSeconds(20), condition);
     }
 
-    static void await(CountDownLatch latch, String what) {
-        try {
-            if (!latch.await(20, TimeUnit.SECONDS)) {
-                fail("timed out after 20 s waiting for: " + what);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+    public static void await(CountDownLatch latch, String what) {
+        Await.latch(latch, Duration.ofSeconds(20), what);
     }
 
     /**
@@ -147,47 +119,15 @@ final class CoreTestSupport {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return openFds();
-    }
-
-    /** The number of open file descriptors of this process. */
-    static int openFds() {
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return (int) s.count();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** What each open fd points to (pipe:[n], anon_inode:[eventpoll], a jar, ...). */
-    static List<String> fdTargets() {
-        List<String> out = new ArrayList<>();
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            s.forEach(p -> {
-                try {
-                    out.add(p.getFileName() + " -> " + Files.readSymbolicLink(p));
-                } catch (IOException e) {
-                    // closed meanwhile (e.g. the directory stream's own fd)
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out;
+        return Fds.count();
     }
 
     /**
-     * Waits until the fd count is back to {@code baseline} (selector threads close theirs
+     * Waits up to 5 s until the fd count is back to {@code baseline} (selector threads close theirs
      * asynchronously) and fails with the count and the open fds otherwise.
      */
     static void assertFdsBackTo(int baseline) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        int now;
-        while ((now = openFds()) > baseline && System.nanoTime() < deadline) {
-            sleepMillis(5);
-        }
-        assertThat(now).as("open fds (baseline %d); open now: %s", baseline, fdTargets())
-                .isLessThanOrEqualTo(baseline);
+        Fds.awaitAtMost("open fds", baseline, Duration.ofSeconds(5));
     }
 
     static void sleepMillis(long millis) {
@@ -199,19 +139,9 @@ final class CoreTestSupport {
         }
     }
 
-    /** Live threads whose name starts with {@code prefix}. */
-    static List<Thread> liveThreads(String prefix) {
-        List<Thread> out = new ArrayList<>();
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith(prefix) && t.isAlive()) {
-                out.add(t);
-            }
-        }
-        return out;
-    }
-
-    static void assertNoThreadsLeft(String prefix) {
-        await("threads named " + prefix + "* to end", Duration.ofSeconds(10), () -> liveThreads(prefix).isEmpty());
+    /** Waits up to 10 s for every thread named {@code prefix}* to end. */
+    public static void assertNoThreadsLeft(String prefix) {
+        Threads.awaitNoneNamed(prefix, Duration.ofSeconds(10));
     }
 
     /** Asserts that {@code call} throws a NullPointerException whose message names {@code param}. */
@@ -243,35 +173,6 @@ final class CoreTestSupport {
     /** Waits until everything queued on {@code loop} before this call has run. */
     static void flush(JobLoop loop) {
         onLoop(loop, () -> null);
-    }
-
-    /** A pipe whose source end is the wait fd; close both ends with {@link #close(Pipe)}. */
-    static Pipe pipe() {
-        try {
-            Pipe p = Pipe.open();
-            p.source().configureBlocking(false);
-            p.sink().configureBlocking(false);
-            return p;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    static void close(Pipe p) {
-        try {
-            p.source().close();
-            p.sink().close();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    static void closeQuietly(SelectableChannel c) {
-        try {
-            c.close();
-        } catch (IOException ignored) {
-            // test cleanup only
-        }
     }
 
     /** The pool of the calling thread, or null (white box: pool accounting). */

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.asyncjobs.core.FaultLeakCheckTest.HookRecorder;
 import dev.asyncjobs.core.FaultLeakCheckTest.Probe;
 import dev.asyncjobs.core.FaultLeakCheckTest.Snapshot;
+import dev.asyncjobs.testsupport.Await;
+import dev.asyncjobs.testsupport.Pipes;
 import java.io.IOException;
 import java.nio.channels.Pipe;
 import java.time.Duration;
@@ -64,7 +66,7 @@ final class FaultClosedFdTest {
                 if (i % 2 == 0) {
                     fds[i].close();                // both ends, as an engine shutting down would
                 } else {
-                    closeQuietly(fds[i].channel()); // only the end the job waits on
+                    Pipes.closeQuietly(fds[i].channel()); // only the end the job waits on
                 }
             }
             Probe.assertAllDoneOnce(probes, 1, group.loop(0));
@@ -97,7 +99,7 @@ final class FaultClosedFdTest {
                 if (i % 2 == 0) {
                     fds[i].close();
                 } else {
-                    closeQuietly(fds[i].channel());
+                    Pipes.closeQuietly(fds[i].channel());
                 }
             }
             Probe.assertAllDoneOnce(probes, 1, confined);
@@ -146,7 +148,7 @@ final class FaultClosedFdTest {
                 ctx.setWaitFd(this, pipe.source(), null, null);
                 selector.watch(ctx, fired::incrementAndGet);
                 pipe.source().close();
-                FaultLeakCheckTest.awaitCondition("the watch to fire", Duration.ofSeconds(10), () -> fired.get() > 0);
+                Await.until("the watch to fire", Duration.ofSeconds(10), () -> fired.get() > 0);
                 pipe.sink().close();
                 ctx.close();
                 assertThat(fired).hasValue(1);
@@ -158,7 +160,7 @@ final class FaultClosedFdTest {
                 AtomicInteger fired = new AtomicInteger();
                 selector.watch(ctx, fired::incrementAndGet);
                 fd.signal();
-                FaultLeakCheckTest.awaitCondition("a readable fd to fire", Duration.ofSeconds(10), () -> fired.get() == 1);
+                Await.until("a readable fd to fire", Duration.ofSeconds(10), () -> fired.get() == 1);
                 ctx.close();
             }
         }
@@ -202,11 +204,4 @@ final class FaultClosedFdTest {
         return prefix + "-" + IDS.incrementAndGet();
     }
 
-    private static void closeQuietly(java.nio.channels.Channel c) {
-        try {
-            c.close();
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-    }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.asyncjobs.core.FaultLeakCheckTest.HookRecorder;
 import dev.asyncjobs.core.FaultLeakCheckTest.Probe;
 import dev.asyncjobs.core.FaultLeakCheckTest.Snapshot;
+import dev.asyncjobs.testsupport.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -305,7 +306,7 @@ final class FaultInterruptTest {
         // While its interrupt flag is set, every Selector.select of the thread returns at once (JDK
         // behaviour): an event thread must consume a stray interrupt or it spins forever. That is
         // checked first because it is deterministic; the CPU window then catches any other spin.
-        FaultLeakCheckTest.awaitCondition(what + " to clear a stray interrupt (else its select returns at once"
+        Await.until(what + " to clear a stray interrupt (else its select returns at once"
                 + " and it spins)", Duration.ofSeconds(2), () -> !t.isInterrupted());
         long cpu0 = cpuNanos(t);
         long wall0 = System.nanoTime();

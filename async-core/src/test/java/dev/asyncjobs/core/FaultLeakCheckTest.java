@@ -3,15 +3,12 @@ package dev.asyncjobs.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.asyncjobs.testsupport.Await;
+import dev.asyncjobs.testsupport.Fds;
+import dev.asyncjobs.testsupport.Threads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -20,8 +17,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -140,13 +137,10 @@ final class FaultLeakCheckTest {
 
     /** Open fds, live platform threads and live job virtual threads at one moment. */
     static final class Snapshot {
-        /** Threads the JDK starts on demand and keeps (virtual-thread carriers, tooling, ...). */
-        private static final Pattern JVM_THREADS = Pattern.compile("ForkJoinPool-\\d+-worker-\\d+|ForkJoinPool-\\d+-delayScheduler|"
-                + "ForkJoinPool\\.commonPool-worker-\\d+|Attach Listener|process reaper|VirtualThread-unparker|VirtualThread-unblocker|"
-                + "Common-Cleaner|Notification Thread|Signal Dispatcher|Reference Handler|Finalizer|"
-                + "C[12] CompilerThread\\d+|Sweeper thread|"
-                // the core's lazily started singletons: never closed by design
-                + "asyncjobs-selector|asyncjobs-loop-\\d+");
+        /** The core's lazily started singletons: never closed by design. */
+        private static final Pattern CORE_SINGLETONS = Pattern.compile("asyncjobs-selector|asyncjobs-loop-\\d+");
+        /** Threads not counted as left behind: the JDK's own (started on demand and kept) and those singletons. */
+        private static final Predicate<Thread> KEPT = Threads.JVM_OWN.or(t -> CORE_SINGLETONS.matcher(t.getName()).matches());
 
         static {
             warmUp();
@@ -163,9 +157,7 @@ final class FaultLeakCheckTest {
         }
 
         static Snapshot take() {
-            Set<Thread> live = Collections.newSetFromMap(new IdentityHashMap<>());
-            live.addAll(Thread.getAllStackTraces().keySet());
-            return new Snapshot(openFds(), live, jobVirtualThreads());
+            return new Snapshot(Fds.count(), Threads.live(), jobVirtualThreads());
         }
 
         /**
@@ -178,29 +170,18 @@ final class FaultLeakCheckTest {
             new java.security.SecureRandom().nextInt(); // opens /dev/random and /dev/urandom for good
             AsyncSelector.shared();
             JobLoopGroup.shared();
-            try (java.nio.channels.Selector sel = java.nio.channels.Selector.open()) {
-                java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open();
-                pipe.source().configureBlocking(false);
-                pipe.source().register(sel, java.nio.channels.SelectionKey.OP_READ);
-                pipe.source().close();
-                pipe.sink().close();
-                sel.selectNow();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            Fds.warmUpNio();
         }
 
         /** What is left now compared with this snapshot (empty: nothing). */
         List<String> leaks() {
             List<String> out = new ArrayList<>();
-            int fdsNow = openFds();
+            int fdsNow = Fds.count();
             if (fdsNow > fds) {
-                out.add("fds: " + fdsNow + " open, " + fds + " before " + fdTargets());
+                out.add("fds: " + fdsNow + " open, " + fds + " before " + Fds.targets());
             }
-            for (Thread t : Thread.getAllStackTraces().keySet()) {
-                if (t.isAlive() && !threads.contains(t) && !JVM_THREADS.matcher(t.getName()).matches()) {
-                    out.add("thread left: " + t.getName() + " (" + t.getState() + ")");
-                }
+            for (Thread t : Threads.startedSince(threads, KEPT)) {
+                out.add("thread left: " + t.getName() + " (" + t.getState() + ")");
             }
             int jobs = jobVirtualThreads();
             if (jobs > jobThreads) {
@@ -220,32 +201,6 @@ final class FaultLeakCheckTest {
                 sleepMillis(20);
             }
         }
-    }
-
-    /** Open file descriptors of this process. */
-    static int openFds() {
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return (int) s.count() - 1; // the directory stream's own fd
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** What each open fd is (pipe, socket, epoll, file), for a leak report. */
-    static List<String> fdTargets() {
-        List<String> out = new ArrayList<>();
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                try {
-                    out.add(p.getFileName() + "->" + Files.readSymbolicLink(p));
-                } catch (IOException e) {
-                    // closed while listing
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out;
     }
 
     /**
@@ -395,7 +350,7 @@ final class FaultLeakCheckTest {
      * so right after the terminal signal it may still count for a moment.
      */
     static void awaitNoLiveJobs(JobLoopGroup group) {
-        awaitCondition("no live job in the group (" + group.liveJobs() + " left)", Duration.ofSeconds(10),
+        Await.until("no live job in the group (" + group.liveJobs() + " left)", Duration.ofSeconds(10),
                 () -> group.liveJobs() == 0);
     }
 
@@ -403,25 +358,7 @@ final class FaultLeakCheckTest {
     static void barrier(Executor executor) {
         CountDownLatch l = new CountDownLatch(1);
         executor.execute(l::countDown);
-        try {
-            if (!l.await(20, TimeUnit.SECONDS)) {
-                fail("the executor did not run a task within 20 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
-    /** Polls {@code condition} until it holds, failing after {@code timeout}. */
-    static void awaitCondition(String what, Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                fail("timed out after " + timeout.toMillis() + " ms waiting for " + what);
-            }
-            sleepMillis(2);
-        }
+        Await.latch(l, Duration.ofSeconds(20), "the executor to run a task");
     }
 
     static void sleepMillis(long millis) {

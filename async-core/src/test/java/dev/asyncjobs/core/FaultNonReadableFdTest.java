@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.asyncjobs.core.FaultLeakCheckTest.HookRecorder;
 import dev.asyncjobs.core.FaultLeakCheckTest.Probe;
 import dev.asyncjobs.core.FaultLeakCheckTest.Snapshot;
+import dev.asyncjobs.testsupport.Pipes;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -59,7 +60,7 @@ final class FaultNonReadableFdTest {
 
     @Test
     void setWaitFdRefusesAPipeSinkAndAServerSocketAndLeavesTheCtxAsItWas() throws IOException {
-        Pipe pipe = CoreTestSupport.pipe();
+        Pipe pipe = Pipes.open();
         pipe.sink().configureBlocking(false);
         try (ServerSocketChannel server = ServerSocketChannel.open(); WakeupFd kept = WakeupFd.open()) {
             server.configureBlocking(false);
@@ -83,13 +84,13 @@ final class FaultNonReadableFdTest {
             ctx.close();
             assertThat(cleanups).as("only the accepted entry's cleanup").hasValue(1);
         } finally {
-            CoreTestSupport.close(pipe);
+            Pipes.close(pipe);
         }
     }
 
     @Test
     void aJobOnALoopGivenAPipeSinkOrAServerSocketFailsWithTheIllegalArgumentAndTheGroupCloses() throws IOException {
-        Pipe pipe = CoreTestSupport.pipe();
+        Pipe pipe = Pipes.open();
         pipe.sink().configureBlocking(false);
         ServerSocketChannel server = ServerSocketChannel.open();
         server.configureBlocking(false);
@@ -121,7 +122,7 @@ final class FaultNonReadableFdTest {
             assertThat(hooks.errors).isEmpty();
         } finally {
             server.close();
-            CoreTestSupport.close(pipe);
+            Pipes.close(pipe);
         }
     }
 

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.asyncjobs.core.FaultLeakCheckTest.HookRecorder;
 import dev.asyncjobs.core.FaultLeakCheckTest.Probe;
 import dev.asyncjobs.core.FaultLeakCheckTest.Snapshot;
+import dev.asyncjobs.testsupport.Await;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +73,8 @@ final class FaultUserCodeThrowsTest {
     }
 
     static final class InjectedError extends Error {
+        private static final long serialVersionUID = 1L;
+
         InjectedError() {
             super("injected error");
         }
@@ -379,7 +383,7 @@ final class FaultUserCodeThrowsTest {
                     });
                     fd.signal();
                     int expected = round + 1;
-                    FaultLeakCheckTest.awaitCondition("the hook to get the error", java.time.Duration.ofSeconds(10),
+                    Await.until("the hook to get the error", java.time.Duration.ofSeconds(10),
                             () -> hooks.errors.size() == expected);
                     assertThat(ran).hasValue(1);
                 }

@@ -3,6 +3,7 @@ package dev.asyncjobs.core;
 import static dev.asyncjobs.core.CoreTestSupport.onNewThread;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.asyncjobs.testsupport.Await;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -82,7 +83,7 @@ class HandleReuseCancelTest {
                 for (int round = 0; round < ROUNDS; round++) {
                     assertThat(AsyncJob.start(h, ctx, body)).isEqualTo(StartStatus.PAUSE);
                     go.set(round + 1);
-                    Racer.backOff(round & 7);
+                    Await.backOff(round & 7);
                     assertThat(AsyncJob.start(h, ctx, null)).isEqualTo(StartStatus.FINISH);
                     boolean job1 = h.isCancelled(); // the mark stays readable until the next start
                     // job 2 finishes at once if the cancel reached it before its pause

@@ -2,6 +2,7 @@ package dev.asyncjobs.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.asyncjobs.testsupport.Threads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +26,7 @@ class JobLoopGroupCloseTest {
         int baseline = CoreTestSupport.fdBaseline();
         String name = CoreTestSupport.uniqueName("jl-close");
         JobLoopGroup group = JobLoopGroup.builder().threads(2).name(name).build();
-        assertThat(CoreTestSupport.liveThreads(name)).hasSize(2);
+        assertThat(Threads.named(name)).hasSize(2);
         JobOptions opts = JobOptions.builder().loops(group).build();
         int jobs = 6;
         List<String> jobEnds = new CopyOnWriteArrayList<>();
@@ -89,7 +90,7 @@ class JobLoopGroupCloseTest {
         String name = CoreTestSupport.uniqueName("jl-idle-close");
         JobLoopGroup group = JobLoopGroup.builder().threads(3).name(name).daemon(false).build();
         assertThat(group.size()).isEqualTo(3);
-        List<Thread> threads = CoreTestSupport.liveThreads(name);
+        List<Thread> threads = Threads.named(name);
         assertThat(threads).hasSize(3).noneMatch(Thread::isDaemon);
         RecordingObserver<Integer> o = new RecordingObserver<>();
         AsyncJobs.launch(() -> 1, JobOptions.builder().loops(group).build(), o);

@@ -3,6 +3,7 @@ package dev.asyncjobs.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.asyncjobs.testsupport.Threads;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -78,7 +79,7 @@ class JobOptionsAndLoopGroupTest {
                 assertThat(l.liveJobs()).isZero();
             }
             assertThat(g.current()).as("not on a loop").isNull();
-            assertThat(CoreTestSupport.liveThreads(name)).hasSize(3).allMatch(Thread::isDaemon);
+            assertThat(Threads.named(name)).hasSize(3).allMatch(Thread::isDaemon);
         }
         CoreTestSupport.assertNoThreadsLeft(name);
     }

@@ -3,6 +3,8 @@ package dev.asyncjobs.core;
 import static dev.asyncjobs.core.CoreTestSupport.flush;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.asyncjobs.testsupport.Await;
+import dev.asyncjobs.testsupport.Racer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -109,7 +111,7 @@ class LaunchRaceTest {
                         return -2;
                     }
                     for (int spins = 0; racersDone.get() < r; spins++) {
-                        Racer.backOff(spins); // the losing waker may still be running
+                        Await.backOff(spins); // the losing waker may still be running
                     }
                     fd.drain();
                     allowance = callbackTook.get(r);
@@ -124,7 +126,7 @@ class LaunchRaceTest {
                 if (System.nanoTime() > deadline) {
                     throw new AssertionError("round " + r + ": the job never got there; violations " + violations);
                 }
-                Racer.backOff(spins);
+                Await.backOff(spins);
             }
         }
 

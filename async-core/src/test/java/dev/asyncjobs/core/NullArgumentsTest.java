@@ -4,6 +4,7 @@ import static dev.asyncjobs.core.CoreTestSupport.assertNpeNaming;
 import static dev.asyncjobs.core.CoreTestSupport.onNewThread;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.asyncjobs.testsupport.Pipes;
 import java.nio.channels.Pipe;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,12 +23,12 @@ class NullArgumentsTest {
 
     @BeforeEach
     void open() {
-        pipe = CoreTestSupport.pipe();
+        pipe = Pipes.open();
     }
 
     @AfterEach
     void close() {
-        CoreTestSupport.close(pipe);
+        Pipes.close(pipe);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.asyncjobs.core;
 
+import dev.asyncjobs.engine.OffloadEngine;
 import java.security.SignatureException;
 import java.util.ArrayList;
 import java.util.List;

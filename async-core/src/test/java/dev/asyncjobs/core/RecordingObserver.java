@@ -12,19 +12,19 @@ import java.util.function.IntSupplier;
  * the value of a probe (e.g. how many cleanups have run), so a test can check that the observer
  * is called exactly once, on which thread, and after the ctx was closed.
  */
-class RecordingObserver<R> implements JobObserver<R> {
-    record Call(String kind, Object value, Throwable error, Thread thread, int probe) {
+public class RecordingObserver<R> implements JobObserver<R> {
+    public record Call(String kind, Object value, Throwable error, Thread thread, int probe) {
     }
 
-    final List<Call> calls = new CopyOnWriteArrayList<>();
+    public final List<Call> calls = new CopyOnWriteArrayList<>();
     private final CountDownLatch first = new CountDownLatch(1);
     private final IntSupplier probe;
 
-    RecordingObserver() {
+    public RecordingObserver() {
         this(() -> -1);
     }
 
-    RecordingObserver(IntSupplier probe) {
+    public RecordingObserver(IntSupplier probe) {
         this.probe = probe;
     }
 
@@ -49,17 +49,17 @@ class RecordingObserver<R> implements JobObserver<R> {
     }
 
     /** Waits for the first call and returns it. */
-    Call await() {
+    public Call await() {
         CoreTestSupport.await(first, "the job's outcome");
         return calls.get(0);
     }
 
-    boolean isCalled() {
+    public boolean isCalled() {
         return first.getCount() == 0;
     }
 
     /** The single call; fails if there were more. Call after the loop was flushed. */
-    Call only() {
+    public Call only() {
         Call c = await();
         assertThat(calls).as("observer calls (exactly one expected)").hasSize(1);
         return c;

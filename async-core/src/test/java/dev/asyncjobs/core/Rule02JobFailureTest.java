@@ -18,6 +18,8 @@ class Rule02JobFailureTest {
 
     /** An Error of our own, so nothing else in the JVM could have thrown it. */
     static final class CustomError extends Error {
+        private static final long serialVersionUID = 1L;
+
         CustomError(String message) {
             super(message);
         }

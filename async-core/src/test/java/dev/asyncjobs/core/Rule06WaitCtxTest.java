@@ -4,6 +4,8 @@ import static dev.asyncjobs.core.CoreTestSupport.onNewThread;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.asyncjobs.testsupport.Pipes;
+import dev.asyncjobs.testsupport.Racer;
 import java.nio.channels.Pipe;
 import java.nio.channels.SelectableChannel;
 import java.util.ArrayList;
@@ -40,11 +42,11 @@ class Rule06WaitCtxTest {
 
     @AfterEach
     void closeFds() {
-        pipes.forEach(CoreTestSupport::close);
+        pipes.forEach(Pipes::close);
     }
 
     private SelectableChannel newFd() {
-        Pipe p = CoreTestSupport.pipe();
+        Pipe p = Pipes.open();
         pipes.add(p);
         return p.source();
     }

@@ -5,6 +5,7 @@ import static dev.asyncjobs.core.CoreTestSupport.onNewThread;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.asyncjobs.testsupport.Pipes;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
@@ -141,7 +142,7 @@ class Rule08CapabilityAndRefusedPauseTest {
         onNewThread(() -> {
             List<String> trace = new ArrayList<>();
             JobHandle<Integer> h = new JobHandle<>();
-            java.nio.channels.Pipe p = CoreTestSupport.pipe();
+            java.nio.channels.Pipe p = Pipes.open();
             try (AsyncWaitCtx ctx = new AsyncWaitCtx()) {
                 StartStatus s = AsyncJob.start(h, ctx, () -> {
                     int local = 41;
@@ -172,7 +173,7 @@ class Rule08CapabilityAndRefusedPauseTest {
                 assertThat(AsyncJob.start(next, ctx, Rule03PoolTest.pauseOnce())).isEqualTo(StartStatus.PAUSE);
                 assertThat(AsyncJob.start(next, ctx, null)).isEqualTo(StartStatus.FINISH);
             } finally {
-                CoreTestSupport.close(p);
+                Pipes.close(p);
             }
         });
     }

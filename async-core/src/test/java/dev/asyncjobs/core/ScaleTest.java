@@ -20,8 +20,8 @@ class ScaleTest {
     void aHundredThousandJobsPausedAtOnceOnOneThread() {
         onNewThread(() -> {
             assertThat(AsyncJob.initThread(0, 0)).isTrue();
-            @SuppressWarnings("unchecked")
-            JobHandle<Integer>[] handles = new JobHandle[JOBS];
+            @SuppressWarnings("unchecked") // no generic array creation in Java; the array stays in here
+            JobHandle<Integer>[] handles = (JobHandle<Integer>[]) new JobHandle<?>[JOBS];
             long t0 = System.nanoTime();
             try (AsyncWaitCtx ctx = new AsyncWaitCtx()) {
                 for (int i = 0; i < JOBS; i++) {

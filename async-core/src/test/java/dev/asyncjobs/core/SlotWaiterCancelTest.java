@@ -59,13 +59,13 @@ class SlotWaiterCancelTest {
                     tickets[i] = AsyncJobs.launch(() -> "never runs", opts, obs);
                 }
                 flush(loop); // every launch has met NO_JOBS and queued for a slot
-                assertThat(onLoop(loop, () -> CoreTestSupport.pool().waiterCount()))
+                assertThat(onLoop(loop, () -> SlotWaiters.here().count()))
                         .as("waiters after launching a batch at %d", done).isEqualTo(BATCH);
                 for (JobTicket t : tickets) {
                     t.cancel();
                 }
                 flush(loop);
-                assertThat(onLoop(loop, () -> CoreTestSupport.pool().waiterCount()))
+                assertThat(onLoop(loop, () -> SlotWaiters.here().count()))
                         .as("waiters left in the FIFO after cancelling them all (at %d)", done).isZero();
                 for (JobTicket t : tickets) {
                     assertThat(t.isDone()).isTrue();
@@ -102,18 +102,18 @@ class SlotWaiterCancelTest {
             }
             RecordingObserver<Object> lastObs = new RecordingObserver<>();
             AsyncJobs.launch(() -> "last", opts, exec, lastObs); // waits behind them, not cancelled
-            assertThat(exec.submit(() -> CoreTestSupport.pool().waiterCount()).get(20, TimeUnit.SECONDS))
+            assertThat(exec.submit(() -> SlotWaiters.here().count()).get(20, TimeUnit.SECONDS))
                     .isEqualTo(tickets.length + 1);
             for (JobTicket t : tickets) {
                 t.cancel();
             }
-            assertThat(exec.submit(() -> CoreTestSupport.pool().waiterCount()).get(20, TimeUnit.SECONDS))
+            assertThat(exec.submit(() -> SlotWaiters.here().count()).get(20, TimeUnit.SECONDS))
                     .as("only the waiter not cancelled is left").isEqualTo(1);
             assertThat(obs.dropped).hasValue(tickets.length);
             exec.submit(() -> holderCb[0].onWake(null)).get(20, TimeUnit.SECONDS);
             assertThat(holderObs.await().value()).isEqualTo("woken");
             assertThat(lastObs.await().value()).as("the slot went to the waiter still waiting").isEqualTo("last");
-            assertThat(exec.submit(() -> CoreTestSupport.pool().waiterCount()).get(20, TimeUnit.SECONDS)).isZero();
+            assertThat(exec.submit(() -> SlotWaiters.here().count()).get(20, TimeUnit.SECONDS)).isZero();
             assertThat(exec.submit(CoreTestSupport::jobsInUse).get(20, TimeUnit.SECONDS)).isZero();
             assertThat(obs.other).hasValue(0);
         } finally {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.asyncjobs.core.FaultLeakCheckTest.HookRecorder;
 import dev.asyncjobs.core.FaultLeakCheckTest.Snapshot;
+import dev.asyncjobs.testsupport.Racer;
 import java.nio.channels.SelectableChannel;
 import java.util.ArrayList;
 import java.util.List;

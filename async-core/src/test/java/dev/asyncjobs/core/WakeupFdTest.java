@@ -2,6 +2,9 @@ package dev.asyncjobs.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.asyncjobs.testsupport.Await;
+import dev.asyncjobs.testsupport.Fds;
+import dev.asyncjobs.testsupport.Racer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;
@@ -177,7 +180,7 @@ class WakeupFdTest {
         for (int i = 0; i < 200; i++) {
             fds.add(WakeupFd.open());
         }
-        assertThat(CoreTestSupport.openFds()).as("two fds each").isGreaterThanOrEqualTo(baseline + 400);
+        assertThat(Fds.count()).as("two fds each").isGreaterThanOrEqualTo(baseline + 400);
         for (WakeupFd fd : fds) {
             fd.signal();
             fd.close();
@@ -207,7 +210,7 @@ class WakeupFdTest {
                     boolean done;
                     int spins = 0;
                     do {
-                        Racer.backOff(spins++);
+                        Await.backOff(spins++);
                         synchronized (doneLock) {
                             done = signallerDone[0];
                         }

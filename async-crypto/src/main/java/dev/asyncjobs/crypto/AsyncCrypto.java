@@ -1,7 +1,7 @@
 package dev.asyncjobs.crypto;
 
 import dev.asyncjobs.core.AsyncJob;
-import dev.asyncjobs.core.OffloadEngine;
+import dev.asyncjobs.engine.OffloadEngine;
 import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
 import java.security.InvalidAlgorithmParameterException;

@@ -1,6 +1,6 @@
 /**
  * Cryptography that pauses instead of blocking: JCA operations (signatures, AES-GCM, RSA-OAEP,
- * digests, HMAC, X25519) run on an {@link dev.asyncjobs.core.OffloadEngine}'s device threads while
+ * digests, HMAC, X25519) run on an {@link dev.asyncjobs.engine.OffloadEngine}'s device threads while
  * the calling job is paused (or, when small, in the job itself), and look synchronous to the
  * caller. Results are exactly the JCA's;
  * failures are the JCA's own exceptions.

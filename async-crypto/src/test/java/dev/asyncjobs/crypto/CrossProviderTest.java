@@ -8,7 +8,7 @@ import dev.asyncjobs.core.JobFunction;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobObserver;
 import dev.asyncjobs.core.JobOptions;
-import dev.asyncjobs.core.OffloadEngine;
+import dev.asyncjobs.engine.OffloadEngine;
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
 import java.security.KeyPair;

@@ -2,12 +2,12 @@ package dev.asyncjobs.examples;
 
 import dev.asyncjobs.core.AsyncJob;
 import dev.asyncjobs.core.JobLoopGroup;
-import dev.asyncjobs.core.OffloadEngine;
 import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
 import dev.asyncjobs.crypto.AsyncCrypto;
 import dev.asyncjobs.crypto.CryptoOperation;
 import dev.asyncjobs.crypto.CryptoPolicy;
 import dev.asyncjobs.crypto.SignatureScheme;
+import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.reactor.AsyncFlux;
 import java.io.Console;
 import java.io.PrintStream;

@@ -71,7 +71,7 @@ class DemoJarIT {
             Manifest m = jar.getManifest();
             assertThat(m.getMainAttributes().getValue("Main-Class")).isEqualTo(Demo.class.getName());
             assertThat(m.getMainAttributes().getValue("Add-Exports")).isEqualTo("java.base/jdk.internal.vm");
-            assertThat(jar.getEntry("dev/asyncjobs/core/OffloadEngine.class")).isNotNull();
+            assertThat(jar.getEntry("dev/asyncjobs/engine/OffloadEngine.class")).isNotNull();
             assertThat(jar.getEntry("dev/asyncjobs/reactor/AsyncFlux.class")).isNotNull();
             assertThat(jar.getEntry("reactor/core/publisher/Flux.class")).isNotNull();
             assertThat(jar.getEntry("com/amazon/corretto/crypto/provider/AmazonCorrettoCryptoProvider.class")).isNotNull();

@@ -3,6 +3,7 @@ package dev.asyncjobs.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.asyncjobs.core.AsyncJob;
+import dev.asyncjobs.testsupport.Threads;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -123,8 +124,8 @@ class DemoTest {
         assertThat(o.text()).doesNotContain("FAILED");
 
         // the engine's device threads and the progress threads are gone
-        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(
-                t -> t.isAlive() && (t.getName().startsWith(Demo.DEVICE_NAME) || t.getName().equals("demo-progress")));
+        assertThat(Threads.named(Demo.DEVICE_NAME)).isEmpty();
+        assertThat(Threads.named("demo-progress")).isEmpty();
     }
 
     @Test

@@ -68,6 +68,7 @@ final class DocSnippets {
             "java.util.function.*",
             "javax.crypto.*",
             "dev.asyncjobs.core.*",
+            "dev.asyncjobs.engine.*",
             "dev.asyncjobs.crypto.*",
             "dev.asyncjobs.reactor.*",
             "dev.asyncjobs.rxjava.*",

@@ -2,6 +2,7 @@ package dev.asyncjobs.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.asyncjobs.testsupport.Threads;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -65,6 +66,6 @@ class ProgressTest {
             p.close();
         }
         assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("100%  3/3");
-        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("demo-progress") && t.isAlive());
+        assertThat(Threads.named("demo-progress")).isEmpty();
     }
 }

@@ -1,7 +1,7 @@
 package dev.asyncjobs.netty;
 
 import dev.asyncjobs.core.AsyncJob;
-import dev.asyncjobs.core.OffloadEngine;
+import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.core.WakeupFd;
 import dev.asyncjobs.reactor.AsyncMono;
 import io.netty.channel.EventLoop;

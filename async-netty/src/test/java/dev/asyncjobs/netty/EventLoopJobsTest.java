@@ -8,7 +8,7 @@ import dev.asyncjobs.core.AsyncWaitCtx;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
 import dev.asyncjobs.core.NoJobsPolicy;
-import dev.asyncjobs.core.OffloadEngine;
+import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.core.WakeupFd;
 import dev.asyncjobs.reactor.AsyncMono;
 import io.micrometer.context.ContextRegistry;

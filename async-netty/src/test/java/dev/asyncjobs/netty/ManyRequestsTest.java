@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.asyncjobs.core.AsyncJob;
 import dev.asyncjobs.core.JobOptions;
 import dev.asyncjobs.core.NoJobsPolicy;
-import dev.asyncjobs.core.OffloadEngine;
+import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.core.WakeupFd;
 import dev.asyncjobs.reactor.AsyncMono;
 import io.netty.channel.EventLoop;

@@ -40,6 +40,7 @@ final class FluxStrictRequests<T> extends FluxOperator<T, T> {
     }
 
     @Override
+    @SuppressWarnings("rawtypes") // reactor-core declares scanUnsafe(Attr) with a raw Attr: an override must too
     public @Nullable Object scanUnsafe(Attr key) {
         if (key == Attr.RUN_STYLE) {
             return Attr.RunStyle.SYNC;
@@ -156,6 +157,7 @@ final class FluxStrictRequests<T> extends FluxOperator<T, T> {
         }
 
         @Override
+        @SuppressWarnings("rawtypes") // reactor-core declares scanUnsafe(Attr) with a raw Attr: an override must too
         public @Nullable Object scanUnsafe(Attr key) {
             if (key == Attr.PARENT) {
                 return upstream;

@@ -164,6 +164,7 @@ public final class JobLoopScheduler implements Scheduler, Scannable {
     }
 
     @Override
+    @SuppressWarnings("rawtypes") // reactor-core declares scanUnsafe(Attr) with a raw Attr: an override must too
     public @Nullable Object scanUnsafe(Attr key) {
         if (key == Attr.TERMINATED || key == Attr.CANCELLED) {
             return isDisposed();
@@ -259,6 +260,7 @@ public final class JobLoopScheduler implements Scheduler, Scannable {
         }
 
         @Override
+        @SuppressWarnings("rawtypes") // reactor-core declares scanUnsafe(Attr) with a raw Attr: an override must too
         public @Nullable Object scanUnsafe(Attr key) {
             if (key == Attr.TERMINATED || key == Attr.CANCELLED) {
                 return isDisposed();

@@ -91,6 +91,7 @@ final class MonoJob<R> extends Mono<R> implements Scannable {
     }
 
     @Override
+    @SuppressWarnings("rawtypes") // reactor-core declares scanUnsafe(Attr) with a raw Attr: an override must too
     public @Nullable Object scanUnsafe(Attr key) {
         if (key == Attr.RUN_ON) {
             return loops != null ? loops : scheduler;
@@ -340,6 +341,7 @@ final class MonoJob<R> extends Mono<R> implements Scannable {
         // ------------------------------------------------------------ Scannable
 
         @Override
+        @SuppressWarnings("rawtypes") // reactor-core declares scanUnsafe(Attr) with a raw Attr: an override must too
         public @Nullable Object scanUnsafe(Attr key) {
             if (key == Attr.ACTUAL) {
                 return actual;

@@ -8,6 +8,7 @@ import dev.asyncjobs.core.AsyncWaitCtx;
 import dev.asyncjobs.core.JobFunction;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.testsupport.Racer;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -213,7 +214,7 @@ class AsyncFluxTest {
     @Test
     void aNonPositiveRequestRacingTheValuesGivesOneLastTerminalSignalAndNoOverlap() {
         AtomicInteger errorRounds = new AtomicInteger();
-        try (TestSupport.Racer racer = new TestSupport.Racer()) {
+        try (Racer racer = new Racer(1, "racer")) {
             for (int round = 0; round < 1_000; round++) {
                 List<Object> signals = new CopyOnWriteArrayList<>();
                 AtomicReference<Subscription> sub = new AtomicReference<>();

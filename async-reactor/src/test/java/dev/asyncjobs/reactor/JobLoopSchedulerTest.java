@@ -343,14 +343,19 @@ class JobLoopSchedulerTest {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             Schedulers.resetOnHandleError();
             CountDownLatch reset = new CountDownLatch(1);
             worker.schedule(() -> {
                 Thread.currentThread().setUncaughtExceptionHandler(null);
                 reset.countDown();
             });
-            assertThat(reset.await(10, TimeUnit.SECONDS)).isTrue();
+            try {
+                assertThat(reset.await(10, TimeUnit.SECONDS)).isTrue();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.asyncjobs.core.AsyncSelector;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.testsupport.Racer;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,7 +29,7 @@ class RaceTest {
 
     private JobLoopGroup loops;
     private JobOptions options;
-    private TestSupport.Racer racer;
+    private Racer racer;
     private TestSupport.HookErrors hookErrors;
     private final List<Throwable> dropped = new CopyOnWriteArrayList<>();
     /** Values that reached a subscriber after its dispose() began (Reactor's onNextDropped). */
@@ -38,7 +39,7 @@ class RaceTest {
     void setUp() {
         loops = JobLoopGroup.builder().threads(2).name("race").build();
         options = JobOptions.builder().loops(loops).build();
-        racer = new TestSupport.Racer();
+        racer = new Racer(1, "racer");
         hookErrors = new TestSupport.HookErrors();
         Hooks.onErrorDropped(dropped::add);
         Hooks.onNextDropped(nextDropped::add);

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.testsupport.Fds;
+import dev.asyncjobs.testsupport.Threads;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -25,9 +28,9 @@ class StressTest {
         List<Throwable> dropped = new CopyOnWriteArrayList<>();
         Hooks.onErrorDropped(dropped::add);
         try (TestSupport.HookErrors hook = new TestSupport.HookErrors()) {
-            long fdsBefore = TestSupport.openFds();
-            String fdsBeforeList = TestSupport.describeFds();
-            Set<Long> threadsBefore = TestSupport.liveThreads();
+            int fdsBefore = Fds.count();
+            List<String> fdsBeforeList = Fds.targets();
+            Set<Thread> threadsBefore = Threads.live();
             JobLoopGroup group = JobLoopGroup.builder().threads(2).name("stress").build();
             JobOptions options = JobOptions.builder().loops(group).build();
             Probe[] probes = new Probe[JOBS];
@@ -47,7 +50,7 @@ class StressTest {
                 p.awaitPaused();
             }
             TestSupport.await(() -> group.liveJobs() == JOBS, () -> "all paused: " + group.liveJobs());
-            assertThat(TestSupport.openFds()).isGreaterThanOrEqualTo(fdsBefore + JOBS); // 5,000 pipes open
+            assertThat(Fds.count()).isGreaterThanOrEqualTo(fdsBefore + JOBS); // 5,000 pipes open
             assertThat(completed.getCount()).isEqualTo(JOBS);
 
             Thread fdSignaller = new Thread(() -> {
@@ -74,8 +77,8 @@ class StressTest {
             }
             TestSupport.await(() -> group.liveJobs() == 0, () -> "no live jobs: " + group.liveJobs());
             group.close();
-            TestSupport.awaitFdsBackTo(fdsBefore, fdsBeforeList);
-            TestSupport.awaitNoNewThreads(threadsBefore);
+            Fds.awaitAtMost("stress; open before: " + fdsBeforeList, fdsBefore, Duration.ofSeconds(20));
+            Threads.awaitNoneStartedSince("stress", threadsBefore, Threads.NONE, Duration.ofSeconds(20));
             assertThat(hook.errors).isEmpty();
             assertThat(dropped).isEmpty();
         } finally {

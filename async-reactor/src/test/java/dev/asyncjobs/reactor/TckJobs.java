@@ -95,7 +95,7 @@ final class TckJobs implements AutoCloseable {
 
     /** Every job paused and was resumed; none is left alive; the loops and the engine stop. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         try {
             TestSupport.await(() -> loops.liveJobs() == 0, () -> "no live jobs, still " + loops.liveJobs());
             if (started.get() == 0 || resumed.get() < started.get()) {
@@ -105,8 +105,13 @@ final class TckJobs implements AutoCloseable {
         } finally {
             loops.close();
             engine.shutdown();
-            if (!engine.awaitTermination(10, TimeUnit.SECONDS)) {
-                throw new AssertionError("engine thread did not stop");
+            try {
+                if (!engine.awaitTermination(10, TimeUnit.SECONDS)) {
+                    throw new AssertionError("engine thread did not stop");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while the engine stops", e);
             }
         }
     }

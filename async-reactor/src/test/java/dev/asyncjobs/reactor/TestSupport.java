@@ -1,102 +1,28 @@
 package dev.asyncjobs.reactor;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.asyncjobs.testsupport.Await;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import dev.asyncjobs.core.AsyncHooks;
 
-/** Shared helpers: condition waits with deadlines, fd and thread counts, a two-thread race. */
+/**
+ * What the reactor tests share beyond async-test-support: condition waits with this module's default
+ * deadline, the AsyncHooks error collector.
+ */
 final class TestSupport {
     private TestSupport() {
     }
 
     /** Polls {@code condition} until it holds or {@code timeout} passes (then fails with {@code what}). */
     static void await(BooleanSupplier condition, Duration timeout, Supplier<String> what) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        int spins = 0;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out waiting for: " + what.get());
-            }
-            if (++spins < 100) {
-                Thread.onSpinWait();
-            } else {
-                LockSupport.parkNanos(50_000);
-            }
-        }
+        Await.until(what, timeout, condition);
     }
 
     static void await(BooleanSupplier condition, Supplier<String> what) {
         await(condition, Duration.ofSeconds(20), what);
-    }
-
-    /** Open fds of this process. */
-    static long openFds() {
-        try (var s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.count();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** What each open fd is (for failure messages). */
-    static String describeFds() {
-        StringBuilder sb = new StringBuilder();
-        try (var s = Files.list(Path.of("/proc/self/fd"))) {
-            s.forEach(p -> {
-                try {
-                    sb.append(p.getFileName()).append("->").append(Files.readSymbolicLink(p)).append(' ');
-                } catch (IOException e) {
-                    sb.append(p.getFileName()).append("->? ");
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return sb.toString();
-    }
-
-    /** Waits until the open fds are back to {@code baseline} (closing is not always synchronous). */
-    static void awaitFdsBackTo(long baseline, String before) {
-        await(() -> openFds() <= baseline, Duration.ofSeconds(20),
-                () -> "open fds back to " + baseline + ", now " + openFds() + "\nbefore: " + before
-                        + "\nnow:    " + describeFds());
-    }
-
-    /** Live platform threads (ids). */
-    static Set<Long> liveThreads() {
-        Set<Long> ids = new HashSet<>();
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            ids.add(t.threadId());
-        }
-        return ids;
-    }
-
-    /** Waits until no platform thread is alive that was not in {@code before}. */
-    static void awaitNoNewThreads(Set<Long> before) {
-        await(() -> before.containsAll(liveThreads()), Duration.ofSeconds(20), () -> {
-            StringBuilder sb = new StringBuilder("no threads left beyond the ones before; extra: ");
-            for (Thread t : Thread.getAllStackTraces().keySet()) {
-                if (!before.contains(t.threadId())) {
-                    sb.append(t.getName()).append(' ');
-                }
-            }
-            return sb.toString();
-        });
     }
 
     /** Collects what reaches {@link AsyncHooks#onError} while installed. */
@@ -110,52 +36,6 @@ final class TestSupport {
         @Override
         public void close() {
             AsyncHooks.resetOnError();
-        }
-    }
-
-    /**
-     * Runs two actions as close to the same instant as possible: {@code b} on a helper thread that
-     * lives as long as the racer, {@code a} on the caller; both meet at a spin barrier first.
-     */
-    static final class Racer implements AutoCloseable {
-        private final ExecutorService helper = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "racer");
-            t.setDaemon(true);
-            return t;
-        });
-
-        void race(Runnable a, Runnable b) {
-            AtomicInteger ready = new AtomicInteger();
-            Future<?> f = helper.submit(() -> {
-                ready.incrementAndGet();
-                while (ready.get() != 2) {
-                    Thread.onSpinWait();
-                }
-                b.run();
-            });
-            ready.incrementAndGet();
-            while (ready.get() != 2) {
-                Thread.onSpinWait();
-            }
-            a.run();
-            try {
-                f.get(20, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new AssertionError("the raced action failed", e);
-            }
-        }
-
-        @Override
-        public void close() {
-            helper.shutdown();
-            try {
-                if (!helper.awaitTermination(10, TimeUnit.SECONDS)) {
-                    throw new AssertionError("racer thread did not stop");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
         }
     }
 }

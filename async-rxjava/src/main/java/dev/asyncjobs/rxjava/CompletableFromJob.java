@@ -32,6 +32,7 @@ final class CompletableFromJob extends Completable {
         parent.launch(func, options, scheduler);
     }
 
+    @SuppressWarnings("serial") // extends AtomicBoolean (JobDisposable) for its CAS only (RxJava's style); never serialized
     static final class JobCompletableObserver extends JobDisposable<Object> {
         private static final long serialVersionUID = 1L;
 

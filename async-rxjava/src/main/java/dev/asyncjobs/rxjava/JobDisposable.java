@@ -32,11 +32,13 @@ import org.jspecify.annotations.Nullable;
  * job, which the core does exactly once (also for a job cancelled before it started), after the
  * downstream was signalled. It is not disposed at dispose time: the cancelled job still has to be
  * resumed on it to finish. A task the worker drops at once (it is disposed, or its scheduler was
- * shut down) is refused to the core ({@link WorkerExecutor}), which then finishes the job off its
+ * shut down) is refused to the core, and one it accepted and dropped later is handed back to the
+ * core ({@link WorkerExecutor} says when that can be seen); the core then finishes the job off its
  * thread and fails it once, instead of leaving it paused.
  *
  * @param <R> the job's result type
  */
+@SuppressWarnings("serial") // extends AtomicBoolean for its CAS only (RxJava's style); never serialized
 abstract class JobDisposable<R> extends AtomicBoolean implements JobObserver<R>, Disposable {
     private static final long serialVersionUID = 1L;
 

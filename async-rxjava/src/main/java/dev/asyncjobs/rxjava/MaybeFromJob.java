@@ -35,6 +35,7 @@ final class MaybeFromJob<R> extends Maybe<R> {
         parent.launch(func, options, scheduler);
     }
 
+    @SuppressWarnings("serial") // extends AtomicBoolean (JobDisposable) for its CAS only (RxJava's style); never serialized
     static final class JobMaybeObserver<R> extends JobDisposable<R> {
         private static final long serialVersionUID = 1L;
 

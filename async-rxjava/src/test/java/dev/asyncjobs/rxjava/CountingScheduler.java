@@ -12,6 +12,8 @@ final class CountingScheduler extends Scheduler {
     final Scheduler actual;
     final AtomicInteger created = new AtomicInteger();
     final AtomicInteger disposed = new AtomicInteger();
+    /** Calls of {@code dispose()} on the workers, whether or not the worker was disposed already. */
+    final AtomicInteger disposeCalls = new AtomicInteger();
     /** The workers handed out, in order, so a test can dispose one behind its user's back. */
     final List<Worker> workers = new CopyOnWriteArrayList<>();
 
@@ -31,6 +33,7 @@ final class CountingScheduler extends Scheduler {
 
             @Override
             public void dispose() {
+                disposeCalls.incrementAndGet();
                 if (!w.isDisposed()) {
                     disposed.incrementAndGet();
                 }

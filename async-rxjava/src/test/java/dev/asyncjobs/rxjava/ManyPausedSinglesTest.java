@@ -8,7 +8,10 @@ import dev.asyncjobs.core.JobFunction;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
 import dev.asyncjobs.core.WakeupFd;
+import dev.asyncjobs.testsupport.Fds;
+import dev.asyncjobs.testsupport.Threads;
 import io.reactivex.rxjava3.observers.TestObserver;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -31,31 +34,31 @@ class ManyPausedSinglesTest extends TestSupport {
 
     @Test
     void tenThousandPausedSinglesCompleteAndLeaveNothingBehind() throws Exception {
-        warmUpNio();
+        Fds.warmUpNio();
         int jobThreadsBeforeLoops = jobVirtualThreads();
-        Set<Thread> threadsBeforeLoops = platformThreads();
-        int fdsBeforeLoops = openFds();
+        Set<Thread> threadsBeforeLoops = Threads.live();
+        int fdsBeforeLoops = Fds.count();
         JobLoopGroup loops = JobLoopGroup.builder().threads(2).name("many").build();
         try {
             JobOptions opts = JobOptions.builder().loops(loops).build();
             runBatch(loops, opts, 500); // warm-up: classes, pools
-            Set<Thread> threadsBefore = platformThreads();
-            int fdsBefore = openFds();
+            Set<Thread> threadsBefore = Threads.live();
+            int fdsBefore = Fds.count();
 
             long t0 = System.nanoTime();
             int fdsPaused = runBatch(loops, opts, N);
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
 
-            awaitFds("open fds", fdsBefore);
-            awaitNoNewThreads("after the batch", threadsBefore);
+            Fds.awaitAtMost("open fds", fdsBefore, Duration.ofSeconds(20));
+            Threads.awaitNoneStartedSince("after the batch", threadsBefore, Threads.JVM_OWN, Duration.ofSeconds(20));
             System.out.printf("%d paused Singles (%s backend): %d fds open while paused (baseline %d),"
                     + " all %d woken and done in %d ms; fds after %d; job virtual threads kept by the pools %d%n",
-                    N, AsyncJob.backend(), fdsPaused, fdsBefore, N, ms, openFds(), jobVirtualThreads());
+                    N, AsyncJob.backend(), fdsPaused, fdsBefore, N, ms, Fds.count(), jobVirtualThreads());
         } finally {
             loops.close();
         }
-        awaitFds("fds after closing the loops", fdsBeforeLoops);
-        awaitNoNewThreads("after closing the loops", threadsBeforeLoops);
+        Fds.awaitAtMost("fds after closing the loops", fdsBeforeLoops, Duration.ofSeconds(20));
+        Threads.awaitNoneStartedSince("after closing the loops", threadsBeforeLoops, Threads.JVM_OWN, Duration.ofSeconds(20));
         awaitAtMost("job virtual threads after closing the loops", TestSupport::jobVirtualThreads,
                 jobThreadsBeforeLoops);
     }
@@ -75,7 +78,7 @@ class ManyPausedSinglesTest extends TestSupport {
         }
         await(paused);
         await("all " + n + " alive at once", () -> loops.liveJobs() == n);
-        int fdsPaused = openFds();
+        int fdsPaused = Fds.count();
         for (TestObserver<Integer> to : observers) {
             to.assertEmpty();
         }

@@ -9,45 +9,31 @@ import dev.asyncjobs.core.JobLoop;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.WaitCallback;
 import dev.asyncjobs.core.WakeupFd;
+import dev.asyncjobs.testsupport.Await;
+import dev.asyncjobs.testsupport.Racer;
 import io.reactivex.rxjava3.exceptions.UndeliverableException;
 import io.reactivex.rxjava3.plugins.RxJavaPlugins;
-import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.channels.Pipe;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Set;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
 /**
- * What the tests share: error capture (RxJava's and the core's hooks, checked empty after every
- * test), resource counts, condition waits with deadlines, and a two-thread race helper in the style
- * of RxJava's {@code TestHelper.race}.
+ * What the tests share beyond async-test-support: error capture (RxJava's and the core's hooks,
+ * checked empty after every test), the job virtual-thread count, this module's default deadlines,
+ * and one racer thread for the whole run.
  */
 abstract class TestSupport {
     static final Object KEY = new Object();
-    private static final ExecutorService RACER = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "test-racer");
-        t.setDaemon(true);
-        return t;
-    });
+    /** One helper thread for the whole run (a daemon): the thread-leak checks take it as given. */
+    private static final Racer RACER = new Racer(1, "test-racer");
 
     /** What reached {@code RxJavaPlugins.onError} during the test. */
     final ConcurrentLinkedQueue<Throwable> rxErrors = new ConcurrentLinkedQueue<>();
@@ -85,23 +71,11 @@ abstract class TestSupport {
     // ---------------------------------------------------------------- waiting
 
     static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for: " + what);
-            }
-            Thread.onSpinWait();
-            Thread.yield();
-        }
+        Await.spinUntil(what, Duration.ofSeconds(20), condition);
     }
 
     static void await(CountDownLatch latch) {
-        try {
-            assertThat(latch.await(20, TimeUnit.SECONDS)).as("latch released in time").isTrue();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        Await.latch(latch, Duration.ofSeconds(20), "latch released in time");
     }
 
     /** Returns once every task queued on the loop so far (e.g. a job's end and its signals) has run. */
@@ -119,39 +93,6 @@ abstract class TestSupport {
 
     // ---------------------------------------------------------------- resources
 
-    static int openFds() {
-        String[] fds = new File("/proc/self/fd").list();
-        return Objects.requireNonNull(fds, "/proc/self/fd").length;
-    }
-
-    /** The JVM's own threads, started and stopped on its schedule (the virtual threads' carriers...). */
-    private static final Pattern JVM_THREADS = Pattern.compile("ForkJoinPool-\\d+-worker-\\d+"
-            + "|ForkJoinPool\\.commonPool-worker-\\d+|Attach Listener|process reaper|VirtualThread-unparker|ForkJoinPool-\\d+-delayScheduler"
-            + "|VirtualThread-unblocker|Common-Cleaner|Notification Thread|Signal Dispatcher|Reference Handler"
-            + "|Finalizer|C[12] CompilerThread\\d+");
-
-    /** The live platform threads (virtual threads are not listed by the JDK). */
-    static Set<Thread> platformThreads() {
-        Set<Thread> live = Collections.newSetFromMap(new IdentityHashMap<>());
-        live.addAll(Thread.getAllStackTraces().keySet());
-        return live;
-    }
-
-    /** Threads alive now that were not in {@code before}, other than the JVM's own. */
-    static List<String> newThreads(Set<Thread> before) {
-        List<String> out = new ArrayList<>();
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.isAlive() && !before.contains(t) && !JVM_THREADS.matcher(t.getName()).matches()) {
-                out.add(t.getName());
-            }
-        }
-        return out;
-    }
-
-    static void awaitNoNewThreads(String what, Set<Thread> before) {
-        await(what + ": no thread left behind", () -> newThreads(before).isEmpty());
-    }
-
     /**
      * Virtual threads of the virtual-thread backend alive now (each job, running, paused or idle in
      * a pool, owns one; 0 on the continuation backend). They are not in {@link
@@ -166,47 +107,6 @@ abstract class TestSupport {
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot count the job threads", e);
         }
-    }
-
-    /**
-     * Makes the JDK create its pre-close socket (one fd, kept for the JVM's life, made the first
-     * time a channel registered with a selector is closed), so a baseline taken after this is not
-     * blamed for it.
-     */
-    static void warmUpNio() {
-        try (Selector sel = Selector.open()) {
-            Pipe pipe = Pipe.open();
-            pipe.source().configureBlocking(false);
-            pipe.source().register(sel, SelectionKey.OP_READ);
-            pipe.source().close();
-            pipe.sink().close();
-            sel.selectNow();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Waits until the open fds drop to {@code baseline} or below; the failure lists them. */
-    static void awaitFds(String what, int baseline) {
-        try {
-            awaitAtMost(what, TestSupport::openFds, baseline);
-        } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "; open: " + fdTargets(), e);
-        }
-    }
-
-    /** What each open fd is (pipe, socket, anon_inode:[eventpoll], file). */
-    static List<String> fdTargets() {
-        List<String> out = new ArrayList<>();
-        File[] fds = new File("/proc/self/fd").listFiles();
-        for (File f : fds == null ? new File[0] : fds) {
-            try {
-                out.add(f.getName() + "->" + Files.readSymbolicLink(f.toPath()));
-            } catch (IOException e) {
-                // closed while listing
-            }
-        }
-        return out;
     }
 
     /** Waits until {@code count} drops to {@code baseline} or below (threads and fds close lazily). */
@@ -250,35 +150,6 @@ abstract class TestSupport {
 
     /** Runs {@code a} on this thread and {@code b} on another, released together. */
     static void race(Runnable a, Runnable b) {
-        AtomicInteger gate = new AtomicInteger(2);
-        CountDownLatch done = new CountDownLatch(1);
-        AtomicReference<Throwable> failed = new AtomicReference<>();
-        RACER.execute(() -> {
-            if (gate.decrementAndGet() != 0) {
-                while (gate.get() != 0) {
-                    Thread.onSpinWait();
-                }
-            }
-            try {
-                b.run();
-            } catch (Throwable t) {
-                failed.set(t);
-            } finally {
-                done.countDown();
-            }
-        });
-        if (gate.decrementAndGet() != 0) {
-            while (gate.get() != 0) {
-                Thread.onSpinWait();
-            }
-        }
-        try {
-            a.run();
-        } finally {
-            await(done);
-        }
-        if (failed.get() != null) {
-            throw new AssertionError("the other racer failed", failed.get());
-        }
+        RACER.race(a, b);
     }
 }

@@ -10,11 +10,11 @@ import dev.asyncjobs.core.JobObserver;
 import dev.asyncjobs.core.JobOptions;
 import dev.asyncjobs.core.JobTicket;
 import dev.asyncjobs.core.NoJobsPolicy;
-import dev.asyncjobs.core.OffloadEngine;
 import dev.asyncjobs.core.WaitCallback;
 import dev.asyncjobs.core.WakeupFd;
 import dev.asyncjobs.crypto.AsyncCrypto;
 import dev.asyncjobs.crypto.SignatureScheme;
+import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.reactor.AsyncFlux;
 import dev.asyncjobs.reactor.AsyncMono;
 import dev.asyncjobs.rxjava.AsyncFlowable;
@@ -577,6 +577,8 @@ final class Workload implements AutoCloseable {
     }
 
     static final class InjectedException extends Exception implements Failing {
+        private static final long serialVersionUID = 1L;
+
         private final transient Rec rec;
 
         InjectedException(Rec rec, String msg) {
@@ -591,6 +593,8 @@ final class Workload implements AutoCloseable {
     }
 
     static final class InjectedRuntimeException extends IllegalStateException implements Failing {
+        private static final long serialVersionUID = 1L;
+
         private final transient Rec rec;
 
         InjectedRuntimeException(Rec rec) {
@@ -605,6 +609,8 @@ final class Workload implements AutoCloseable {
     }
 
     static final class InjectedError extends Error implements Failing {
+        private static final long serialVersionUID = 1L;
+
         private final transient Rec rec;
 
         InjectedError(Rec rec) {
@@ -619,6 +625,8 @@ final class Workload implements AutoCloseable {
     }
 
     static final class ClosedFdException extends IOException implements Failing {
+        private static final long serialVersionUID = 1L;
+
         private final transient Rec rec;
 
         ClosedFdException(Rec rec) {

@@ -84,10 +84,11 @@ class SoakTest {
             assertThat(cancelled).as("%s: ~10%% cancelled", backend).isPositive();
             assertThat(failed).as("%s: ~5%% failed", backend).isPositive();
             // the fault units ran (each ~2% of units), and every one ended as its fault allows
-            // rx_shutdown is not in the default mix yet (Soak.Fault.defaults() says why)
-            for (String route : List.of("not_readable", "inline_wake")) {
+            for (String route : List.of("not_readable", "inline_wake", "rx_shutdown")) {
                 assertThat(count(stderr, route)).as("%s: %s units", backend, route).isPositive();
             }
+            assertThat(count(stderr, "rx_shutdowns")).as("%s: RxJava executors shut down under jobs", backend)
+                    .isPositive();
             assertThat(count(stderr, "not_readable_refused")).as("%s: non-readable fds refused", backend).isPositive();
             assertThat(count(stderr, "inline_wakes")).as("%s: wakes from inside a job", backend).isPositive();
             assertThat(count(stderr, "slow_engine_calls")).as("%s: slow engine calls", backend).isPositive();

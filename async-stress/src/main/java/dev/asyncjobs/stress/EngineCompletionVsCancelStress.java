@@ -7,7 +7,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import dev.asyncjobs.core.AsyncJobs;
 import dev.asyncjobs.core.JobOptions;
 import dev.asyncjobs.core.JobTicket;
-import dev.asyncjobs.core.OffloadEngine;
+import dev.asyncjobs.engine.OffloadEngine;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
 import org.openjdk.jcstress.annotations.Actor;

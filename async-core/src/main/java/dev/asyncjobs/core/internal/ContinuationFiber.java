@@ -85,8 +85,8 @@ final class ContinuationFiber extends Fiber {
         Object c = continuation;
         try {
             if (c == null) {
-                // One continuation per job: starting a fresh one and letting it run to its end
-                // costs ~20 ns here, a run+yield of a reused looping one ~80 ns (no freeze/thaw).
+                // One continuation per job: a fresh one run to its end needs no freeze/thaw, so it
+                // costs a fraction of a run+yield of a reused looping one (async-benchmarks/RESULTS.md).
                 c = continuation = (Object) NEW.invokeExact(SCOPE, body);
             }
             RUN.invokeExact(c);

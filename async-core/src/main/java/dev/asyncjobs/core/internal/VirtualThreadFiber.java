@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * and forth through a volatile {@code turn}.
  *
  * <p>Why it spins: a plain park/unpark hand-off with a platform-thread owner pays two OS thread
- * wake-ups per pause+resume (~34 us measured here). Each side therefore spins for a short, bounded
+ * wake-ups per pause+resume (tens of microseconds: async-benchmarks/RESULTS.md). Each side therefore spins for a short, bounded
  * time ({@code asyncjobs.vt.spinNanos}, default 20 us for the owner and half that for the job)
  * before it parks, so a short segment is handed back without any OS wake-up. Parking follows the
  * Dekker pattern: a side announces {@code xParked} before re-reading {@code turn}, the other side

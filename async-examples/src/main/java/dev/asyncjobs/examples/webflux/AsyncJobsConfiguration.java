@@ -2,8 +2,8 @@ package dev.asyncjobs.examples.webflux;
 
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
-import dev.asyncjobs.core.OffloadEngine;
 import dev.asyncjobs.crypto.AsyncCrypto;
+import dev.asyncjobs.engine.OffloadEngine;
 import java.security.GeneralSecurityException;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;

@@ -7,7 +7,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 /**
  * A signing service on Spring WebFlux whose crypto never runs on an event loop: each request's
  * signature or verification is an asyncjobs job ({@link dev.asyncjobs.reactor.AsyncMono}) that
- * hands the work to an {@link dev.asyncjobs.core.OffloadEngine} and pauses meanwhile.
+ * hands the work to an {@link dev.asyncjobs.engine.OffloadEngine} and pauses meanwhile.
  *
  * <pre>
  * POST /sign    {"keyId": "p256", "payload": "aGVsbG8="}

@@ -1,6 +1,6 @@
 /**
  * A Spring WebFlux signing service whose crypto runs as asyncjobs jobs on an
- * {@link dev.asyncjobs.core.OffloadEngine}: {@code POST /sign}, {@code POST /verify},
+ * {@link dev.asyncjobs.engine.OffloadEngine}: {@code POST /sign}, {@code POST /verify},
  * {@code GET /keys}. Start it with {@link dev.asyncjobs.examples.webflux.SigningApplication}.
  */
 @NullMarked

@@ -6,7 +6,8 @@ import dev.asyncjobs.core.AsyncJobs;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobObserver;
 import dev.asyncjobs.core.JobOptions;
-import dev.asyncjobs.core.OffloadEngine;
+import dev.asyncjobs.engine.OffloadEngine;
+import dev.asyncjobs.testsupport.Await;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -98,14 +99,8 @@ class GracefulShutdownTest {
         }
     }
 
-    private static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(10);
-        }
+    private static void waitFor(BooleanSupplier condition, String what) {
+        Await.until(what, Duration.ofSeconds(20), condition);
     }
 
     private static JobObserver<Object> observer(CompletableFuture<Object> f) {

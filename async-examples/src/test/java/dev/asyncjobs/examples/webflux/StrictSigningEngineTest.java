@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
-import dev.asyncjobs.core.OffloadEngine;
 import dev.asyncjobs.crypto.AsyncCrypto;
+import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.examples.webflux.KeyRing.SigningKey;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -2,7 +2,7 @@ package dev.asyncjobs.benchmarks.webflux;
 
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
-import dev.asyncjobs.core.OffloadEngine;
+import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.crypto.AsyncCrypto;
 import dev.asyncjobs.crypto.SignatureScheme;
 import dev.asyncjobs.netty.NettyJobs;

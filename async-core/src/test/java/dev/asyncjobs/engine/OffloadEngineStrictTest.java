@@ -1,9 +1,18 @@
-package dev.asyncjobs.core;
+package dev.asyncjobs.engine;
 
 import static dev.asyncjobs.core.CoreTestSupport.onNewThread;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.asyncjobs.core.AsyncJob;
+import dev.asyncjobs.core.AsyncJobs;
+import dev.asyncjobs.core.AsyncWaitCtx;
+import dev.asyncjobs.core.CoreTestSupport;
+import dev.asyncjobs.core.JobHandle;
+import dev.asyncjobs.core.JobLoopGroup;
+import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.RecordingObserver;
+import dev.asyncjobs.core.StartStatus;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;

@@ -1,12 +1,22 @@
-package dev.asyncjobs.core;
+package dev.asyncjobs.engine;
 
-import static dev.asyncjobs.core.OffloadEngineTestKit.await;
-import static dev.asyncjobs.core.OffloadEngineTestKit.awaitFds;
-import static dev.asyncjobs.core.OffloadEngineTestKit.openFds;
+import static dev.asyncjobs.engine.OffloadEngineTestKit.await;
+import static dev.asyncjobs.engine.OffloadEngineTestKit.awaitFds;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.asyncjobs.core.OffloadEngineTestKit.FdPathRunner;
-import dev.asyncjobs.core.OffloadEngineTestKit.Outcome;
+import dev.asyncjobs.core.AsyncHooks;
+import dev.asyncjobs.core.AsyncJob;
+import dev.asyncjobs.core.AsyncJobs;
+import dev.asyncjobs.core.AsyncSelector;
+import dev.asyncjobs.core.AsyncWaitCtx;
+import dev.asyncjobs.core.JobHandle;
+import dev.asyncjobs.core.JobLoopGroup;
+import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.JobTicket;
+import dev.asyncjobs.core.StartStatus;
+import dev.asyncjobs.engine.OffloadEngineTestKit.FdPathRunner;
+import dev.asyncjobs.engine.OffloadEngineTestKit.Outcome;
+import dev.asyncjobs.testsupport.Fds;
 import java.nio.channels.SelectableChannel;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,9 +51,9 @@ class OffloadEngineStressTest {
         options = JobOptions.builder().loops(loops).build();
         fdThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "stress-fd-driver"));
         AsyncSelector.shared();
-        OffloadEngineTestKit.warmUpNio();
+        Fds.warmUpNio();
         engine = OffloadEngine.builder().name("stress-engine").threads(2).queueCapacity(4).build();
-        fdBaseline = openFds();
+        fdBaseline = Fds.count();
     }
 
     @AfterEach

@@ -1,13 +1,22 @@
-package dev.asyncjobs.core;
+package dev.asyncjobs.engine;
 
-import static dev.asyncjobs.core.OffloadEngineTestKit.await;
-import static dev.asyncjobs.core.OffloadEngineTestKit.awaitFds;
-import static dev.asyncjobs.core.OffloadEngineTestKit.openFds;
-import static dev.asyncjobs.core.OffloadEngineTestKit.threadsNamed;
+import static dev.asyncjobs.engine.OffloadEngineTestKit.await;
+import static dev.asyncjobs.engine.OffloadEngineTestKit.awaitFds;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.asyncjobs.core.OffloadEngineTestKit.FdPathRunner;
-import dev.asyncjobs.core.OffloadEngineTestKit.Outcome;
+import dev.asyncjobs.core.AsyncHooks;
+import dev.asyncjobs.core.AsyncJob;
+import dev.asyncjobs.core.AsyncJobs;
+import dev.asyncjobs.core.AsyncSelector;
+import dev.asyncjobs.core.AsyncWaitCtx;
+import dev.asyncjobs.core.JobLoopGroup;
+import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.JobTicket;
+import dev.asyncjobs.core.WaitStatus;
+import dev.asyncjobs.engine.OffloadEngineTestKit.FdPathRunner;
+import dev.asyncjobs.engine.OffloadEngineTestKit.Outcome;
+import dev.asyncjobs.testsupport.Fds;
+import dev.asyncjobs.testsupport.Threads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,8 +52,8 @@ class OffloadEngineLaunchTest {
         options = JobOptions.builder().loops(loops).build();
         fdThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "offload-fd-driver"));
         AsyncSelector.shared(); // started before the fd baseline: it lives for the whole JVM
-        OffloadEngineTestKit.warmUpNio();
-        fdBaseline = openFds();
+        Fds.warmUpNio();
+        fdBaseline = Fds.count();
     }
 
     @AfterEach
@@ -104,7 +113,7 @@ class OffloadEngineLaunchTest {
             assertThat(fdsSeen.get()).as("the callback path makes no fd").isZero();
             assertThat(notOk.get()).as("status OK after each call").isZero();
             assertThat(engine.queue().peak()).isLessThanOrEqualTo(16);
-            assertThat(threadsNamed("launch-engine-")).isEqualTo(2);
+            assertThat(Threads.named("launch-engine-").size()).isEqualTo(2);
         } finally {
             closeEngine(engine);
         }
@@ -223,7 +232,7 @@ class OffloadEngineLaunchTest {
             assertThat(engine.queue().roomWaiters()).isZero();
             assertThat(engine.queued()).isZero();
             assertThat(sawEagain.get()).as("jobs yielded with status EAGAIN").isTrue();
-            assertThat(threadsNamed("full-engine-")).isEqualTo(1);
+            assertThat(Threads.named("full-engine-").size()).isEqualTo(1);
             assertThat(Thread.activeCount()).as("no thread per call").isLessThanOrEqualTo(threadsBefore + 1);
             int segments = outcomes.stream().mapToInt(o -> o.segments.get()).sum();
             // each call: a yield, a wait for room, maybe one lost to a newcomer, the wait for its

@@ -1,8 +1,15 @@
-package dev.asyncjobs.core;
+package dev.asyncjobs.engine;
 
-import static dev.asyncjobs.core.OffloadEngineTestKit.await;
+import static dev.asyncjobs.engine.OffloadEngineTestKit.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.asyncjobs.core.AsyncHooks;
+import dev.asyncjobs.core.AsyncJobs;
+import dev.asyncjobs.core.JobLoop;
+import dev.asyncjobs.core.JobLoopGroup;
+import dev.asyncjobs.core.JobObserver;
+import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.RecordingObserver;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;

@@ -1,9 +1,18 @@
-package dev.asyncjobs.core;
+package dev.asyncjobs.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import java.io.File;
+import dev.asyncjobs.core.AsyncJob;
+import dev.asyncjobs.core.AsyncSelector;
+import dev.asyncjobs.core.AsyncWaitCtx;
+import dev.asyncjobs.core.JobFunction;
+import dev.asyncjobs.core.JobHandle;
+import dev.asyncjobs.core.JobObserver;
+import dev.asyncjobs.core.StartStatus;
+import dev.asyncjobs.core.WakeupFd;
+import dev.asyncjobs.testsupport.Await;
+import dev.asyncjobs.testsupport.Fds;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.SelectableChannel;
@@ -25,86 +34,14 @@ final class OffloadEngineTestKit {
     private OffloadEngineTestKit() {
     }
 
-    /**
-     * Makes the JDK allocate what it keeps for the whole run on first use (e.g. the socket the NIO
-     * dispatcher dup2s over a registered channel being closed), so fd counts taken afterwards see
-     * only what the test itself opens.
-     */
-    static void warmUpNio() {
-        try (Selector selector = Selector.open()) {
-            WakeupFd fd = WakeupFd.open();
-            fd.channel().register(selector, SelectionKey.OP_READ);
-            fd.close();
-            selector.selectNow();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Open file descriptors of this process. */
-    static int openFds() {
-        String[] names = new File("/proc/self/fd").list();
-        if (names == null) {
-            throw new IllegalStateException("/proc/self/fd is not readable");
-        }
-        return names.length;
-    }
-
-    /** Waits (polling, with a deadline) until {@code condition} holds. */
+    /** Waits up to {@link #WAIT} until {@code condition} holds. */
     static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting until " + what);
-            }
-            Thread.onSpinWait();
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted waiting until " + what);
-            }
-        }
+        Await.until(what, WAIT, condition);
     }
 
-    /** Waits until the fd count is back to {@code baseline} (closing a registered fd is deferred). */
+    /** Waits up to {@link #WAIT} until the fd count is back to {@code baseline} (closing a registered fd is deferred). */
     static void awaitFds(int baseline) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        int now;
-        while ((now = openFds()) > baseline) {
-            if (System.nanoTime() > deadline) {
-                StringBuilder sb = new StringBuilder();
-                try (var files = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
-                    files.forEach(f -> {
-                        try {
-                            sb.append(f.getFileName()).append("->").append(java.nio.file.Files.readSymbolicLink(f)).append(' ');
-                        } catch (IOException e) {
-                            sb.append(f.getFileName()).append("->? ");
-                        }
-                    });
-                } catch (IOException e) {
-                    sb.append(e);
-                }
-                fail("fds not released: " + now + " open, baseline " + baseline + ": " + sb);
-            }
-            try {
-                Thread.sleep(2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    /** Live threads whose name starts with {@code prefix}. */
-    static int threadsNamed(String prefix) {
-        int n = 0;
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.isAlive() && t.getName().startsWith(prefix)) {
-                n++;
-            }
-        }
-        return n;
+        Fds.awaitAtMost("fds released", baseline, WAIT);
     }
 
     /**
@@ -220,6 +157,8 @@ final class OffloadEngineTestKit {
 
     /** Completes {@link Outcome#future} when the job was dropped after a cancel. */
     static final class DroppedMarker extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         DroppedMarker(@Nullable Throwable cause) {
             super("dropped", cause);
         }

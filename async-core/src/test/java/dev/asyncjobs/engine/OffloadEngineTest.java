@@ -1,13 +1,21 @@
-package dev.asyncjobs.core;
+package dev.asyncjobs.engine;
 
-import static dev.asyncjobs.core.OffloadEngineTestKit.awaitFds;
-import static dev.asyncjobs.core.OffloadEngineTestKit.driveWithCallback;
-import static dev.asyncjobs.core.OffloadEngineTestKit.driveWithSelect;
-import static dev.asyncjobs.core.OffloadEngineTestKit.openFds;
-import static dev.asyncjobs.core.OffloadEngineTestKit.threadsNamed;
+import static dev.asyncjobs.engine.OffloadEngineTestKit.awaitFds;
+import static dev.asyncjobs.engine.OffloadEngineTestKit.driveWithCallback;
+import static dev.asyncjobs.engine.OffloadEngineTestKit.driveWithSelect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.asyncjobs.core.AsyncHooks;
+import dev.asyncjobs.core.AsyncJob;
+import dev.asyncjobs.core.AsyncWaitCtx;
+import dev.asyncjobs.core.JobHandle;
+import dev.asyncjobs.core.StartStatus;
+import dev.asyncjobs.core.WaitFd;
+import dev.asyncjobs.core.WaitStatus;
+import dev.asyncjobs.core.WakeupFd;
+import dev.asyncjobs.testsupport.Fds;
+import dev.asyncjobs.testsupport.Threads;
 import java.nio.channels.SelectableChannel;
 import java.security.SignatureException;
 import java.time.Duration;
@@ -31,7 +39,7 @@ class OffloadEngineTest {
     @BeforeEach
     void setUp() {
         AsyncHooks.setOnError(hookErrors::add);
-        OffloadEngineTestKit.warmUpNio();
+        Fds.warmUpNio();
         engine = OffloadEngine.builder().threads(2).queueCapacity(8).name("test-engine").build();
     }
 
@@ -72,7 +80,7 @@ class OffloadEngineTest {
 
     @Test
     void deviceThreadsAreNamedDaemonsAndDefaultsFollowTheCores() throws InterruptedException {
-        assertThat(threadsNamed("test-engine-")).isEqualTo(2);
+        assertThat(Threads.named("test-engine-").size()).isEqualTo(2);
         for (Thread t : engine.deviceThreads()) {
             assertThat(t.isDaemon()).isTrue();
             assertThat(t.getName()).matches("test-engine-[01]");
@@ -92,7 +100,7 @@ class OffloadEngineTest {
 
     @Test
     void fdPathOneWakeupFdPerCtxReusedAcrossCallsAndClosedByTheCleanup() {
-        int baseline = openFds();
+        int baseline = Fds.count();
         AsyncWaitCtx ctx = new AsyncWaitCtx();
         List<SelectableChannel> seen = new ArrayList<>();
         AtomicReference<Thread> jobThread = new AtomicReference<>();
@@ -122,7 +130,7 @@ class OffloadEngineTest {
         assertThat(workThreads).allSatisfy(t -> assertThat(t.getName()).startsWith("test-engine-"));
         SelectableChannel ch = seen.get(0);
         assertThat(ch.isOpen()).isTrue();
-        assertThat(openFds()).isEqualTo(baseline + 2);
+        assertThat(Fds.count()).isEqualTo(baseline + 2);
         ctx.close();
         assertThat(ch.isOpen()).as("the ctx cleanup closes the engine's fd").isFalse();
         awaitFds(baseline);
@@ -130,7 +138,7 @@ class OffloadEngineTest {
 
     @Test
     void callbackPathCallsTheCallbackFromTheDeviceAndSetsStatusOk() {
-        int baseline = openFds();
+        int baseline = Fds.count();
         AtomicInteger wakes = new AtomicInteger();
         AtomicReference<WaitStatus> statusInJob = new AtomicReference<>();
         try (AsyncWaitCtx ctx = new AsyncWaitCtx()) {
@@ -144,7 +152,7 @@ class OffloadEngineTest {
             assertThat(statusInJob.get()).isEqualTo(WaitStatus.OK);
             assertThat(ctx.getFd(engine.key())).isNull();
         }
-        assertThat(openFds()).isEqualTo(baseline);
+        assertThat(Fds.count()).isEqualTo(baseline);
     }
 
     @Test
@@ -245,7 +253,7 @@ class OffloadEngineTest {
         }
         assertThat(engine.deviceThreads()).containsExactly(before);
         assertThat(before).allSatisfy(t -> assertThat(t.isAlive()).isTrue());
-        assertThat(threadsNamed("test-engine-")).isEqualTo(2);
+        assertThat(Threads.named("test-engine-").size()).isEqualTo(2);
     }
 
     @Test
@@ -307,7 +315,7 @@ class OffloadEngineTest {
                     assertThat(driveWithSelect(ctx, () -> one.call(() -> "ok"), null).result()).isEqualTo("ok");
                 }
             }
-            assertThat(threadsNamed("err-engine-")).isEqualTo(1);
+            assertThat(Threads.named("err-engine-").size()).isEqualTo(1);
         } finally {
             one.close();
         }
@@ -385,7 +393,7 @@ class OffloadEngineTest {
         AtomicInteger ranAfterClose = new AtomicInteger();
         List<Throwable> outcomes = new java.util.concurrent.CopyOnWriteArrayList<>();
         List<Thread> drivers = new ArrayList<>();
-        int baseline = openFds();
+        int baseline = Fds.count();
         // job 0 runs (blocks on the latch), job 1 is queued, jobs 2..4 wait for room
         for (int i = 0; i < 5; i++) {
             int n = i;
@@ -427,7 +435,7 @@ class OffloadEngineTest {
                 .satisfies(m -> assertThat(((Marker) m).value).isEqualTo("finished"));
         assertThat(ranAfterClose.get()).isZero();
         assertThat(small.awaitTermination(Duration.ofSeconds(10))).isTrue();
-        assertThat(threadsNamed("close-engine-")).isZero();
+        assertThat(Threads.named("close-engine-").size()).isZero();
         awaitFds(baseline);
     }
 
@@ -450,7 +458,7 @@ class OffloadEngineTest {
         CountDownLatch running = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger ran = new AtomicInteger();
-        int baseline = openFds();
+        int baseline = Fds.count();
         try {
             Thread blocker = new Thread(() -> {
                 try (AsyncWaitCtx ctx = new AsyncWaitCtx()) {
@@ -491,7 +499,7 @@ class OffloadEngineTest {
         CountDownLatch running = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger finished = new AtomicInteger();
-        int baseline = openFds();
+        int baseline = Fds.count();
         try {
             AsyncWaitCtx ctx = new AsyncWaitCtx();
             JobHandle<Integer> h = new JobHandle<>();
@@ -565,7 +573,9 @@ class OffloadEngineTest {
 
     /** Wraps a value so outcomes can share one list with failures. */
     private static final class Marker extends RuntimeException {
-        final Object value;
+        private static final long serialVersionUID = 1L;
+
+        final transient Object value;
 
         Marker(Object value) {
             super(String.valueOf(value), null, false, false);

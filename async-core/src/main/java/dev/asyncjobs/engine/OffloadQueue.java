@@ -1,4 +1,4 @@
-package dev.asyncjobs.core;
+package dev.asyncjobs.engine;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

@@ -1,9 +1,15 @@
-package dev.asyncjobs.core;
+package dev.asyncjobs.engine;
 
-import static dev.asyncjobs.core.OffloadEngineTestKit.await;
-import static dev.asyncjobs.core.OffloadEngineTestKit.threadsNamed;
+import static dev.asyncjobs.engine.OffloadEngineTestKit.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.asyncjobs.core.AsyncHooks;
+import dev.asyncjobs.core.AsyncJobs;
+import dev.asyncjobs.core.JobLoopGroup;
+import dev.asyncjobs.core.JobObserver;
+import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.RecordingObserver;
+import dev.asyncjobs.testsupport.Threads;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -222,6 +228,6 @@ class OffloadEngineWakeupBoundTest {
         assertThat(obs.await().value()).isEqualTo(7);
         engine.close();
         assertThat(engine.awaitTermination(Duration.ofSeconds(30))).isTrue();
-        assertThat(threadsNamed(name)).isZero();
+        assertThat(Threads.named(name).size()).isZero();
     }
 }

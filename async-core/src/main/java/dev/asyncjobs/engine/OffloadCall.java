@@ -1,9 +1,14 @@
-package dev.asyncjobs.core;
+package dev.asyncjobs.engine;
 
+import dev.asyncjobs.core.AsyncHooks;
+import dev.asyncjobs.core.AsyncJob;
+import dev.asyncjobs.core.WaitCallback;
+import dev.asyncjobs.core.WakeupFd;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Executor;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
@@ -57,6 +62,8 @@ final class OffloadCall<T extends @Nullable Object> {
     // How the job is woken: through its ctx callback (QAT's path) or its engine fd (dasync's path).
     @Nullable WaitCallback callback;
     @Nullable Object callbackArg;
+    /** The job loop that runs the job ({@code AsyncJobs.loopOf}): its wake-up may go in a batch. */
+    @Nullable Executor loop;
     @Nullable WakeupFd fd;
     /** Set by a job that cannot pause (pausing blocked): it parks and wants an unpark instead. */
     private volatile @Nullable Thread syncWaiter;
@@ -81,7 +88,7 @@ final class OffloadCall<T extends @Nullable Object> {
 
     /**
      * On a device thread, in state RUNNING: runs the work and hands over the outcome; the
-     * loop wake-up of that hand-over (not of the work) may be held back by {@code wakeups}.
+     * wake-up of that hand-over (not anything the work sends) may join a batch of {@code wakeups}.
      */
     void run(DeferredWakeups wakeups) {
         Object out;
@@ -96,12 +103,7 @@ final class OffloadCall<T extends @Nullable Object> {
         // An interrupt left behind by the work must not reach the wake-up (a ctx callback may do
         // interruptible things) nor the next work.
         Thread.interrupted();
-        wakeups.open();
-        try {
-            complete(out, f);
-        } finally {
-            wakeups.close();
-        }
+        complete(out, f, wakeups);
     }
 
     /**
@@ -109,6 +111,10 @@ final class OffloadCall<T extends @Nullable Object> {
      * discarded (a failure goes to {@link AsyncHooks}, as a late error has nobody else to reach).
      */
     void complete(@Nullable Object out, boolean f) {
+        complete(out, f, null);
+    }
+
+    private void complete(@Nullable Object out, boolean f, @Nullable DeferredWakeups wakeups) {
         outcome = out;
         failed = f;
         if (!STATE.compareAndSet(this, RUNNING, DONE)) {
@@ -121,9 +127,16 @@ final class OffloadCall<T extends @Nullable Object> {
         Thread t = syncWaiter; // read after DONE: pairs with awaitSync's write-then-read
         if (t != null) {
             LockSupport.unpark(t);
-        } else {
+        } else if (wakeups == null || !defer(wakeups)) {
             wake();
         }
+    }
+
+    /** Puts the callback in the batch for the job's loop; false if the job is woken otherwise. */
+    private boolean defer(DeferredWakeups wakeups) {
+        WaitCallback cb = callback;
+        Executor l = loop;
+        return cb != null && l != null && wakeups.defer(l, cb, callbackArg);
     }
 
     /** Asks for the job to be resumed: callback or fd. Safe from any thread; never throws. */
@@ -192,8 +205,7 @@ final class OffloadCall<T extends @Nullable Object> {
             throw e;
         }
         if (t instanceof Error e) {
-            AsyncJob.relayed(e); // the device thread survived it: the call's failure, not fatal here
-            throw e;
+            throw AsyncJob.relay(e); // the device thread survived it: the call's failure, not fatal here
         }
         throw new UndeclaredThrowableException(t);
     }

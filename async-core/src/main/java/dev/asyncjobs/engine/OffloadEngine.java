@@ -1,5 +1,15 @@
-package dev.asyncjobs.core;
+package dev.asyncjobs.engine;
 
+import dev.asyncjobs.core.AsyncHooks;
+import dev.asyncjobs.core.AsyncJob;
+import dev.asyncjobs.core.AsyncJobs;
+import dev.asyncjobs.core.AsyncWaitCtx;
+import dev.asyncjobs.core.JobHandle;
+import dev.asyncjobs.core.WaitCallback;
+import dev.asyncjobs.core.WaitFd;
+import dev.asyncjobs.core.WaitFdCleanup;
+import dev.asyncjobs.core.WaitStatus;
+import dev.asyncjobs.core.WakeupFd;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -55,16 +65,19 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  *
  * <h2>Wake-ups under saturation</h2>
- * While the queue holds more than a quarter of its capacity, a device thread may hold back the
- * {@code Selector.wakeup()} that a completion sends to a sleeping job loop, for at most about
- * 1 ms ({@code -Dasyncjobs.engine.wakeupDelayMicros}, {@code 0} turns it off), and then wake each
- * loop once for all the jobs it completed meanwhile: interrupt coalescing, as QAT's polling and
- * network cards do it. The resume itself is queued at once (a loop that is awake runs it at once),
- * nothing is held back once the queue runs low or the device thread has no more work, and at light
- * load nothing is held back at all. The bound holds whatever the device thread does next: if it is
- * still inside a call when the delay runs out (a long call after short ones), the engine's wake-up
- * timer thread sends what it owes. On a machine with as many device threads as cores, this is
- * what keeps the loops from taking a CPU from the device once per call.
+ * A job launched on a job loop ({@link AsyncJobs#loopOf}) is not woken one completion at a time:
+ * each device thread gathers the completions for each loop into a batch and hands the loop one
+ * task per batch, which calls the jobs' ctx callbacks on the loop thread (each resumes its job
+ * there, with no further hop). While the queue holds more than a quarter of its capacity, a batch
+ * is held for at most about 1 ms ({@code -Dasyncjobs.engine.wakeupDelayMicros}, {@code 0} turns
+ * holding off) and then handed over whole: interrupt coalescing, as QAT's polling and network
+ * cards do it, so a sleeping loop is woken once for all the jobs completed meanwhile. Nothing is
+ * held once the queue runs low or the device thread has no more work, and at light load nothing is
+ * held at all. The bound holds whatever the device thread does next: if it is still inside a call
+ * when the delay runs out (a long call after short ones), the engine's wake-up timer thread hands
+ * over what it holds. On a machine with as many device threads as cores, this is what keeps the
+ * loops from taking a CPU from the device once per call. Jobs on other threads (a user's
+ * scheduler) and jobs without a callback (woken through the engine's fd) are woken at once.
  *
  * <h2>Device threads</h2>
  * Daemon threads named {@code name-0} to {@code name-(N-1)} ({@code asyncjobs-engine-N} by
@@ -186,6 +199,7 @@ public final class OffloadEngine implements AutoCloseable {
         if (cb != null) {
             c.callback = cb;
             c.callbackArg = ctx.getCallbackArg();
+            c.loop = AsyncJobs.loopOf(ctx); // completions for one loop are handed over in batches
         } else {
             WakeupFd fd = wakeupFd(ctx);
             fd.drain(); // a late signal of this ctx's previous call is no news for this one
@@ -194,7 +208,7 @@ public final class OffloadEngine implements AutoCloseable {
         if (!submit(job, ctx, c)) {
             return work.call(); // pausing is blocked: behave as outside a job
         }
-        return await(job, ctx, c);
+        return await(job, c);
     }
 
     /** Queues {@code c}, yielding while the device is full; false if the job cannot pause. */
@@ -223,7 +237,7 @@ public final class OffloadEngine implements AutoCloseable {
                     yielded = true;
                     c.wake(); // QAT's EAGAIN: wake ourselves, then pause, so the others run
                 }
-                int p = pause(job, ctx, c);
+                int p = pause(job, c);
                 if (p != RESUMED) {
                     queue.leaveRoom(c);
                     if (p == CANCELLED) {
@@ -240,14 +254,14 @@ public final class OffloadEngine implements AutoCloseable {
     }
 
     /** Pauses until {@code c} is done; spurious resumes pause again. */
-    private <T extends @Nullable Object> T await(AsyncJob job, AsyncWaitCtx ctx, OffloadCall<T> c)
+    private <T extends @Nullable Object> T await(AsyncJob job, OffloadCall<T> c)
             throws Exception {
         for (;;) {
             int s = c.state;
             if (s == OffloadCall.DONE) {
                 return c.outcome();
             }
-            int p = pause(job, ctx, c);
+            int p = pause(job, c);
             if (p == CANCELLED) {
                 if (!queue.withdraw(c)) {
                     c.abandon();
@@ -264,8 +278,9 @@ public final class OffloadEngine implements AutoCloseable {
     }
 
     /** One pause, told apart: resumed, cancelled, or not paused at all (blocked or refused). */
-    private int pause(AsyncJob job, AsyncWaitCtx ctx, OffloadCall<?> c) {
-        int resumes = ctx.resumes;
+    private static int pause(AsyncJob job, OffloadCall<?> c) {
+        // pause() answers true both after a real pause and when pausing is blocked: ask first
+        boolean blocked = AsyncJob.isPauseBlocked();
         boolean ok = AsyncJob.pause();
         WakeupFd fd = c.fd;
         if (fd != null) {
@@ -274,7 +289,7 @@ public final class OffloadEngine implements AutoCloseable {
         if (!ok) {
             return job.isCancelled() ? CANCELLED : BLOCKED;
         }
-        return ctx.resumes != resumes ? RESUMED : BLOCKED;
+        return blocked ? BLOCKED : RESUMED;
     }
 
     /** This engine's wait fd on {@code ctx}: made and registered on first use, then reused. */
@@ -443,17 +458,12 @@ public final class OffloadEngine implements AutoCloseable {
     }
 
     /** A device thread: a type of its own so work can tell where it runs ({@link #isDeviceThread()}). */
-    private static final class DeviceThread extends Thread implements DeferredWakeups.Holder {
+    private static final class DeviceThread extends Thread {
         final DeferredWakeups wakeups;
 
         DeviceThread(Runnable body, String name, DeferredWakeups wakeups) {
             super(body, name);
             this.wakeups = wakeups;
-        }
-
-        @Override
-        public DeferredWakeups deferredWakeups() {
-            return wakeups;
         }
     }
 
