@@ -5,6 +5,7 @@ import dev.asyncjobs.crypto.AsyncCrypto;
 import dev.asyncjobs.crypto.CryptoPolicy;
 import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.reactor.AsyncFlux;
+import dev.asyncjobs.reactor.JobLoopScheduler;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -82,7 +83,7 @@ public final class CryptoConcurrency {
         }
         Backends.require(Backends.CONTINUATION);
         CryptoConcurrency c = new CryptoConcurrency(op, requests);
-        JobLoopGroup.shared();
+        JobLoopScheduler.shared(); // AsyncFlux's default loops
         Schedulers.boundedElastic().init();
         String[] ways = {"engine", "bounded_elastic"};
         List<List<Double>> tput = List.of(new ArrayList<>(), new ArrayList<>());
@@ -160,7 +161,7 @@ public final class CryptoConcurrency {
             work.check(b);
             done.incrementAndGet();
             if (way.equals("engine")) {
-                peakJobs[0] = Math.max(peakJobs[0], JobLoopGroup.shared().liveJobs());
+                peakJobs[0] = Math.max(peakJobs[0], JobLoopScheduler.shared().group().liveJobs());
             }
         }).doOnError(failure::set).count().block();
         if (n == null || n != requests || done.get() != requests || failure.get() != null) {

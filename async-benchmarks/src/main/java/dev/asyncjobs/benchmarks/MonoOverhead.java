@@ -1,8 +1,8 @@
 package dev.asyncjobs.benchmarks;
 
 import dev.asyncjobs.core.JobFunction;
-import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.reactor.AsyncMono;
+import dev.asyncjobs.reactor.JobLoopScheduler;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -56,7 +56,7 @@ public class MonoOverhead {
     @Setup(Level.Trial)
     public void setUp() {
         Backends.require(Backends.CONTINUATION);
-        JobLoopGroup.shared();
+        JobLoopScheduler.shared(); // AsyncMono's default loops
         Schedulers.parallel().init();
     }
 

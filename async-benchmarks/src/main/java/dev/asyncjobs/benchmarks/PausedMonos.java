@@ -2,9 +2,9 @@ package dev.asyncjobs.benchmarks;
 
 import dev.asyncjobs.core.AsyncJob;
 import dev.asyncjobs.core.AsyncWaitCtx;
-import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.WakeupFd;
 import dev.asyncjobs.reactor.AsyncMono;
+import dev.asyncjobs.reactor.JobLoopScheduler;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -64,7 +64,7 @@ public final class PausedMonos {
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        JobLoopGroup.shared();
+        JobLoopScheduler.shared(); // AsyncMono's default loops
         double[] mb = new double[rounds + 1];
         long t0 = System.nanoTime();
         int initialFds = openFds();
@@ -147,9 +147,9 @@ public final class PausedMonos {
                     + " wrong values", failure.get());
         }
         long liveDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (JobLoopGroup.shared().liveJobs() > 0) {
+        while (JobLoopScheduler.shared().group().liveJobs() > 0) {
             if (System.nanoTime() > liveDeadline) {
-                throw new IllegalStateException(JobLoopGroup.shared().liveJobs() + " jobs still alive");
+                throw new IllegalStateException(JobLoopScheduler.shared().group().liveJobs() + " jobs still alive");
             }
             Thread.sleep(1);
         }

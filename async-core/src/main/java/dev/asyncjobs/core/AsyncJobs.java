@@ -34,23 +34,25 @@ public final class AsyncJobs {
     }
 
     /**
-     * Launches a job on the options' job loops. Called on one of those loops (outside a job), the
-     * job starts inline, with no hop. With {@link JobOptions.Builder#preferHost}, called on a
-     * thread that has a {@link JobHost} (a Netty event loop), the job runs on that host instead:
-     * it starts in a task queued on that thread (no other thread, no wake-up) and every resume is
-     * one task there.
+     * Launches a job on the options' job loops ({@link JobLoopGroup#shared()} when the options
+     * have no placement). Called on one of those loops (outside a job), the job starts inline,
+     * with no hop. With a {@link JobPlacement#preferHost} placement, called on a thread that has a
+     * {@link JobHost} (a Netty event loop), the job runs on that host instead: it starts in a task
+     * queued on that thread (no other thread, no wake-up) and every resume is one task there.
      *
      * @param func the job
      * @param options the options
      * @param observer told the outcome, once
      * @param <R> the result type
      * @return the ticket, to cancel the job
+     * @throws IllegalArgumentException if the options have a confined placement
      */
     public static <R extends @Nullable Object> JobTicket launch(JobFunction<R> func, JobOptions options,
             JobObserver<? super R> observer) {
         Objects.requireNonNull(func, "func");
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(observer, "observer");
+        JobLoopGroup placed = options.loopsOrNull("AsyncJobs.launch(func, options, observer)");
         JobHost.Lookup lookup = options.hostLookup();
         JobHost host = lookup != null ? lookup.current() : null;
         if (host != null) {
@@ -62,7 +64,7 @@ public final class AsyncJobs {
             runner.submit();
             return runner;
         }
-        JobLoopGroup group = options.loops();
+        JobLoopGroup group = placed != null ? placed : JobLoopGroup.shared();
         JobLoop here = group.current();
         JobLoop loop = here != null ? here : group.next();
         JobRunner<R> runner = new JobRunner<>(func, options, observer, loop, loop, null);
@@ -83,7 +85,8 @@ public final class AsyncJobs {
      * with an {@link IllegalStateException} naming the fix; the paused job is still finished
      * (cancelled), never abandoned. An inline executor ({@code Runnable::run}) is fine: a wake-up
      * it delivers from inside another job's segment resumes the paused job once that segment has
-     * paused or finished, on the same thread.
+     * paused or finished, on the same thread. The selector and pool size are the options' {@link
+     * JobPlacement#confined confined placement}'s (by default the shared selector, no limit).
      *
      * @param func the job
      * @param options the options
@@ -91,6 +94,7 @@ public final class AsyncJobs {
      * @param observer told the outcome, once
      * @param <R> the result type
      * @return the ticket, to cancel the job
+     * @throws IllegalArgumentException if the options place jobs on loops
      */
     public static <R extends @Nullable Object> JobTicket launch(JobFunction<R> func, JobOptions options,
             Executor confinedExecutor, JobObserver<? super R> observer) {
@@ -98,6 +102,7 @@ public final class AsyncJobs {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(confinedExecutor, "confinedExecutor");
         Objects.requireNonNull(observer, "observer");
+        options.checkConfined("AsyncJobs.launch(func, options, confinedExecutor, observer)");
         JobRunner<R> runner = new JobRunner<>(func, options, observer, confinedExecutor, null, null);
         runner.submit();
         return runner;

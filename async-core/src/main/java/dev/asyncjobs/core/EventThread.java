@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,6 +39,7 @@ abstract class EventThread implements Executor {
     final Selector selector;
     final FdWatcher watcher;
     final Thread thread;
+    final TimerHeap timers;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private volatile int needsWakeup;
@@ -48,14 +50,53 @@ abstract class EventThread implements Executor {
     volatile @Nullable Runnable turnFault;
 
     EventThread(String name, boolean daemon) {
+        this(body -> new LoopThread(body, name, daemon));
+    }
+
+    /**
+     * @param threads makes the (unstarted) thread that runs the loop
+     * @throws IllegalStateException if it makes no thread, or one already started
+     */
+    EventThread(ThreadFactory threads) {
         try {
             selector = Selector.open();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open a selector", e);
         }
         watcher = new FdWatcher(selector, this::executeInternal);
-        thread = new Thread(this::loop, name);
-        thread.setDaemon(daemon);
+        Thread t = threads.newThread(this::loop);
+        if (t == null || t.getState() != Thread.State.NEW) {
+            try {
+                selector.close();
+            } catch (IOException e) {
+                // nothing to add to the failure below
+            }
+            throw new IllegalStateException("the ThreadFactory must return a new, unstarted thread; it returned " + t);
+        }
+        thread = t;
+        timers = new TimerHeap(System::nanoTime, new TimerHeap.Host() {
+            @Override
+            public boolean inLoop() {
+                return inThread();
+            }
+
+            @Override
+            public void post(Runnable task) {
+                enqueue(task);
+            }
+
+            @Override
+            public boolean tryPost(Runnable task) {
+                return offer(task);
+            }
+
+            @Override
+            public void checkOpen() {
+                if (stopped) {
+                    enqueue(() -> { }); // throws the same RejectedExecutionException as a task would
+                }
+            }
+        });
     }
 
     final void startThread() {
@@ -120,13 +161,21 @@ abstract class EventThread implements Executor {
         return !tasks.isEmpty();
     }
 
+    /** Tasks queued now (walks the queue: for stats, never on the loop's path). */
+    final int pendingTasks() {
+        return tasks.size();
+    }
+
     /** Whether the caller runs on this thread. */
     final boolean inThread() {
         return Thread.currentThread() == thread;
     }
 
+    /** True once the thread is dead: past its last step, and no longer alive (a thread count can rely on it). */
     final boolean awaitTermination(long millis) throws InterruptedException {
-        return terminated.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis);
+        return terminated.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS)
+                && thread.join(java.time.Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
     }
 
     final boolean isTerminated() {
@@ -205,6 +254,7 @@ abstract class EventThread implements Executor {
                 AsyncHooks.onError(t);
             }
             drainAll(); // what failing the jobs queued before it found the thread stopped
+            timers.cancelAll(); // pending timers never run: they end cancelled
             try {
                 selector.close();
             } catch (Throwable e) {
@@ -220,6 +270,9 @@ abstract class EventThread implements Executor {
         if (fault != null) {
             fault.run();
         }
+        if (timers.size() > 0) { // no clock read on a loop without timers
+            timers.runDue(timers.now());
+        }
         runTasks();
         if (shuttingDown && readyToStop()) {
             return true;
@@ -228,12 +281,13 @@ abstract class EventThread implements Executor {
         // the loop has no use for interrupts, so clear it.
         Thread.interrupted();
         try {
-            if (!tasks.isEmpty() || watcher.hasPending()) {
+            long timeout = selectTimeoutMillis();
+            if (timeout < 0 || !tasks.isEmpty() || watcher.hasPending()) {
                 selector.selectNow();
             } else {
                 needsWakeup = 1;
                 if (tasks.isEmpty()) {
-                    selector.select(watcher.selectTimeoutMillis());
+                    selector.select(timeout);
                 } else {
                     selector.selectNow();
                 }
@@ -246,6 +300,24 @@ abstract class EventThread implements Executor {
         watcher.processSelected();
         watcher.checkClosed();
         return false;
+    }
+
+    /**
+     * The {@code select} timeout: the watcher's poll for closed fds or the next timer, whichever
+     * is sooner; 0 waits with no limit, -1 means a timer is due (do not wait). A timer's wait is
+     * rounded up to whole milliseconds so the loop never wakes early and spins.
+     */
+    private long selectTimeoutMillis() {
+        long watch = watcher.selectTimeoutMillis();
+        if (timers.size() == 0) {
+            return watch;
+        }
+        long nanos = timers.nanosToNext(timers.now());
+        if (nanos == 0) {
+            return -1;
+        }
+        long timer = Math.max(1L, (nanos + 999_999L) / 1_000_000L);
+        return watch == 0 ? timer : Math.min(watch, timer);
     }
 
     /**

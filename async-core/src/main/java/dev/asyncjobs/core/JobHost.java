@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
  * too, never inline: the code that launches or wakes a job there may hold a monitor, and a pausing
  * continuation would take it along), and its wait fds are watched by {@link #watch}, typically
  * with the thread's own selector. It is the one extra placement the job
- * loops' launch knows: {@link JobOptions.Builder#preferHost} names a {@link Lookup} that finds the
+ * loops' launch knows: {@link JobPlacement#preferHost} names a {@link Lookup} that finds the
  * calling thread's host, and {@link AsyncJobs#launch(JobFunction, JobOptions, JobObserver)} runs the
  * job there when there is one, else on the job loops.
  *

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -15,8 +17,11 @@ import org.jspecify.annotations.Nullable;
  * readable wakes exactly this thread, which resumes the job itself: one OS wake-up per resume, and
  * the same-thread rule holds by construction. Loops come in a {@link JobLoopGroup}.
  *
- * <p>As an {@link Executor} it runs tasks on the loop thread in order; the adapters' schedulers
- * use that. Tasks must not block: they share the thread with every job of the loop.
+ * <p>As an {@link Executor} it runs tasks on the loop thread in order. It also keeps its own
+ * timers ({@link #schedule(Runnable, long, TimeUnit)}, {@link #scheduleAtFixedRate}): a deadline
+ * heap whose earliest deadline bounds the loop's {@code select}, so a delayed task needs no other
+ * thread and no hop. The adapters' schedulers are thin wrappers over these. Tasks must not block:
+ * they share the thread with every job of the loop.
  */
 public final class JobLoop implements Executor {
     private static final VarHandle LIVE;
@@ -38,11 +43,12 @@ public final class JobLoop implements Executor {
     private @Nullable JobRunner<?> head;
     private volatile int live;
     private boolean cancelledAll;
+    final LoopCounters counters = new LoopCounters(this);
 
-    JobLoop(JobLoopGroup group, String name, int maxJobs, boolean daemon) {
+    JobLoop(JobLoopGroup group, ThreadFactory threads, int maxJobs) {
         this.group = group;
         this.maxJobs = maxJobs;
-        this.loop = new Loop(name, daemon);
+        this.loop = new Loop(threads);
     }
 
     void start() {
@@ -61,6 +67,61 @@ public final class JobLoop implements Executor {
     }
 
     /**
+     * Runs {@code task} on the loop thread, after the tasks already queued, unless cancelled first.
+     * The rules (order, errors, cancel vs run, a closed loop) are {@link LoopTask}'s.
+     *
+     * @param task the task; what it throws goes to {@link AsyncHooks}
+     * @return the handle to cancel it
+     * @throws NullPointerException if {@code task} is null
+     * @throws RejectedExecutionException once the loop has stopped
+     */
+    public LoopTask schedule(Runnable task) {
+        return loop.timers.schedule(Objects.requireNonNull(task, "task"), 0L, LoopTask.ONE_SHOT);
+    }
+
+    /**
+     * Runs {@code task} once on the loop thread after {@code delay} (at once, as {@link
+     * #schedule(Runnable)}, when {@code delay <= 0}), unless cancelled first. The loop keeps the
+     * delay itself; see {@link LoopTask} for the rules.
+     *
+     * @param task the task; what it throws goes to {@link AsyncHooks}
+     * @param delay the delay
+     * @param unit the delay's unit
+     * @return the handle to cancel it
+     * @throws NullPointerException if {@code task} or {@code unit} is null
+     * @throws RejectedExecutionException once the loop has stopped
+     */
+    public LoopTask schedule(Runnable task, long delay, TimeUnit unit) {
+        Objects.requireNonNull(task, "task");
+        Objects.requireNonNull(unit, "unit");
+        return loop.timers.schedule(task, unit.toNanos(delay), LoopTask.ONE_SHOT);
+    }
+
+    /**
+     * Runs {@code task} on the loop thread after {@code initialDelay}, then every {@code period}
+     * on that grid, until cancelled or until a run throws. Runs never overlap; a run that
+     * overruns, or a late loop, skips the missed grid points (no catch-up burst); a period of 0
+     * runs it again as soon as it ends, behind the tasks queued meanwhile. See {@link LoopTask}.
+     *
+     * @param task the task; what it throws goes to {@link AsyncHooks} and stops it
+     * @param initialDelay the delay of the first run ({@code <= 0}: at once)
+     * @param period the period, {@code >= 0}
+     * @param unit the unit of both
+     * @return the handle to cancel it
+     * @throws NullPointerException if {@code task} or {@code unit} is null
+     * @throws IllegalArgumentException if {@code period} is negative
+     * @throws RejectedExecutionException once the loop has stopped
+     */
+    public LoopTask scheduleAtFixedRate(Runnable task, long initialDelay, long period, TimeUnit unit) {
+        Objects.requireNonNull(task, "task");
+        Objects.requireNonNull(unit, "unit");
+        if (period < 0) {
+            throw new IllegalArgumentException("period must be >= 0, was " + period);
+        }
+        return loop.timers.schedule(task, unit.toNanos(initialDelay), unit.toNanos(period));
+    }
+
+    /**
      * Whether the caller runs on this loop's thread.
      *
      * @return {@code true} on the loop thread
@@ -70,7 +131,8 @@ public final class JobLoop implements Executor {
     }
 
     /**
-     * The loop thread's name ({@code asyncjobs-loop-N} for the shared group).
+     * The loop thread's name ({@code asyncjobs-loop-N} for the shared group; a thread factory's
+     * threads are named by the factory).
      *
      * @return the name
      */
@@ -96,6 +158,20 @@ public final class JobLoop implements Executor {
         return live;
     }
 
+    /**
+     * A snapshot of this loop's counters: jobs alive, paused and waiting for a slot, pending
+     * tasks, jobs started and how they ended, slot waits. Cheap; any thread. See {@link JobLoopStats}.
+     *
+     * @return the snapshot
+     */
+    public JobLoopStats stats() {
+        return counters.snapshot(this);
+    }
+
+    int maxJobs() {
+        return maxJobs;
+    }
+
     Thread thread() {
         return loop.thread;
     }
@@ -116,6 +192,7 @@ public final class JobLoop implements Executor {
         head = r;
         LIVE.getAndAdd(this, 1);
         r.linked = true;
+        counters.inc(LoopCounters.STARTED);
     }
 
     void removeLive(JobRunner<?> r) {
@@ -150,8 +227,8 @@ public final class JobLoop implements Executor {
     }
 
     final class Loop extends EventThread {
-        Loop(String name, boolean daemon) {
-            super(name, daemon);
+        Loop(ThreadFactory threads) {
+            super(threads);
         }
 
         @Override

@@ -2,6 +2,7 @@ package dev.asyncjobs.core;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
@@ -26,16 +27,35 @@ public final class JobLoopGroup implements AutoCloseable {
     private final JobLoop[] loops;
     private final AtomicInteger next = new AtomicInteger();
     private final boolean isShared;
+    private final String name;
     private volatile boolean closed;
 
     private JobLoopGroup(Builder b, boolean isShared) {
         this.isShared = isShared;
+        this.name = b.name;
         // Pick the fibre backend here, not on a loop: its one-time log reads logging config
         // from a file, which BlockHound would rightly report on a non-blocking loop thread.
         AsyncJob.backend();
         loops = new JobLoop[b.threads];
         for (int i = 0; i < loops.length; i++) {
-            loops[i] = new JobLoop(this, b.name + "-" + i, b.maxJobsPerLoop, b.daemon);
+            ThreadFactory f = b.threadFactory;
+            if (f == null) {
+                String name = b.name + "-" + i;
+                boolean daemon = b.daemon;
+                f = body -> new LoopThread(body, name, daemon);
+            }
+            try {
+                loops[i] = new JobLoop(this, f, b.maxJobsPerLoop);
+            } catch (RuntimeException | Error e) {
+                for (int k = 0; k < i; k++) {
+                    try {
+                        loops[k].loop.selector.close(); // never started: only the selector to release
+                    } catch (java.io.IOException ignored) {
+                        // the failure below says what went wrong
+                    }
+                }
+                throw e;
+            }
         }
         for (JobLoop l : loops) {
             l.start();
@@ -129,6 +149,29 @@ public final class JobLoopGroup implements AutoCloseable {
     }
 
     /**
+     * The group's name: the loop threads' name prefix.
+     *
+     * @return the name
+     */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * A snapshot of the group's counters, summed over its loops (per loop: {@link JobLoop#stats()}).
+     * Cheap; any thread. See {@link JobLoopStats}.
+     *
+     * @return the group total, named after the group
+     */
+    public JobLoopStats stats() {
+        JobLoopStats total = JobLoopStats.zero(name);
+        for (JobLoop l : loops) {
+            total = total.plus(l.stats(), name);
+        }
+        return total;
+    }
+
+    /**
      * Whether {@link #close()} was called.
      *
      * @return {@code true} once closing
@@ -186,8 +229,26 @@ public final class JobLoopGroup implements AutoCloseable {
         private String name = "asyncjobs-loop";
         private int maxJobsPerLoop;
         private boolean daemon = true;
+        private boolean nameOrDaemonSet;
+        private @Nullable ThreadFactory threadFactory;
 
         private Builder() {
+        }
+
+        /**
+         * Makes the loop threads with {@code threadFactory} (one call per loop, each returning a new,
+         * unstarted thread) instead of the default: the factory names them and sets their daemon
+         * flag, so {@link #name} and {@link #daemon} cannot be combined with it. Threads that
+         * implement {@link NonBlockingThread} are found by the BlockHound integration; the Reactor
+         * adapter's factory ({@code JobLoopScheduler.threadFactory(prefix)}) makes threads that are
+         * Reactor {@code NonBlocking} too.
+         *
+         * @param threadFactory makes the loop threads
+         * @return this builder
+         */
+        public Builder threadFactory(ThreadFactory threadFactory) {
+            this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
+            return this;
         }
 
         /**
@@ -212,6 +273,7 @@ public final class JobLoopGroup implements AutoCloseable {
          */
         public Builder name(String name) {
             this.name = Objects.requireNonNull(name, "name");
+            nameOrDaemonSet = true;
             return this;
         }
 
@@ -238,6 +300,7 @@ public final class JobLoopGroup implements AutoCloseable {
          */
         public Builder daemon(boolean daemon) {
             this.daemon = daemon;
+            nameOrDaemonSet = true;
             return this;
         }
 
@@ -245,8 +308,14 @@ public final class JobLoopGroup implements AutoCloseable {
          * Starts the loops.
          *
          * @return the running group
+         * @throws IllegalArgumentException if a thread factory was set together with a name or daemon flag
+         * @throws IllegalStateException if the thread factory returns no thread, or a started one
          */
         public JobLoopGroup build() {
+            if (threadFactory != null && nameOrDaemonSet) {
+                throw new IllegalArgumentException("name() and daemon() set the default threads; a ThreadFactory"
+                        + " names its own threads and sets their daemon flag: use one or the other");
+            }
             return new JobLoopGroup(this, false);
         }
     }

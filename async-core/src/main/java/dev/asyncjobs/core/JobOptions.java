@@ -4,9 +4,15 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What the Reactor and RxJava adapters share about how a job is run: which job loops (or, for jobs
- * on a user's scheduler, which {@link AsyncSelector}), the pool size for threads that have none,
- * and what to do when a pool is full. Immutable; build with {@link #builder()}.
+ * How the Reactor and RxJava adapters (and {@link AsyncJobs}) run a job: its {@link JobPlacement}
+ * (which loops, or which selector and pool size on a confined scheduler) and its policy (what to
+ * do when a pool is full). Immutable; build with {@link #builder()}.
+ *
+ * <p>Without a placement a job runs where the call puts it: on the adapter's shared loops, or,
+ * when a scheduler is given, on that scheduler with the shared {@link AsyncSelector} and no pool
+ * limit. A placement that contradicts the scheduler given with it (loops and a confined scheduler,
+ * a confined placement and no scheduler, one group and another group's scheduler) is rejected with
+ * an {@link IllegalArgumentException}: nothing is silently ignored.
  *
  * <pre>{@code
  * JobOptions opts = JobOptions.builder().loops(myLoops).onNoJobs(NoJobsPolicy.FAIL).build();
@@ -15,23 +21,16 @@ import org.jspecify.annotations.Nullable;
 public final class JobOptions {
     private static final JobOptions DEFAULTS = new Builder().build();
 
-    private final @Nullable JobLoopGroup loops;
-    private final @Nullable AsyncSelector selector;
-    private final int poolSize;
+    private final @Nullable JobPlacement placement;
     private final NoJobsPolicy onNoJobs;
-    private final JobHost.@Nullable Lookup hostLookup;
 
     private JobOptions(Builder b) {
-        this.loops = b.loops;
-        this.selector = b.selector;
-        this.poolSize = b.poolSize;
+        this.placement = b.placement;
         this.onNoJobs = b.onNoJobs;
-        this.hostLookup = b.hostLookup;
     }
 
     /**
-     * The defaults: the shared job loops, the shared selector, no pool limit on threads without a
-     * pool, and {@link NoJobsPolicy#WAIT}.
+     * The defaults: no placement (the caller's default loops or scheduler) and {@link NoJobsPolicy#WAIT}.
      *
      * @return the default options
      */
@@ -55,43 +54,18 @@ public final class JobOptions {
      */
     public Builder toBuilder() {
         Builder b = new Builder();
-        b.loops = loops;
-        b.selector = selector;
-        b.poolSize = poolSize;
+        b.placement = placement;
         b.onNoJobs = onNoJobs;
-        b.hostLookup = hostLookup;
         return b;
     }
 
     /**
-     * The job loops jobs run on when no scheduler is given.
+     * Where jobs run, if set.
      *
-     * @return the group ({@link JobLoopGroup#shared()} unless set)
+     * @return the placement, or {@code null} for the caller's default
      */
-    public JobLoopGroup loops() {
-        JobLoopGroup l = loops;
-        return l != null ? l : JobLoopGroup.shared();
-    }
-
-    /**
-     * The selector that watches fds of jobs run on a user's scheduler.
-     *
-     * @return the selector ({@link AsyncSelector#shared()} unless set)
-     */
-    public AsyncSelector selector() {
-        AsyncSelector s = selector;
-        return s != null ? s : AsyncSelector.shared();
-    }
-
-    /**
-     * The max jobs for a user scheduler's thread that has no pool yet ({@link
-     * AsyncJob#initThread}); 0 means no limit. Job loops size their pools with {@link
-     * JobLoopGroup.Builder#maxJobsPerLoop}.
-     *
-     * @return the pool size
-     */
-    public int poolSize() {
-        return poolSize;
+    public @Nullable JobPlacement placement() {
+        return placement;
     }
 
     /**
@@ -104,61 +78,95 @@ public final class JobOptions {
     }
 
     /**
-     * Finds the host a job launched on the calling thread runs on instead of the job loops (a
-     * Netty event loop, say), or {@code null}: always the job loops.
+     * The loops of the placement, for a call that runs jobs on loops; null without a placement
+     * (the caller then picks its default, created only then).
      *
-     * @return the lookup, or {@code null} (the default)
+     * @param what names the call, for the error
+     * @throws IllegalArgumentException for a confined placement
      */
-    public JobHost.@Nullable Lookup hostLookup() {
-        return hostLookup;
+    @Nullable JobLoopGroup loopsOrNull(String what) {
+        JobPlacement p = placement;
+        if (p == null) {
+            return null;
+        }
+        JobLoopGroup l = p.loops();
+        if (l == null) {
+            throw new IllegalArgumentException(what + " runs jobs on job loops, but the options say " + p
+                    + ": pass the confined scheduler or executor as well");
+        }
+        return l;
+    }
+
+    /**
+     * Checks that these options suit a call that runs jobs on a confined executor or scheduler.
+     *
+     * @param what names the call, for the error
+     * @throws IllegalArgumentException for a loops placement
+     */
+    void checkConfined(String what) {
+        JobPlacement p = placement;
+        if (p != null && p.onLoops()) {
+            throw new IllegalArgumentException(what + " runs jobs on the confined scheduler or executor given, but the"
+                    + " options say " + p + ": pass one of them, not both");
+        }
+    }
+
+    /** The selector of a confined placement (the shared one by default). */
+    AsyncSelector confinedSelector() {
+        JobPlacement p = placement;
+        AsyncSelector s = p == null ? null : p.selector();
+        return s != null ? s : AsyncSelector.shared();
+    }
+
+    /**
+     * The host lookup of a {@link JobPlacement#preferHost} placement, else null.
+     */
+    JobHost.@Nullable Lookup hostLookup() {
+        JobPlacement p = placement;
+        return p == null ? null : p.hostLookup();
+    }
+
+    /**
+     * The pool size of a thread that is not a job loop (a confined thread or a host's), from the
+     * placement; no limit by default.
+     */
+    int confinedPoolSize() {
+        JobPlacement p = placement;
+        return p == null ? 0 : p.poolSize();
+    }
+
+    @Override
+    public String toString() {
+        return "JobOptions[" + (placement == null ? "default placement" : placement) + ", onNoJobs " + onNoJobs + "]";
     }
 
     /** Builds {@link JobOptions}. */
     public static final class Builder {
-        private @Nullable JobLoopGroup loops;
-        private @Nullable AsyncSelector selector;
-        private int poolSize;
+        private @Nullable JobPlacement placement;
         private NoJobsPolicy onNoJobs = NoJobsPolicy.WAIT;
-        private JobHost.@Nullable Lookup hostLookup;
 
         private Builder() {
         }
 
         /**
-         * Sets the job loops.
+         * Sets where jobs run.
+         *
+         * @param placement the placement
+         * @return this builder
+         */
+        public Builder placement(JobPlacement placement) {
+            this.placement = Objects.requireNonNull(placement, "placement");
+            return this;
+        }
+
+        /**
+         * Runs jobs on the loops of {@code loops}: {@code placement(JobPlacement.loops(loops))}.
          *
          * @param loops the group
          * @return this builder
          */
         public Builder loops(JobLoopGroup loops) {
-            this.loops = Objects.requireNonNull(loops, "loops");
-            return this;
-        }
-
-        /**
-         * Sets the selector used for jobs on a user's scheduler.
-         *
-         * @param selector the selector
-         * @return this builder
-         */
-        public Builder selector(AsyncSelector selector) {
-            this.selector = Objects.requireNonNull(selector, "selector");
-            return this;
-        }
-
-        /**
-         * Sets the pool size for user scheduler threads without a pool.
-         *
-         * @param poolSize max jobs, 0 for no limit
-         * @return this builder
-         * @throws IllegalArgumentException if negative
-         */
-        public Builder poolSize(int poolSize) {
-            if (poolSize < 0) {
-                throw new IllegalArgumentException("poolSize must be >= 0, was " + poolSize);
-            }
-            this.poolSize = poolSize;
-            return this;
+            return placement(JobPlacement.loops(Objects.requireNonNull(loops, "loops")));
         }
 
         /**
@@ -169,21 +177,6 @@ public final class JobOptions {
          */
         public Builder onNoJobs(NoJobsPolicy policy) {
             this.onNoJobs = Objects.requireNonNull(policy, "policy");
-            return this;
-        }
-
-        /**
-         * Places jobs on the launching thread's host when it has one: a job launched (without a
-         * scheduler) on a thread that {@code lookup} knows starts there (in a task of the host's)
-         * and is resumed there; launched anywhere else it runs on the {@link #loops job loops}. The host's pool
-         * is sized by {@link #poolSize} (as a user scheduler's thread is) and the
-         * {@link #onNoJobs} policy applies there too.
-         *
-         * @param lookup finds the calling thread's host
-         * @return this builder
-         */
-        public Builder preferHost(JobHost.Lookup lookup) {
-            this.hostLookup = Objects.requireNonNull(lookup, "lookup");
             return this;
         }
 

@@ -74,6 +74,8 @@ final class JobRunner<R extends @Nullable Object>
     /** Set when the job's loop stopped for good: the job fails with this, whatever it returned. */
     private @Nullable Throwable stopError;
     private boolean waitedForSlot;
+    /** When the current wait for a slot began (stats), or {@link LoopCounters#NOT_WAITING}. */
+    private long slotWaitSince = LoopCounters.NOT_WAITING;
     private @Nullable Thread owner;
     private AsyncSelector.@Nullable Registration registration;
     /** Our place in the thread's FIFO of slot waiters while in SLOT_WAIT (owner thread). */
@@ -207,6 +209,7 @@ final class JobRunner<R extends @Nullable Object>
         int s = state;
         waitNode = null; // the FIFO took us out
         waitQueue = null;
+        slotWaitEnded();
         if ((s & PHASE) == SLOT_WAIT && STATE.compareAndSet(this, s, (s & ~PHASE) | NEW)) {
             // Called from inside the pool's release, i.e. inside another job's start(): queue the
             // start, never run it here (nesting would grow the stack with every waiter).
@@ -276,8 +279,8 @@ final class JobRunner<R extends @Nullable Object>
             owner = Thread.currentThread();
             if (loop != null) {
                 loop.addLive(this);
-            } else if (options.poolSize() > 0) {
-                AsyncJob.initThread(options.poolSize(), 0); // no-op if the thread has a pool
+            } else if (options.confinedPoolSize() > 0) {
+                AsyncJob.initThread(options.confinedPoolSize(), 0); // no-op if the thread has a pool
             }
         }
         if (loop != null && loop.isShuttingDown()) {
@@ -291,6 +294,7 @@ final class JobRunner<R extends @Nullable Object>
     }
 
     private void resume(int s) {
+        count(LoopCounters.RESUMES);
         if (Thread.currentThread() != owner) {
             confinementBroken();
             return;
@@ -343,6 +347,7 @@ final class JobRunner<R extends @Nullable Object>
     }
 
     private void paused() {
+        count(LoopCounters.PAUSES);
         int s = state;
         int epoch = s & ~PHASE;
         if (cancelled) {
@@ -356,8 +361,8 @@ final class JobRunner<R extends @Nullable Object>
                 hostWatched = true;
                 registration = host.watch(ctx, () -> wake(epoch));
             }
-        } else if (!ctx.liveFds().isEmpty() || options.selector().knows(ctx)) {
-            registration = options.selector().watch(ctx, () -> wake(epoch));
+        } else if (!ctx.liveFds().isEmpty() || options.confinedSelector().knows(ctx)) {
+            registration = options.confinedSelector().watch(ctx, () -> wake(epoch));
         }
         for (;;) {
             s = state;
@@ -399,6 +404,9 @@ final class JobRunner<R extends @Nullable Object>
         waitQueue = q;
         waitNode = q.add(this, waitedForSlot);
         waitedForSlot = true;
+        if (loop != null) {
+            slotWaitSince = loop.counters.slotWaitBegins();
+        }
     }
 
     /** Resume on this thread now if possible, else queue. */
@@ -442,6 +450,7 @@ final class JobRunner<R extends @Nullable Object>
                     }
                     return;
                 }
+                count(LoopCounters.RESUMES);
                 if (finishHere() == StartStatus.ERR) {
                     AsyncHooks.onError(new IllegalStateException("asyncjobs: a paused job could not be"
                             + " finished after its executor rejected the resume", e));
@@ -507,6 +516,7 @@ final class JobRunner<R extends @Nullable Object>
      * is not the job's outcome, as in RxJava's throwIfFatal); the caller rethrows the error.
      */
     private void endFatally(Throwable fatal) {
+        count(LoopCounters.FAILED);
         STATE.getAndSet(this, DONE);
         Throwable closeError = closeCtx();
         if (closeError != null) {
@@ -540,6 +550,7 @@ final class JobRunner<R extends @Nullable Object>
             waitNode = null;
             waitQueue = null;
             q.remove(n);
+            slotWaitEnded();
         }
         Throwable closeError = closeCtx();
         if (closeError != null) {
@@ -595,11 +606,27 @@ final class JobRunner<R extends @Nullable Object>
         } else if (closeError != null) {
             deliverFailure(closeError); // exactly one signal: the failed cleanup outranks the value
         } else {
+            count(LoopCounters.SUCCEEDED);
             try {
                 observer.onSuccess(value);
             } catch (Throwable t) {
                 AsyncHooks.onError(t);
             }
+        }
+    }
+
+    /** Counts on the job's loop; only jobs that started there (a refused launch never did). */
+    private void count(int counter) {
+        if (loop != null && linked) {
+            loop.counters.inc(counter);
+        }
+    }
+
+    private void slotWaitEnded() {
+        long since = slotWaitSince;
+        if (since != LoopCounters.NOT_WAITING && loop != null) {
+            slotWaitSince = LoopCounters.NOT_WAITING;
+            loop.counters.slotWaitEnds(since);
         }
     }
 
@@ -613,6 +640,7 @@ final class JobRunner<R extends @Nullable Object>
     }
 
     private void deliverFailure(Throwable error) {
+        count(LoopCounters.FAILED);
         try {
             observer.onFailure(error);
         } catch (Throwable t) {
@@ -621,6 +649,7 @@ final class JobRunner<R extends @Nullable Object>
     }
 
     private void safeDropped(@Nullable R value, @Nullable Throwable error) {
+        count(LoopCounters.CANCELLED);
         try {
             observer.onDropped(value, error);
         } catch (Throwable t) {

@@ -29,7 +29,8 @@
  *       AsyncJob}, {@code JobHandle}, {@code JobFunction}, {@code StartStatus}, {@code
  *       AsyncWaitCtx}, {@code WaitFd}, {@code ChangedFds}, {@code WaitFdCleanup}, {@code
  *       WaitCallback}, {@code WaitStatus}, {@code WakeupFd}, {@code AsyncHooks}, {@code JobPool},
- *       {@code ThreadState}. Uses the JDK only. It carries no runtime state: no loop, selector or
+ *       {@code ThreadState}, {@code NonBlockingThread} (a marker with no members: the BlockHound
+ *       integration in {@code .internal} finds loop threads by it). Uses the JDK only. It carries no runtime state: no loop, selector or
  *       waiter of the layers above is held by a job, a ctx or a pool. What the runtime needs from
  *       it, beyond the public API, is a short list of package-private hooks, each generic: the
  *       segment hook of {@code AsyncJob.start} (context propagation), {@code
@@ -39,7 +40,8 @@
  *   <li><b>The loop runtime</b>: {@code EventThread}, {@code FdWatcher}, {@code AsyncSelector},
  *       {@code JobLoop}, {@code JobLoopGroup}, {@code JobOptions}, {@code NoJobsPolicy}, {@code
  *       JobRunner}, {@code JobTicket}, {@code JobObserver}, {@code AsyncJobs}, {@code
- *       SlotWaiters}. Uses layer 1.</li>
+ *       SlotWaiters}, {@code JobPlacement}, {@code LoopTask}, {@code TimerHeap}, {@code LoopThread},
+ *       {@code LoopCounters}, {@code JobLoopStats}, {@code JobHost}. Uses layer 1.</li>
  *   <li><b>The offload engine</b>, package {@code dev.asyncjobs.engine}: uses the public API of
  *       layers 1 and 2 only (a third party could have written it), never {@code .internal},
  *       never a package-private type, never reflection into this package. Layers 1 and 2 know

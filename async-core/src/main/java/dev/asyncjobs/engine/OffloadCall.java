@@ -55,6 +55,8 @@ final class OffloadCall<T extends @Nullable Object> {
     }
 
     final Callable<T> work;
+    /** When the call was made (stats: its queue wait), 0 with the stats off. */
+    final long createdAt = EngineCounters.callBegins();
     volatile int state;
     private @Nullable Object outcome;
     private boolean failed;
@@ -190,6 +192,11 @@ final class OffloadCall<T extends @Nullable Object> {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Device side, after {@link #run}: whether the work threw (stats). */
+    boolean workFailed() {
+        return failed;
     }
 
     /** Job side, after seeing DONE: the value, or the work's own exception as it was thrown. */

@@ -117,6 +117,7 @@ public final class OffloadEngine implements AutoCloseable {
     private final OffloadQueue queue;
     private final Thread[] threads;
     private final DeferredWakeups.Timer timer;
+    private final EngineCounters counters;
     private volatile boolean closed;
 
     private OffloadEngine(Builder b) {
@@ -124,6 +125,7 @@ public final class OffloadEngine implements AutoCloseable {
         this.strict = b.strict;
         this.queue = new OffloadQueue(b.queueCapacity > 0 ? b.queueCapacity : 64 * b.threads, b.threads);
         this.threads = new Thread[b.threads];
+        this.counters = new EngineCounters(threads);
         this.timer = new DeferredWakeups.Timer(name + ".wakeup-timer", b.threads);
         DeferredWakeups[] wakeups = new DeferredWakeups[b.threads];
         for (int i = 0; i < threads.length; i++) {
@@ -265,11 +267,14 @@ public final class OffloadEngine implements AutoCloseable {
             if (p == CANCELLED) {
                 if (!queue.withdraw(c)) {
                     c.abandon();
+                } else {
+                    counters.withdrawn();
                 }
                 throw new CancellationException("the job was cancelled");
             }
             if (p == BLOCKED) {
                 if (queue.withdraw(c)) {
+                    counters.withdrawn();
                     return c.work.call();
                 }
                 c.awaitSync();
@@ -307,13 +312,13 @@ public final class OffloadEngine implements AutoCloseable {
     private void work() {
         DeferredWakeups wakeups = ((DeviceThread) Thread.currentThread()).wakeups;
         try {
-            workLoop(wakeups);
+            workLoop(wakeups, counters.device(Thread.currentThread()));
         } finally {
             timer.deviceEnded();
         }
     }
 
-    private void workLoop(DeferredWakeups wakeups) {
+    private void workLoop(DeferredWakeups wakeups, EngineCounters.Device stats) {
         for (;;) {
             OffloadCall<?> c = null;
             try {
@@ -326,7 +331,12 @@ public final class OffloadEngine implements AutoCloseable {
                     }
                 }
                 Thread.interrupted(); // a stale interrupt must not fail the next work
-                c.run(wakeups);
+                long started = stats.begins(c);
+                try {
+                    c.run(wakeups);
+                } finally {
+                    stats.ends(c, started);
+                }
                 wakeups.afterCompletion(queue);
             } catch (Throwable t) {
                 // only the engine's own code gets here (e.g. an OutOfMemoryError while waking):
@@ -350,6 +360,7 @@ public final class OffloadEngine implements AutoCloseable {
     public void close() {
         closed = true;
         List<OffloadCall<?>> pending = queue.close();
+        counters.drained(pending.size());
         for (OffloadCall<?> c : pending) {
             c.complete(closedError(), true);
         }
@@ -429,6 +440,17 @@ public final class OffloadEngine implements AutoCloseable {
         return queue.size();
     }
 
+    /**
+     * A snapshot of the engine's counters: queue depth and capacity, device threads busy, calls
+     * submitted, run, succeeded, failed, rejected and withdrawn, and the time calls waited and ran.
+     * Cheap; any thread. See {@link OffloadEngineStats}.
+     *
+     * @return the snapshot
+     */
+    public OffloadEngineStats stats() {
+        return counters.snapshot(this);
+    }
+
     @Override
     public String toString() {
         return "OffloadEngine[" + name + ", threads=" + threads.length + ", queue=" + queue.capacity()
@@ -454,6 +476,7 @@ public final class OffloadEngine implements AutoCloseable {
     }
 
     private RejectedExecutionException closedError() {
+        counters.rejected();
         return new RejectedExecutionException("the offload engine '" + name + "' is closed");
     }
 
@@ -485,6 +508,25 @@ public final class OffloadEngine implements AutoCloseable {
             }
             this.wakeupDelayNanos = nanos;
             return this;
+        }
+
+        /**
+         * Sets how long a saturated device may hold back the wake-ups it sends to sleeping job
+         * loops, to send one for many completions (see "Wake-ups under saturation" above).
+         * Default: {@code -Dasyncjobs.engine.wakeupDelayMicros}, else 1 ms; {@link Duration#ZERO}
+         * never holds one back (and starts no timer thread).
+         *
+         * @param delay at least zero
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         * @throws NullPointerException if {@code delay} is null
+         */
+        public Builder wakeupDelay(Duration delay) {
+            Objects.requireNonNull(delay, "delay");
+            if (delay.isNegative()) {
+                throw new IllegalArgumentException("wakeupDelay must be >= 0, was " + delay);
+            }
+            return wakeupDelayNanos(delay.toNanos());
         }
 
         /**

@@ -54,7 +54,7 @@ final class AsyncSelectorWatchChainTest {
         try (HookRecorder hooks = new HookRecorder();
                 AsyncSelector sel = AsyncSelector.open(FaultClosedFdTest.uniqueName("chain-selector"));
                 WakeupFd quiet = WakeupFd.open()) {
-            JobOptions opts = JobOptions.builder().selector(sel).build();
+            JobOptions opts = JobOptions.builder().placement(JobPlacement.confined(sel, 0)).build();
             Probe<Integer> p = new Probe<>();
             AtomicInteger mostTargets = new AtomicInteger(-1);
             AsyncJobs.launch(() -> {

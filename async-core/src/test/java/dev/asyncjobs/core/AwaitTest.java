@@ -67,7 +67,8 @@ class AwaitTest {
     }
 
     private <R> JobTicket launch(Where where, JobFunction<R> func, JobObserver<R> obs) {
-        return where == Where.LOOP ? AsyncJobs.launch(func, options, obs) : AsyncJobs.launch(func, options, executor, obs);
+        return where == Where.LOOP ? AsyncJobs.launch(func, options, obs)
+                : AsyncJobs.launch(func, JobOptions.defaults(), executor, obs);
     }
 
     private Thread threadOf(Where where) {

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -116,7 +117,7 @@ class EngineSpiTest {
             ExecutorService single = Executors.newSingleThreadExecutor();
             try {
                 RecordingObserver<Boolean> onExecutor = new RecordingObserver<>();
-                AsyncJobs.launch(() -> AsyncJobs.loopOf(AsyncJob.current().waitCtx()) == null, options, single,
+                AsyncJobs.launch(() -> AsyncJobs.loopOf(AsyncJob.current().waitCtx()) == null, JobOptions.defaults(), single,
                         onExecutor);
                 assertThat(onExecutor.await().value()).isEqualTo(true);
             } finally {
@@ -166,7 +167,8 @@ class EngineSpiTest {
             JobLoop loop = AsyncJobs.loopOf(ctxs.get(0));
             assertThat(loop).isNotNull();
             CoreTestSupport.flush(loop); // every job has paused (its PAUSE handled) by now
-            AtomicReference<Integer> doneInTask = new AtomicReference<>();
+            // completed at the task's end: the observers are called inside it, before it ends
+            CompletableFuture<Integer> doneInTask = new CompletableFuture<>();
             loop.execute(() -> {
                 for (AsyncWaitCtx c : ctxs) {
                     assertThat(AsyncJobs.loopOf(c)).isSameAs(loop);
@@ -176,12 +178,12 @@ class EngineSpiTest {
                 for (RecordingObserver<Integer> o : observers) {
                     done += o.isCalled() ? 1 : 0;
                 }
-                doneInTask.set(done);
+                doneInTask.complete(done);
             });
             for (int i = 0; i < n; i++) {
                 assertThat(observers.get(i).await().value()).isEqualTo(i);
             }
-            assertThat(doneInTask.get()).as("jobs finished inside the one batch task").isEqualTo(n);
+            assertThat(doneInTask.get(30, TimeUnit.SECONDS)).as("jobs finished inside the one batch task").isEqualTo(n);
         }
     }
 }

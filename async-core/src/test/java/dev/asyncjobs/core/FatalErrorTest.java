@@ -85,7 +85,7 @@ class FatalErrorTest {
     @Test
     void launchOnAnInlineExecutorRethrowsToTheCallerAndNeverTellsTheObserver() {
         onNewThread(() -> {
-            JobOptions opts = JobOptions.builder().poolSize(1).build();
+            JobOptions opts = JobOptions.builder().placement(JobPlacement.confined(AsyncSelector.shared(), 1)).build();
             Executor inline = Runnable::run;
             AtomicInteger cleanups = new AtomicInteger();
             RecordingObserver<String> obs = new RecordingObserver<>();
@@ -174,7 +174,7 @@ class FatalErrorTest {
     void aResumeOnAUserExecutorRethrowsToItsThread() throws Exception {
         OwnThreadExecutor exec = new OwnThreadExecutor();
         try {
-            JobOptions opts = JobOptions.builder().poolSize(1).build();
+            JobOptions opts = JobOptions.builder().placement(JobPlacement.confined(AsyncSelector.shared(), 1)).build();
             AtomicReference<WaitCallback> cb = new AtomicReference<>();
             RecordingObserver<String> obs = new RecordingObserver<>();
             OutOfMemoryError oom = new OutOfMemoryError("test");

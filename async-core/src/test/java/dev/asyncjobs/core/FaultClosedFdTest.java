@@ -80,7 +80,7 @@ final class FaultClosedFdTest {
         int n = 100;
         ExecutorService confined = Executors.newSingleThreadExecutor(r -> new Thread(r, uniqueName("fault-confined")));
         try (AsyncSelector selector = AsyncSelector.open(uniqueName("fault-selector"))) {
-            JobOptions opts = JobOptions.builder().selector(selector).build();
+            JobOptions opts = JobOptions.builder().placement(JobPlacement.confined(selector, 0)).build();
             List<Probe<Boolean>> probes = new ArrayList<>();
             WakeupFd[] fds = new WakeupFd[n];
             for (int i = 0; i < n; i++) {

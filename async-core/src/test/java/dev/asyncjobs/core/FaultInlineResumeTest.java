@@ -25,7 +25,7 @@ class FaultInlineResumeTest {
     @Test
     void aWakeFromInsideAnotherJobResumesThePausedJobOnceThatSegmentEnded() {
         onNewThread(() -> {
-            JobOptions opts = JobOptions.builder().poolSize(2).build();
+            JobOptions opts = JobOptions.builder().placement(JobPlacement.confined(AsyncSelector.shared(), 2)).build();
             Thread owner = Thread.currentThread();
             for (int round = 0; round < ROUNDS; round++) {
                 AtomicReference<WaitCallback> cbA = new AtomicReference<>();
@@ -68,7 +68,7 @@ class FaultInlineResumeTest {
     @Test
     void aWakeFromASegmentThatThenPausesIsServedAtThatPause() {
         onNewThread(() -> {
-            JobOptions opts = JobOptions.builder().poolSize(2).build();
+            JobOptions opts = JobOptions.builder().placement(JobPlacement.confined(AsyncSelector.shared(), 2)).build();
             for (int round = 0; round < ROUNDS; round++) {
                 AtomicReference<WaitCallback> cbA = new AtomicReference<>();
                 AtomicReference<WaitCallback> cbB = new AtomicReference<>();
@@ -99,7 +99,7 @@ class FaultInlineResumeTest {
     void aLongPingPongOnOneThreadNeitherFailsNorGrowsTheStack() {
         onNewThread(512 * 1024, () -> {
             int n = 20_000;
-            JobOptions opts = JobOptions.builder().poolSize(2).build();
+            JobOptions opts = JobOptions.builder().placement(JobPlacement.confined(AsyncSelector.shared(), 2)).build();
             AtomicReference<WaitCallback> cbA = new AtomicReference<>();
             AtomicReference<WaitCallback> cbB = new AtomicReference<>();
             AtomicInteger turnsA = new AtomicInteger();
@@ -138,7 +138,7 @@ class FaultInlineResumeTest {
     @Test
     void aWakeFromInsideARawJobIsServedBeforeThatStartReturns() {
         onNewThread(() -> {
-            JobOptions opts = JobOptions.builder().poolSize(2).build();
+            JobOptions opts = JobOptions.builder().placement(JobPlacement.confined(AsyncSelector.shared(), 2)).build();
             for (int round = 0; round < 1_000; round++) {
                 AtomicReference<WaitCallback> cbA = new AtomicReference<>();
                 RecordingObserver<String> obsA = new RecordingObserver<>();

@@ -207,7 +207,7 @@ final class FaultNonReadableFdTest {
         List<ForeignChannel> channels = new ArrayList<>();
         try (HookRecorder hooks = new HookRecorder();
                 AsyncSelector selector = AsyncSelector.open(FaultClosedFdTest.uniqueName("fault-foreign-selector"))) {
-            JobOptions opts = JobOptions.builder().selector(selector).build();
+            JobOptions opts = JobOptions.builder().placement(JobPlacement.confined(selector, 0)).build();
             List<Probe<Boolean>> probes = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 Probe<Boolean> p = new Probe<>();

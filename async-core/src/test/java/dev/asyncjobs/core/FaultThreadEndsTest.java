@@ -45,7 +45,7 @@ final class FaultThreadEndsTest {
         ExecutorService confined = Executors.newSingleThreadExecutor(
                 r -> new Thread(r, FaultClosedFdTest.uniqueName("fault-confined")));
         try (AsyncSelector selector = AsyncSelector.open(FaultClosedFdTest.uniqueName("fault-selector"))) {
-            JobOptions opts = JobOptions.builder().selector(selector).build();
+            JobOptions opts = JobOptions.builder().placement(JobPlacement.confined(selector, 0)).build();
             List<Probe<Boolean>> probes = new ArrayList<>();
             List<WakeupFd> fds = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
@@ -85,7 +85,7 @@ final class FaultThreadEndsTest {
                 AsyncJob.current().waitCtx().setWaitFd(this, fd[0].channel(), fd[0], p.cleanup());
                 AsyncJob.pause();
                 return "v";
-            }, JobOptions.builder().selector(selector).build(), confined, p);
+            }, JobOptions.builder().placement(JobPlacement.confined(selector, 0)).build(), confined, p);
             FaultLeakCheckTest.barrier(confined);
             confined.shutdown();
             assertThat(confined.awaitTermination(10, TimeUnit.SECONDS)).isTrue();

@@ -1,6 +1,7 @@
 package dev.asyncjobs.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.List;
@@ -16,9 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * {@link JobOptions.Builder#preferHost}: launched on a host's thread, a job starts in a task there,
- * every resume is one task on the host, and the host watches the fds at every pause from the first
- * one with fds on (so it sees them go); launched anywhere else, it runs on the job loops.
+ * {@link JobPlacement#preferHost}: launched on a host's thread, a job starts in a task there,
+ * every resume is one task on the host, the host thread's pool has the placement's size, and the
+ * host watches the fds at every pause from the first one with fds on (so it sees them go); launched
+ * anywhere else, it runs on the fallback loops; with a confined executor it is refused.
  */
 @Timeout(60)
 class JobHostLaunchTest {
@@ -58,18 +60,30 @@ class JobHostLaunchTest {
     }
 
     private TestHost host;
+    private JobLoopGroup fallback;
 
     @AfterEach
     void tearDown() throws InterruptedException {
         if (host != null) {
             host.close();
         }
+        if (fallback != null) {
+            fallback.close();
+            assertThat(fallback.awaitTermination(Duration.ofSeconds(10))).isTrue();
+        }
+    }
+
+    /** Options on {@link #host}, else on a one-loop fallback group. */
+    private JobOptions onHost(int poolSize) {
+        fallback = JobLoopGroup.builder().threads(1).name("asyncjobs-loop-hostless").build();
+        return JobOptions.builder()
+                .placement(JobPlacement.preferHost(() -> host.inHost() ? host : null, poolSize, fallback)).build();
     }
 
     @Test
     void onTheHostTheJobStartsInATaskThereAndEachResumeIsOneTaskThere() throws Exception {
         host = new TestHost();
-        JobOptions options = JobOptions.builder().preferHost(() -> host.inHost() ? host : null).build();
+        JobOptions options = onHost(0);
         RecordingObserver<String> obs = new RecordingObserver<>();
         AtomicReference<AsyncWaitCtx> ctx = new AtomicReference<>();
         CompletableFuture<Boolean> queued = new CompletableFuture<>();
@@ -97,7 +111,7 @@ class JobHostLaunchTest {
     @Test
     void theHostWatchesFdsFromTheFirstPauseWithFdsOnIncludingWhenTheyAreGone() throws Exception {
         host = new TestHost();
-        JobOptions options = JobOptions.builder().preferHost(() -> host.inHost() ? host : null).build();
+        JobOptions options = onHost(0);
         RecordingObserver<Integer> obs = new RecordingObserver<>();
         AtomicReference<AsyncWaitCtx> ctx = new AtomicReference<>();
         try (WakeupFd fd = WakeupFd.open()) {
@@ -126,18 +140,58 @@ class JobHostLaunchTest {
     }
 
     @Test
-    void offTheHostTheJobRunsOnTheJobLoops() throws Exception {
+    void offTheHostTheJobRunsOnTheFallbackLoops() throws Exception {
         host = new TestHost();
-        try (JobLoopGroup loops = JobLoopGroup.builder().threads(1).name("asyncjobs-loop-hostless").build()) {
-            JobOptions options = JobOptions.builder().loops(loops).preferHost(() -> host.inHost() ? host : null)
-                    .build();
-            RecordingObserver<String> obs = new RecordingObserver<>();
-            AsyncJobs.launch(() -> "x", options, obs);
-            assertThat(obs.only().thread().getName()).startsWith("asyncjobs-loop-hostless");
-            assertThat(host.tasks).hasValue(0);
-            assertThat(options.toBuilder().build().hostLookup()).isSameAs(options.hostLookup());
-            assertThat(JobOptions.defaults().hostLookup()).isNull();
-        }
+        JobOptions options = onHost(0);
+        RecordingObserver<String> obs = new RecordingObserver<>();
+        AsyncJobs.launch(() -> "x", options, obs);
+        assertThat(obs.only().thread().getName()).startsWith("asyncjobs-loop-hostless");
+        assertThat(host.tasks).hasValue(0);
+        assertThat(options.toBuilder().build().placement()).isSameAs(options.placement());
+        assertThat(options.placement().loops()).isSameAs(fallback);
+        assertThat(options.placement().onLoops()).as("needs no scheduler").isTrue();
+        assertThat(options.placement().selector()).as("the host watches the fds").isNull();
+        assertThat(JobOptions.defaults().hostLookup()).isNull();
+        assertThat(JobPlacement.loops(fallback).hostLookup()).isNull();
+    }
+
+    @Test
+    void theHostThreadsPoolHasThePlacementsSize() throws Exception {
+        host = new TestHost();
+        JobOptions options = onHost(1).toBuilder().onNoJobs(NoJobsPolicy.FAIL).build();
+        RecordingObserver<String> first = new RecordingObserver<>();
+        RecordingObserver<String> second = new RecordingObserver<>();
+        AtomicReference<AsyncWaitCtx> ctx = new AtomicReference<>();
+        host.thread.execute(() -> AsyncJobs.launch(() -> {
+            ctx.set(AsyncJob.current().waitCtx());
+            AsyncJob.pause();
+            return "first";
+        }, options, first));
+        CoreTestSupport.await("first paused", Duration.ofSeconds(20), () -> ctx.get() != null);
+        host.thread.execute(() -> AsyncJobs.launch(() -> "second", options, second));
+        RecordingObserver.Call refused = second.only();
+        assertThat(refused.kind()).isEqualTo("failure");
+        assertThat(refused.error()).isInstanceOf(java.util.concurrent.RejectedExecutionException.class);
+        wake(ctx.get());
+        assertThat(first.only().value()).isEqualTo("first");
+    }
+
+    @Test
+    void aHostPlacementIsRefusedWithAConfinedExecutorAndCheckedWhenMade() throws Exception {
+        host = new TestHost();
+        JobOptions options = onHost(0);
+        RecordingObserver<String> obs = new RecordingObserver<>();
+        assertThatThrownBy(() -> AsyncJobs.launch(() -> "x", options, host.thread, obs))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("preferHost");
+        assertThat(obs.calls).isEmpty();
+        JobHost.Lookup none = () -> null;
+        assertThatThrownBy(() -> JobPlacement.preferHost(none, -1, fallback))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("poolSize");
+        assertThatThrownBy(() -> JobPlacement.preferHost(null, 0, fallback))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("lookup");
+        assertThatThrownBy(() -> JobPlacement.preferHost(none, 0, null))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("fallback");
+        assertThat(JobPlacement.preferHost(none, 3, fallback).poolSize()).isEqualTo(3);
     }
 
     private static void wake(AsyncWaitCtx ctx) {

@@ -283,7 +283,7 @@ class JobLoopLaunchTest {
         ExecutorService single = Executors.newSingleThreadExecutor(r -> new Thread(r, name + "-single"));
         try (AsyncSelector sel = AsyncSelector.open(name + "-sel")) {
             Thread executorThread = single.submit(Thread::currentThread).get();
-            JobOptions opts = JobOptions.builder().selector(sel).poolSize(4).build();
+            JobOptions opts = JobOptions.builder().placement(JobPlacement.confined(sel, 4)).build();
             for (int i = 0; i < 20; i++) {
                 WakeupFd fd = WakeupFd.open();
                 AtomicInteger cleanups = new AtomicInteger();
@@ -330,7 +330,7 @@ class JobLoopLaunchTest {
                 String r = job.run();
                 jobEnd.set(r);
                 return r;
-            }, JobOptions.builder().selector(sel).build(), rotating, obs);
+            }, JobOptions.builder().placement(JobPlacement.confined(sel, 0)).build(), rotating, obs);
             CoreTestSupport.await(pausing, "the job to set its fd");
             fd.signal();
             RecordingObserver.Call c = obs.await();
@@ -458,7 +458,7 @@ class JobLoopLaunchTest {
                     String r = job.run();
                     end.set(r);
                     return r;
-                }, JobOptions.builder().selector(sel).build(), pool, o);
+                }, JobOptions.builder().placement(JobPlacement.confined(sel, 0)).build(), pool, o);
                 fds.add(fd);
                 cleanups.add(cleanup);
                 obs.add(o);

@@ -17,41 +17,62 @@ class JobOptionsAndLoopGroupTest {
     void defaultOptions() {
         JobOptions d = JobOptions.defaults();
         assertThat(JobOptions.defaults()).isSameAs(d);
-        assertThat(d.loops()).isSameAs(JobLoopGroup.shared());
-        assertThat(d.selector()).isSameAs(AsyncSelector.shared());
-        assertThat(d.poolSize()).isZero();
+        assertThat(d.placement()).as("the caller's default loops or scheduler").isNull();
         assertThat(d.onNoJobs()).isEqualTo(NoJobsPolicy.WAIT);
+        assertThat(d.loopsOrNull("x")).as("the caller's default, made only when needed").isNull();
+        assertThat(d.confinedSelector()).isSameAs(AsyncSelector.shared());
+        assertThat(d.confinedPoolSize()).isZero();
     }
 
     @Test
     void builderAndToBuilderMakeIndependentImmutableOptions() {
         try (JobLoopGroup g = JobLoopGroup.builder().threads(1).name(CoreTestSupport.uniqueName("opts")).build();
                 AsyncSelector sel = AsyncSelector.open(CoreTestSupport.uniqueName("opts-sel"))) {
-            JobOptions.Builder b = JobOptions.builder().loops(g).selector(sel).poolSize(7).onNoJobs(NoJobsPolicy.FAIL);
+            JobOptions.Builder b = JobOptions.builder().placement(JobPlacement.confined(sel, 7)).onNoJobs(NoJobsPolicy.FAIL);
             JobOptions o = b.build();
-            b.poolSize(9).onNoJobs(NoJobsPolicy.WAIT);
-            assertThat(o.loops()).isSameAs(g);
-            assertThat(o.selector()).isSameAs(sel);
-            assertThat(o.poolSize()).as("built options do not follow the builder").isEqualTo(7);
+            b.loops(g).onNoJobs(NoJobsPolicy.WAIT);
+            assertThat(o.placement().selector()).isSameAs(sel);
+            assertThat(o.placement().poolSize()).as("built options do not follow the builder").isEqualTo(7);
+            assertThat(o.placement().onLoops()).isFalse();
+            assertThat(o.placement().loops()).isNull();
             assertThat(o.onNoJobs()).isEqualTo(NoJobsPolicy.FAIL);
-            JobOptions copy = o.toBuilder().poolSize(3).build();
-            assertThat(copy.loops()).isSameAs(g);
-            assertThat(copy.selector()).isSameAs(sel);
-            assertThat(copy.poolSize()).isEqualTo(3);
+            JobOptions copy = o.toBuilder().loops(g).build();
+            assertThat(copy.placement().loops()).isSameAs(g);
+            assertThat(copy.placement().onLoops()).isTrue();
+            assertThat(copy.placement().selector()).as("loops watch with their own selectors").isNull();
+            assertThat(copy.placement().poolSize()).as("loops are sized by their group").isZero();
             assertThat(copy.onNoJobs()).isEqualTo(NoJobsPolicy.FAIL);
-            assertThat(o.poolSize()).isEqualTo(7);
+            assertThat(o.placement().poolSize()).isEqualTo(7);
+        }
+    }
+
+    /** A placement that cannot apply to the call is refused, never silently ignored. */
+    @Test
+    void aPlacementThatContradictsTheCallIsRefused() {
+        try (JobLoopGroup g = JobLoopGroup.builder().threads(1).name(CoreTestSupport.uniqueName("opts-refuse")).build()) {
+            JobOptions confined = JobOptions.builder().placement(JobPlacement.confined(AsyncSelector.shared(), 3)).build();
+            JobOptions onLoops = JobOptions.builder().loops(g).build();
+            RecordingObserver<String> o = new RecordingObserver<>();
+            assertThatThrownBy(() -> AsyncJobs.launch(() -> "x", confined, o))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("runs jobs on job loops").hasMessageContaining("poolSize 3");
+            assertThatThrownBy(() -> AsyncJobs.launch(() -> "x", onLoops, Runnable::run, o))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("runs jobs on the confined scheduler or executor given");
+            assertThat(g.liveJobs()).isZero();
+            assertThat(o.calls).as("the observer is told nothing: the call threw").isEmpty();
         }
     }
 
     @Test
     void badSizesAreRefusedWithTheValueInTheMessage() {
-        assertThatThrownBy(() -> JobOptions.builder().poolSize(-1))
+        assertThatThrownBy(() -> JobPlacement.confined(AsyncSelector.shared(), -1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
         assertThatThrownBy(() -> JobLoopGroup.builder().threads(0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0");
         assertThatThrownBy(() -> JobLoopGroup.builder().maxJobsPerLoop(-2))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-2");
-        assertThat(JobOptions.builder().poolSize(0).build().poolSize()).isZero();
+        assertThat(JobPlacement.confined(AsyncSelector.shared(), 0).poolSize()).isZero();
     }
 
     @Test

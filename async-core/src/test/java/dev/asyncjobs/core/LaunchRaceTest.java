@@ -176,7 +176,7 @@ class LaunchRaceTest {
         try (AsyncSelector sel = AsyncSelector.open(name + "-sel")) {
             FdAndCallbackJob job = new FdAndCallbackJob(2_000, false);
             RecordingObserver<Integer> obs = new RecordingObserver<>();
-            AsyncJobs.launch(job.function(), JobOptions.builder().selector(sel).build(), single, obs);
+            AsyncJobs.launch(job.function(), JobOptions.builder().placement(JobPlacement.confined(sel, 0)).build(), single, obs);
             for (int r = 0; r < job.rounds; r++) {
                 job.awaitAnnounced(r);
                 CountDownLatch holding = new CountDownLatch(1);

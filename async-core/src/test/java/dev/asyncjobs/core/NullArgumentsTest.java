@@ -126,7 +126,9 @@ class NullArgumentsTest {
     @Test
     void optionsLoopsAndHooks() {
         assertNpeNaming("loops", () -> JobOptions.builder().loops(null));
-        assertNpeNaming("selector", () -> JobOptions.builder().selector(null));
+        assertNpeNaming("selector", () -> JobPlacement.confined(null, 0));
+        assertNpeNaming("group", () -> JobPlacement.loops(null));
+        assertNpeNaming("placement", () -> JobOptions.builder().placement(null));
         assertNpeNaming("policy", () -> JobOptions.builder().onNoJobs(null));
         assertNpeNaming("name", () -> JobLoopGroup.builder().name(null));
         assertNpeNaming("onError", () -> AsyncHooks.setOnError(null));

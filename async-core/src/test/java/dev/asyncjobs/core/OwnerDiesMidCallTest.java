@@ -1,5 +1,7 @@
 package dev.asyncjobs.core;
 
+import dev.asyncjobs.engine.OffloadEngine;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.asyncjobs.engine.OffloadEngine;

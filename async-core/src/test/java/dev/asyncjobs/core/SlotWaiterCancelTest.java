@@ -88,7 +88,7 @@ class SlotWaiterCancelTest {
     void cancelledWaitersLeaveTheQueueOnAUserExecutorAndTheNextWaiterStillGetsTheSlot() throws Exception {
         ExecutorService exec = Executors.newSingleThreadExecutor(r -> new Thread(r, "slot-waiter-exec"));
         try {
-            JobOptions opts = JobOptions.builder().poolSize(1).build();
+            JobOptions opts = JobOptions.builder().placement(JobPlacement.confined(AsyncSelector.shared(), 1)).build();
             WaitCallback[] holderCb = new WaitCallback[1];
             RecordingObserver<Object> holderObs = new RecordingObserver<>();
             AsyncJobs.launch(() -> {

@@ -13,9 +13,6 @@ import reactor.blockhound.BlockingOperationError;
  * asyncjobs'), and records each blocking call it reports before failing it as usual.
  */
 public final class BlockHoundSupport {
-    /** A group whose name does not have the default prefix, marked through the property. */
-    public static final String CUSTOM_LOOP_PREFIX = "custom-loop";
-
     private static final Queue<String> REPORTED = new ConcurrentLinkedQueue<>();
     private static boolean installed;
 
@@ -27,8 +24,6 @@ public final class BlockHoundSupport {
         if (installed) {
             return;
         }
-        // read by the asyncjobs integration when BlockHound applies it, i.e. now
-        System.setProperty("asyncjobs.blockhound.threadPrefixes", CUSTOM_LOOP_PREFIX);
         BlockHound.builder()
                 .loadIntegrations()
                 // Netty 4.2's adaptive allocator takes a StampedLock when it grows its array of

@@ -2,17 +2,20 @@ package dev.asyncjobs.netty;
 
 import dev.asyncjobs.core.AsyncSelector;
 import dev.asyncjobs.core.JobHost;
+import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.JobPlacement;
 import io.netty.channel.EventLoop;
 import io.netty.channel.IoEventLoop;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs jobs on the Netty event loop that launched them: the event loop is the job's confined
  * executor, as OpenSSL's async jobs run on the nginx or HAProxy worker that owns the connection.
  *
  * <pre>{@code
- * JobOptions onLoop = NettyJobs.eventLoopOptions();          // or NettyJobs.preferEventLoop(myOptions)
+ * JobOptions onLoop = NettyJobs.eventLoopOptions();      // or NettyJobs.preferEventLoop(myOptions, 64)
  * Mono<byte[]> sig = AsyncMono.fromJob(() -> crypto.sign(scheme, key, body), onLoop);
  * }</pre>
  *
@@ -21,10 +24,13 @@ import java.util.Objects;
  * subscriber's call, which may hold a monitor that a pausing continuation would carry away); it
  * pauses, the loop serves its other connections, and every resume runs on that same loop: an offload engine's completion, an {@link
  * dev.asyncjobs.core.AsyncJob#await awaited} future or a cancel wakes it through the ctx callback
- * with one {@link EventLoop#execute}. Subscribed anywhere else, the job runs on the options' job
- * loops exactly as without this. Cancellation, slot limits ({@link JobOptions#poolSize()} sizes each
- * event loop's pool; {@link JobOptions#onNoJobs()} applies), the wait for a free slot and context
- * propagation behave as on the job loops.
+ * with one {@link EventLoop#execute}. Subscribed anywhere else, the job runs on the fallback job
+ * loops exactly as without this. Cancellation, slot limits (the placement's {@link
+ * JobPlacement#poolSize()} sizes each event loop's pool; {@link JobOptions#onNoJobs()} applies), the
+ * wait for a free slot and context propagation behave as on the job loops.
+ *
+ * <p>It is a {@link JobPlacement#preferHost} placement: {@link #placement} makes one, {@link
+ * #preferEventLoop} puts one in options, {@link #eventLoopOptions()} is the default one.
  *
  * <p><b>Wait fds.</b> On Netty's NIO transport, a job's {@link java.nio.channels.SelectableChannel}s
  * are registered with the event loop's own selector through Netty 4.2's I/O handle API: a readable
@@ -39,15 +45,15 @@ import java.util.Objects;
  * non-blocking and asyncjobs' integration allows only its own hand-off.
  */
 public final class NettyJobs {
-    private static final JobOptions EVENT_LOOP_OPTIONS =
-            JobOptions.builder().preferHost(EventLoopLookup.SHARED).build();
+    /** Made on first use: a class load must not start the shared job loops. */
+    private static volatile @Nullable JobOptions eventLoopOptions;
 
     private NettyJobs() {
     }
 
     /**
      * "The calling thread's Netty event loop, if it is one": a {@link JobHost.Lookup} for {@link
-     * JobOptions.Builder#preferHost}. Fds on non-NIO loops go to {@link AsyncSelector#shared()}.
+     * JobPlacement#preferHost}. Fds on non-NIO loops go to {@link AsyncSelector#shared()}.
      *
      * @return the lookup
      */
@@ -69,24 +75,65 @@ public final class NettyJobs {
     }
 
     /**
-     * The default options with jobs on the current event loop, else the shared job loops.
+     * Jobs on the current event loop, each event loop's pool with {@code poolSize} slots; launched
+     * on any other thread, on {@code fallback}'s loops: {@code JobPlacement.preferHost(
+     * currentEventLoop(), poolSize, fallback)}.
+     *
+     * @param poolSize the max jobs of each event loop (0: no limit), made the first time a job
+     *     runs there
+     * @param fallback the loops of jobs launched off the event loops
+     * @return the placement
+     * @throws NullPointerException if {@code fallback} is null
+     * @throws IllegalArgumentException if {@code poolSize} is negative
+     */
+    public static JobPlacement placement(int poolSize, JobLoopGroup fallback) {
+        return JobPlacement.preferHost(EventLoopLookup.SHARED, poolSize, fallback);
+    }
+
+    /**
+     * The default options with jobs on the current event loop (no limit on each event loop's pool),
+     * else on {@link JobLoopGroup#shared()} (made at the first call of this method).
      *
      * @return the options
      */
     public static JobOptions eventLoopOptions() {
-        return EVENT_LOOP_OPTIONS;
+        JobOptions o = eventLoopOptions;
+        if (o == null) {
+            // a race makes two equal values; either is fine
+            o = JobOptions.builder().placement(placement(0, JobLoopGroup.shared())).build();
+            eventLoopOptions = o;
+        }
+        return o;
     }
 
     /**
-     * {@code options} with jobs on the current event loop, else on {@code options}' job loops.
+     * {@code options} with jobs on the current event loop, each event loop's pool with {@code
+     * poolSize} slots; else on the options' job loops ({@link JobLoopGroup#shared()} when they have
+     * no placement). The {@link JobOptions#onNoJobs() policy} is kept. A placement that already
+     * prefers a host keeps its loops and gets this lookup and pool size.
      *
-     * @param options the loops, pool size and policy to keep
+     * @param options the loops and policy to keep
+     * @param poolSize the max jobs of each event loop (0: no limit)
      * @return the new options
      * @throws NullPointerException if {@code options} is null
+     * @throws IllegalArgumentException if {@code poolSize} is negative, or the options place jobs
+     *     on a confined scheduler (which contradicts the event loop)
      */
-    public static JobOptions preferEventLoop(JobOptions options) {
+    public static JobOptions preferEventLoop(JobOptions options, int poolSize) {
         Objects.requireNonNull(options, "options");
-        return options.toBuilder().preferHost(EventLoopLookup.SHARED).build();
+        JobPlacement p = options.placement();
+        JobLoopGroup loops;
+        if (p == null) {
+            loops = JobLoopGroup.shared();
+        } else {
+            JobLoopGroup l = p.loops();
+            if (l == null) {
+                throw new IllegalArgumentException("the options say " + p + ", a confined scheduler, which"
+                        + " contradicts running on the event loop: give options with job loops or no placement");
+            }
+            loops = l;
+        }
+        return options.toBuilder().placement(placement(poolSize, loops)).build();
     }
 
     /**

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.asyncjobs.core.AsyncJob;
 import dev.asyncjobs.core.AsyncSelector;
 import dev.asyncjobs.core.JobHost;
+import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.JobPlacement;
 import dev.asyncjobs.core.WakeupFd;
 import dev.asyncjobs.reactor.AsyncMono;
 import io.netty.channel.EventLoop;
@@ -83,7 +85,9 @@ class EventLoopFdTest {
         try {
             EventLoop loop = g.next();
             assertThat(NettyJobs.watchesFdsOnLoop(loop)).isTrue();
-            JobOptions options = JobOptions.builder().preferHost(NettyJobs.currentEventLoop(closed)).build();
+            JobOptions options = JobOptions.builder()
+                    .placement(JobPlacement.preferHost(NettyJobs.currentEventLoop(closed), 0, JobLoopGroup.shared()))
+                    .build();
             FdJob job = new FdJob(loop);
             EventLoopJobsTest.Outcome<Integer> out = new EventLoopJobsTest.Outcome<>();
             EventLoopJobsTest.onLoop(loop, () -> out.subscribe(AsyncMono.fromJob(job.body(3), options)));
@@ -204,7 +208,7 @@ class EventLoopFdTest {
             EventLoop loop = g.next();
             assertThat(NettyJobs.watchesFdsOnLoop(loop)).isFalse();
             JobHost.Lookup lookup = NettyJobs.currentEventLoop(fallback);
-            JobOptions options = JobOptions.builder().preferHost(lookup).build();
+            JobOptions options = JobOptions.builder().placement(JobPlacement.preferHost(lookup, 0, JobLoopGroup.shared())).build();
             FdJob job = new FdJob(loop);
             EventLoopJobsTest.Outcome<Integer> out = new EventLoopJobsTest.Outcome<>();
             EventLoopJobsTest.onLoop(loop, () -> out.subscribe(AsyncMono.fromJob(job.body(3), options)));

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.asyncjobs.core.AsyncJob;
+import dev.asyncjobs.core.AsyncSelector;
 import dev.asyncjobs.core.AsyncWaitCtx;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.JobPlacement;
 import dev.asyncjobs.core.NoJobsPolicy;
 import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.core.WakeupFd;
@@ -142,7 +144,7 @@ class EventLoopJobsTest {
     @Test
     void offTheEventLoopTheJobRunsOnTheJobLoops() throws Exception {
         try (JobLoopGroup loops = JobLoopGroup.builder().threads(1).name("asyncjobs-loop-fallback").build()) {
-            JobOptions options = NettyJobs.preferEventLoop(JobOptions.builder().loops(loops).build());
+            JobOptions options = NettyJobs.preferEventLoop(JobOptions.builder().loops(loops).build(), 0);
             Outcome<String> out = new Outcome<>();
             out.subscribe(AsyncMono.fromJob(() -> AsyncJob.await(CompletableFuture.supplyAsync(() -> "x")), options));
             assertThat(out.get()).isEqualTo("x");
@@ -277,7 +279,7 @@ class EventLoopJobsTest {
         MultiThreadIoEventLoopGroup one = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
             EventLoop loop = one.next();
-            JobOptions options = NettyJobs.preferEventLoop(JobOptions.builder().poolSize(2).build());
+            JobOptions options = NettyJobs.preferEventLoop(JobOptions.defaults(), 2);
             List<CompletableFuture<Integer>> gates = new ArrayList<>();
             List<Integer> started = new CopyOnWriteArrayList<>();
             List<Outcome<Integer>> outs = new ArrayList<>();
@@ -318,7 +320,7 @@ class EventLoopJobsTest {
         try {
             EventLoop loop = one.next();
             JobOptions options = NettyJobs.preferEventLoop(
-                    JobOptions.builder().poolSize(1).onNoJobs(NoJobsPolicy.FAIL).build());
+                    JobOptions.builder().onNoJobs(NoJobsPolicy.FAIL).build(), 1);
             CompletableFuture<Integer> gate = new CompletableFuture<>();
             Outcome<Integer> first = new Outcome<>();
             Outcome<Integer> second = new Outcome<>();
@@ -362,13 +364,37 @@ class EventLoopJobsTest {
 
     @Test
     void nullArgumentsAreNamed() {
-        assertThatThrownBy(() -> NettyJobs.preferEventLoop(null)).isInstanceOf(NullPointerException.class)
+        assertThatThrownBy(() -> NettyJobs.preferEventLoop(null, 0)).isInstanceOf(NullPointerException.class)
                 .hasMessage("options");
         assertThatThrownBy(() -> NettyJobs.currentEventLoop(null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("fallback");
         assertThatThrownBy(() -> NettyJobs.watchesFdsOnLoop(null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("loop");
-        assertThatThrownBy(() -> JobOptions.builder().preferHost(null)).isInstanceOf(NullPointerException.class)
-                .hasMessage("lookup");
+        assertThatThrownBy(() -> NettyJobs.placement(0, null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("fallback");
+    }
+
+    @Test
+    void thePlacementIsExplicitAndAContradictionIsRefused() {
+        try (JobLoopGroup loops = JobLoopGroup.builder().threads(1).name("asyncjobs-loop-placement").build()) {
+            JobOptions options = NettyJobs.preferEventLoop(
+                    JobOptions.builder().loops(loops).onNoJobs(NoJobsPolicy.FAIL).build(), 5);
+            JobPlacement p = options.placement();
+            assertThat(p.hostLookup()).isSameAs(NettyJobs.currentEventLoop());
+            assertThat(p.poolSize()).as("each event loop's pool").isEqualTo(5);
+            assertThat(p.loops()).as("the options' loops stay the fallback").isSameAs(loops);
+            assertThat(options.onNoJobs()).isEqualTo(NoJobsPolicy.FAIL);
+            assertThat(NettyJobs.preferEventLoop(options, 2).placement().loops()).isSameAs(loops);
+            assertThat(NettyJobs.eventLoopOptions().placement().poolSize()).isZero();
+            assertThat(NettyJobs.eventLoopOptions().placement().loops()).isSameAs(JobLoopGroup.shared());
+            JobOptions confined = JobOptions.builder().placement(JobPlacement.confined(AsyncSelector.shared(), 4)).build();
+            assertThatThrownBy(() -> NettyJobs.preferEventLoop(confined, 0)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("confined");
+            assertThatThrownBy(() -> NettyJobs.preferEventLoop(options, -1)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("poolSize");
+            // a confined scheduler with a host placement is a contradiction too, never ignored
+            assertThatThrownBy(() -> AsyncMono.fromJob(() -> 1, options, reactor.core.scheduler.Schedulers.single()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("preferHost");
+        }
     }
 }

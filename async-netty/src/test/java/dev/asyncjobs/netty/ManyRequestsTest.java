@@ -59,7 +59,7 @@ class ManyRequestsTest {
             // each loop holds exactly its share: with FAIL, one slot short would fail a request,
             // and the second wave only fits if the first one freed every slot
             JobOptions options = NettyJobs.preferEventLoop(
-                    JobOptions.builder().poolSize(requests / LOOPS).onNoJobs(NoJobsPolicy.FAIL).build());
+                    JobOptions.builder().onNoJobs(NoJobsPolicy.FAIL).build(), requests / LOOPS);
             for (int wave = 0; wave < 2; wave++) {
                 runWave(loops, options, engine, completer, wave, requests);
             }

@@ -4,7 +4,6 @@ import dev.asyncjobs.core.JobFunction;
 import dev.asyncjobs.core.JobOptions;
 import java.util.Objects;
 import java.util.function.Function;
-import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 
 /**
@@ -50,14 +49,23 @@ public final class AsyncFlux {
      *   <li><b>Errors and cancel:</b> a job's failure (or {@code job} throwing or returning
      *       {@code null}) cancels the source and every job in flight and is emitted; the source's
      *       error cancels the jobs in flight and is emitted; a downstream cancel cancels both (the
-     *       cancelled jobs are resumed cancelled and finish, as with {@link AsyncMono}).</li>
+     *       cancelled jobs are resumed cancelled and finish, as with {@link AsyncMono}). Results
+     *       the end leaves unemitted (held, or returned by a cancelled job) and elements that arrive
+     *       after it go to {@code Operators.onDiscard}; later failures to
+     *       {@code Operators.onErrorDropped}, except a {@link java.util.concurrent.CancellationException},
+     *       which is a job's expected answer to a cancel.</li>
      *   <li><b>Bad requests:</b> a {@code request(n)} with {@code n <= 0} cancels the source and
      *       the jobs as a downstream cancel does and is signalled as
      *       {@code onError(IllegalArgumentException)} (Reactive Streams §3.9).</li>
      * </ul>
-     * This is reactor-core's own {@code flatMapSequential(element -> AsyncMono.fromJob(..),
-     * maxInFlight, 1)}: ordering, draining and cancellation are that well-tried operator's (plus the
-     * §3.9 check, which it lacks).
+     * Each element launches its job directly ({@link dev.asyncjobs.core.AsyncJobs#launch}, one ctx
+     * and one small in-order slot per element, no inner publisher or subscriber); an element that
+     * arrives on a job loop thread starts its job right there, with no hop. Results are emitted on
+     * the thread that ended the job (or the one that requested): hop with {@code publishOn} before
+     * anything that blocks. With {@code io.micrometer:context-propagation} and automatic context
+     * propagation on, every segment of every job sees the subscriber's context, as with
+     * {@link AsyncMono}. A job that finds its loop's pool full waits for a slot (or fails, per
+     * {@link JobOptions#onNoJobs()}), still counted against {@code maxInFlight}.
      *
      * @param source the elements
      * @param job makes the job for one element, on the thread that delivers the element
@@ -77,13 +85,6 @@ public final class AsyncFlux {
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight must be >= 1, was " + maxInFlight);
         }
-        // flatMapSequential drops a request(n <= 0); the strict stage makes it the §3.9 error
-        return new FluxStrictRequests<>(
-                source.flatMapSequential(t -> new MonoJob<R>(constant(job.apply(t)), options, null), maxInFlight, 1));
-    }
-
-    private static <R> Function<Object, JobFunction<? extends @Nullable R>> constant(JobFunction<R> func) {
-        Objects.requireNonNull(func, "the job function returned a null JobFunction");
-        return ignored -> func;
+        return FluxMapJobs.assemble(new FluxMapJobs<T, R>(source, job, maxInFlight, options));
     }
 }

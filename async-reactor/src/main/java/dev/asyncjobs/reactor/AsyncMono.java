@@ -30,8 +30,9 @@ import reactor.util.context.ContextView;
  *   <li><b>Lazy:</b> nothing runs until subscription; each subscription launches a new job (with
  *       {@link dev.asyncjobs.core.AsyncJobs#launch}), with its own {@link dev.asyncjobs.core.AsyncWaitCtx}
  *       whose callback is installed before the first start.</li>
- *   <li><b>Where:</b> by default on a job loop of the options' {@link dev.asyncjobs.core.JobLoopGroup}
- *       (round robin; subscribed from a loop thread, the job starts right there, inline, with no
+ *   <li><b>Where:</b> by default on a loop of {@link JobLoopScheduler#shared()} (Reactor
+ *       {@code NonBlocking} threads, so a {@code block()} there fails fast), or of the group the
+ *       options' {@link dev.asyncjobs.core.JobPlacement} names (round robin; subscribed from a loop thread, the job starts right there, inline, with no
  *       hop). A pause frees the loop; the job is resumed on the same loop when one of its wait fds
  *       is readable (the loop's own selector watches them) or its ctx callback is called. With a
  *       {@link Scheduler} the job runs on one worker of it, created per subscription and disposed
@@ -91,6 +92,7 @@ public final class AsyncMono {
      * @param <R> the value type
      * @return the lazy {@code Mono}
      * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if the options' placement is a confined one (it needs a scheduler)
      */
     public static <R> Mono<R> fromJob(JobFunction<@Nullable R> func, JobOptions options) {
         Objects.requireNonNull(func, "func");
@@ -105,12 +107,15 @@ public final class AsyncMono {
      * description); a {@link JobLoopScheduler} makes the job run on its loops directly.
      *
      * @param func the job; it may return {@code null} (an empty {@code Mono})
-     * @param options the selector watching the job's fds, the pool size for worker threads without a
-     *     pool, and the pool policy
+     * @param options the pool policy, and optionally a {@link dev.asyncjobs.core.JobPlacement#confined
+     *     confined placement} (the selector watching the job's fds, the pool size for worker threads
+     *     without a pool; by default the shared selector and no limit)
      * @param scheduler the thread-confined scheduler
      * @param <R> the value type
      * @return the lazy {@code Mono}
      * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if the options' placement contradicts {@code scheduler} (loops
+     *     with a confined scheduler, or other loops than a {@link JobLoopScheduler}'s)
      */
     public static <R> Mono<R> fromJob(JobFunction<@Nullable R> func, JobOptions options, Scheduler scheduler) {
         Objects.requireNonNull(func, "func");

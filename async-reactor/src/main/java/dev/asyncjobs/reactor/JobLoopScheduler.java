@@ -3,7 +3,7 @@ package dev.asyncjobs.reactor;
 import dev.asyncjobs.core.JobLoop;
 import dev.asyncjobs.core.JobLoopGroup;
 import java.util.Objects;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
@@ -32,10 +32,16 @@ import reactor.core.scheduler.Schedulers;
  *       dev.asyncjobs.core.JobOptions, Scheduler)} this scheduler makes the jobs run on its group's
  *       loops the native way (each loop's own selector watches its jobs' fds). Subscribed from a
  *       loop thread, a job starts inline on that loop.</li>
- *   <li>Time: the loops have no timers. A delayed or periodic task waits on
- *       {@link Schedulers#parallel()}, then hops onto its loop to run; {@link #now(TimeUnit)} is
- *       {@code parallel()}'s too, so virtual time ({@code StepVerifier.withVirtualTime}) drives both.
- *       A periodic task's runs are queued on one loop and never overlap.</li>
+ *   <li>Time: the loops keep their own timers ({@link JobLoop#schedule(Runnable, long, TimeUnit)}):
+ *       a delayed or periodic task waits on its loop's deadline heap, with no timer thread and no
+ *       hop. A periodic task runs at a fixed rate on one loop, its runs never overlap, and a run
+ *       that overruns skips the missed periods (see {@link dev.asyncjobs.core.LoopTask}).
+ *       {@link #now(TimeUnit)} is the wall clock, as for Reactor's own schedulers.</li>
+ *   <li>Virtual time ({@code StepVerifier.withVirtualTime}) replaces the schedulers that timed
+ *       operators use by default ({@code Schedulers.parallel()} and the other factories), not this
+ *       one: {@code Mono.delay(d)}, {@code timeout(d)} or {@code delayElements(d)} around jobs run
+ *       in virtual time, while a timed operator given this scheduler explicitly waits in real
+ *       time. In tests, leave timed operators on their default scheduler.</li>
  *   <li>Tasks must not block: a loop is shared by every job and task on it. What a task throws goes
  *       where Reactor's own schedulers send it: the loop thread's uncaught exception handler,
  *       then {@link Schedulers#onHandleError} if set (the loop never dies of it); Reactor's
@@ -57,8 +63,12 @@ public final class JobLoopScheduler implements Scheduler, Scannable {
     }
 
     /**
-     * The scheduler of {@link JobLoopGroup#shared()}, the loops {@link AsyncMono} uses by default.
-     * Disposing it is ignored.
+     * The shared scheduler, the loops {@link AsyncMono} and {@link AsyncFlux} use by default: its own
+     * group, created on first use, of one daemon loop per core named {@code asyncjobs-reactor-loop-N},
+     * whose threads are Reactor {@link reactor.core.scheduler.NonBlocking} threads (see {@link
+     * #threadFactory}); pools without a limit unless the system property {@code
+     * asyncjobs.loop.maxJobs} says otherwise. Disposing it is ignored; its group lives as long as
+     * the JVM (closing it ends it for everyone).
      *
      * @return the shared scheduler
      */
@@ -68,11 +78,35 @@ public final class JobLoopScheduler implements Scheduler, Scannable {
             synchronized (JobLoopScheduler.class) {
                 s = shared;
                 if (s == null) {
-                    s = shared = new JobLoopScheduler(JobLoopGroup.shared(), true);
+                    JobLoopGroup g = JobLoopGroup.builder()
+                            .threadFactory(threadFactory("asyncjobs-reactor-loop"))
+                            .maxJobsPerLoop(Integer.getInteger("asyncjobs.loop.maxJobs", 0))
+                            .build();
+                    s = shared = new JobLoopScheduler(g, true);
                 }
             }
         }
         return s;
+    }
+
+    /**
+     * A thread factory for {@link JobLoopGroup.Builder#threadFactory} that makes daemon loop threads
+     * named {@code prefix-N} which are Reactor {@link reactor.core.scheduler.NonBlocking} threads
+     * (and core {@link dev.asyncjobs.core.NonBlockingThread}s): {@code block()} on such a loop fails
+     * fast with Reactor's {@code IllegalStateException} ("block()/blockFirst()/blockLast() are
+     * blocking, which is not supported in thread ...") instead of deadlocking the loop, and
+     * BlockHound reports blocking calls there.
+     *
+     * <pre>{@code
+     * JobLoopGroup loops = JobLoopGroup.builder().threads(4).threadFactory(JobLoopScheduler.threadFactory("web-loop")).build();
+     * }</pre>
+     *
+     * @param prefix the thread name prefix
+     * @return a new factory
+     * @throws NullPointerException if {@code prefix} is null
+     */
+    public static ThreadFactory threadFactory(String prefix) {
+        return NonBlockingLoopThread.factory(Objects.requireNonNull(prefix, "prefix"));
     }
 
     /**
@@ -98,46 +132,25 @@ public final class JobLoopScheduler implements Scheduler, Scannable {
 
     @Override
     public Disposable schedule(Runnable task) {
-        Objects.requireNonNull(task, "task");
-        checkOpen();
-        LoopTask t = new LoopTask(Schedulers.onSchedule(task), group.next(), this, null);
-        t.submit();
-        return t;
+        return schedule(task, 0L, TimeUnit.NANOSECONDS);
     }
 
     @Override
     public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(unit, "unit");
-        if (delay <= 0) {
-            return schedule(task);
-        }
         checkOpen();
-        LoopTask t = new LoopTask(Schedulers.onSchedule(task), group.next(), this, null);
-        t.submitAfter(delay, unit);
-        return t;
+        return SchedulerTask.schedule(group.next(), Schedulers.onSchedule(task), this, null, delay, -1L, unit);
     }
 
+    /** A period {@code <= 0} runs the task again as soon as it ends, as Reactor's own schedulers do. */
     @Override
     public Disposable schedulePeriodically(Runnable task, long initialDelay, long period, TimeUnit unit) {
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(unit, "unit");
         checkOpen();
-        PeriodicLoopTask t = new PeriodicLoopTask(Schedulers.onSchedule(task), group.next(), this, null);
-        t.start(initialDelay, period, unit);
-        return t;
-    }
-
-    /**
-     * The time of {@link Schedulers#parallel()}, which keeps this scheduler's timers (virtual time
-     * when a test installed it).
-     *
-     * @param unit the unit
-     * @return the current time in {@code unit}
-     */
-    @Override
-    public long now(TimeUnit unit) {
-        return Schedulers.parallel().now(unit);
+        return SchedulerTask.schedule(group.next(), Schedulers.onSchedule(task), this, null, initialDelay,
+                Math.max(period, 0L), unit);
     }
 
     @Override
@@ -193,7 +206,7 @@ public final class JobLoopScheduler implements Scheduler, Scannable {
     static final class LoopWorker implements Worker, Scannable {
         final JobLoopScheduler parent;
         final JobLoop loop;
-        /** Tasks waiting on a timer, to cancel on dispose (immediate tasks check {@link #isDisposed()}). */
+        /** Delayed and periodic tasks, to take off the loop's heap on dispose (queued ones check {@link #isDisposed()}). */
         final Disposable.Composite timed = reactor.core.Disposables.composite();
         volatile boolean disposed;
 
@@ -204,27 +217,15 @@ public final class JobLoopScheduler implements Scheduler, Scannable {
 
         @Override
         public Disposable schedule(Runnable task) {
-            Objects.requireNonNull(task, "task");
-            checkOpen();
-            LoopTask t = new LoopTask(Schedulers.onSchedule(task), loop, this, null);
-            t.submit();
-            return t;
+            return schedule(task, 0L, TimeUnit.NANOSECONDS);
         }
 
         @Override
         public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
             Objects.requireNonNull(task, "task");
             Objects.requireNonNull(unit, "unit");
-            if (delay <= 0) {
-                return schedule(task);
-            }
             checkOpen();
-            LoopTask t = new LoopTask(Schedulers.onSchedule(task), loop, this, timed);
-            if (!timed.add(t)) {
-                throw Exceptions.failWithRejected("the worker is disposed");
-            }
-            t.submitAfter(delay, unit);
-            return t;
+            return SchedulerTask.schedule(loop, Schedulers.onSchedule(task), this, timed, delay, -1L, unit);
         }
 
         @Override
@@ -232,12 +233,8 @@ public final class JobLoopScheduler implements Scheduler, Scannable {
             Objects.requireNonNull(task, "task");
             Objects.requireNonNull(unit, "unit");
             checkOpen();
-            PeriodicLoopTask t = new PeriodicLoopTask(Schedulers.onSchedule(task), loop, this, timed);
-            if (!timed.add(t)) {
-                throw Exceptions.failWithRejected("the worker is disposed");
-            }
-            t.start(initialDelay, period, unit);
-            return t;
+            return SchedulerTask.schedule(loop, Schedulers.onSchedule(task), this, timed, initialDelay,
+                    Math.max(period, 0L), unit);
         }
 
         @Override
@@ -275,8 +272,4 @@ public final class JobLoopScheduler implements Scheduler, Scannable {
         }
     }
 
-    /** Reports a loop that refused a task (its group closed) the way Reactor schedulers do. */
-    static RejectedExecutionException rejected(RejectedExecutionException e) {
-        return Exceptions.failWithRejected(e);
-    }
 }

@@ -2,8 +2,10 @@ package dev.asyncjobs.reactor;
 
 import dev.asyncjobs.core.AsyncJobs;
 import dev.asyncjobs.core.JobFunction;
+import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobObserver;
 import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.JobPlacement;
 import dev.asyncjobs.core.JobTicket;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
@@ -40,14 +42,41 @@ final class MonoJob<R> extends Mono<R> implements Scannable {
             @Nullable Scheduler scheduler) {
         this.factory = factory;
         if (scheduler instanceof JobLoopScheduler l) {
-            this.options = options.toBuilder().loops(l.group()).build();
+            this.options = onLoops(options, l.group(), "a JobLoopScheduler");
             this.scheduler = null;
             this.loops = l;
-        } else {
+        } else if (scheduler != null) {
+            JobPlacement p = options.placement();
+            if (p != null && p.onLoops()) {
+                throw new IllegalArgumentException("the job runs on the Scheduler given (" + scheduler
+                        + "), but the options say " + p + ": pass one of them, not both");
+            }
             this.options = options;
             this.scheduler = scheduler;
             this.loops = null;
+        } else {
+            JobPlacement p = options.placement();
+            if (p != null && !p.onLoops()) {
+                throw new IllegalArgumentException("the options say " + p + ", which needs the thread-confined"
+                        + " Scheduler to run on: use AsyncMono.fromJob(func, options, scheduler)");
+            }
+            this.options = p != null ? options : options.toBuilder().loops(JobLoopScheduler.shared().group()).build();
+            this.scheduler = null;
+            this.loops = null;
         }
+    }
+
+    /** The options on {@code group}'s loops; a placement elsewhere contradicts {@code what}. */
+    private static JobOptions onLoops(JobOptions options, JobLoopGroup group, String what) {
+        JobPlacement p = options.placement();
+        if (p == null) {
+            return options.toBuilder().loops(group).build();
+        }
+        if (p.loops() != group) {
+            throw new IllegalArgumentException("the job runs on the loops of " + what + ", but the options say "
+                    + p + ": pass one of them, not both");
+        }
+        return options;
     }
 
     /** Applies Reactor's assembly hooks ({@code Mono.onAssembly} is reachable from subclasses only). */

@@ -71,7 +71,7 @@ class AsyncMonoAwaitTest {
         Scheduler single = Schedulers.newSingle("mono-await-single");
         try {
             CompletableFuture<Integer> f = new CompletableFuture<>();
-            StepVerifier.create(AsyncMono.fromJob(() -> AsyncJob.await(f) + 1, options, single))
+            StepVerifier.create(AsyncMono.fromJob(() -> AsyncJob.await(f) + 1, JobOptions.defaults(), single))
                     .then(() -> f.complete(41))
                     .expectNext(42)
                     .verifyComplete();

@@ -15,10 +15,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -27,6 +29,7 @@ import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
+@Timeout(120)
 class JobLoopSchedulerTest {
     private JobLoopGroup group;
     private JobLoopScheduler scheduler;
@@ -143,12 +146,11 @@ class JobLoopSchedulerTest {
             assertThat(handled.hookErrors).singleElement().isSameAs(bug);
             assertThat(asyncHooks.errors).isEmpty();
 
-            // the same for a delayed task, and for a task given to the scheduler itself (any loop)
-            VirtualTimeScheduler vts = VirtualTimeScheduler.getOrSet();
+            // the same for a delayed task (the loop's own timer), and for a task given to the
+            // scheduler itself (any loop)
             worker.schedule(() -> {
                 throw new IllegalStateException("delayed bug");
-            }, 1, TimeUnit.SECONDS);
-            vts.advanceTimeBy(Duration.ofSeconds(1));
+            }, 5, TimeUnit.MILLISECONDS);
             TestSupport.await(() -> handled.hook.size() == 2, () -> "delayed error handled: " + handled.hook);
             assertThat(handled.hook).last().isEqualTo(handled.loopThread + ": delayed bug");
             scheduler.schedule(() -> {
@@ -174,66 +176,105 @@ class JobLoopSchedulerTest {
     }
 
     @Test
-    void delayedTasksWaitOnTheParallelTimerThenRunOnTheLoopInVirtualTime() throws Exception {
-        VirtualTimeScheduler vts = VirtualTimeScheduler.getOrSet();
+    void delayedTasksWaitOnTheLoopsOwnTimerThenRunOnTheLoop() throws Exception {
         Scheduler.Worker worker = scheduler.createWorker();
         try {
             AtomicReference<String> thread = new AtomicReference<>();
+            AtomicLong ranAfter = new AtomicLong();
             CountDownLatch ran = new CountDownLatch(1);
             AtomicInteger cancelledRuns = new AtomicInteger();
+            long t0 = System.nanoTime();
             worker.schedule(() -> {
+                ranAfter.set(System.nanoTime() - t0);
                 thread.set(Thread.currentThread().getName());
                 ran.countDown();
-            }, 10, TimeUnit.SECONDS);
-            Disposable cancelled = worker.schedule(cancelledRuns::incrementAndGet, 5, TimeUnit.SECONDS);
-            Disposable direct = scheduler.schedule(cancelledRuns::incrementAndGet, 5, TimeUnit.SECONDS);
+            }, 20, TimeUnit.MILLISECONDS);
+            Disposable cancelled = worker.schedule(cancelledRuns::incrementAndGet, 100, TimeUnit.MILLISECONDS);
+            Disposable direct = scheduler.schedule(cancelledRuns::incrementAndGet, 100, TimeUnit.MILLISECONDS);
             cancelled.dispose();
             direct.dispose();
-            assertThat(scheduler.now(TimeUnit.SECONDS)).isEqualTo(vts.now(TimeUnit.SECONDS));
-            vts.advanceTimeBy(Duration.ofSeconds(9));
-            assertThat(ran.getCount()).isEqualTo(1);
-            vts.advanceTimeBy(Duration.ofSeconds(1));
+            assertThat(cancelled.isDisposed()).isTrue();
+            assertThat(direct.isDisposed()).isTrue();
             assertThat(ran.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(ranAfter.get()).as("never early").isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(20));
             assertThat(thread.get()).startsWith("sched-test-");
             flush(group);
+            // both loops are past the cancelled ones' deadlines (100 ms) once a later timer has run on each
+            awaitTimerOnEachLoop(group, 150);
             assertThat(cancelledRuns).hasValue(0);
+            long before = System.currentTimeMillis();
+            assertThat(scheduler.now(TimeUnit.MILLISECONDS)).as("the wall clock")
+                    .isBetween(before, System.currentTimeMillis());
 
             AtomicInteger late = new AtomicInteger();
-            worker.schedule(late::incrementAndGet, 1, TimeUnit.SECONDS);
+            Disposable pending = worker.schedule(late::incrementAndGet, 100, TimeUnit.MILLISECONDS);
             worker.dispose(); // cancels its timers
-            vts.advanceTimeBy(Duration.ofSeconds(2));
-            flush(group);
+            assertThat(pending.isDisposed()).isTrue();
+            awaitTimerOnEachLoop(group, 150);
             assertThat(late).hasValue(0);
+            assertThat(((JobLoopScheduler.LoopWorker) worker).timed.size()).as("nothing tracked").isZero();
         } finally {
             worker.dispose();
         }
     }
 
+    /**
+     * Virtual time replaces the schedulers timed operators use by default (parallel()), so the
+     * timers around a job run in virtual time while the job runs on the loops; a timed operator
+     * given this scheduler explicitly is on the loop's own (real) timer, which virtual time does not move.
+     */
+    @Test
+    void virtualTimeDrivesTheDefaultTimersAroundJobsNotTheLoopsOwn() throws Exception {
+        JobOptions opts = JobOptions.builder().loops(group).build();
+        AtomicInteger jobRuns = new AtomicInteger();
+        StepVerifier.withVirtualTime(() -> Mono.delay(Duration.ofHours(1))
+                        .then(AsyncMono.fromJob(() -> {
+                            jobRuns.incrementAndGet();
+                            return group.liveJobs(); // 1: launched on the loops of the group
+                        }, opts))
+                        .delayElement(Duration.ofHours(2)))
+                .expectSubscription()
+                .expectNoEvent(Duration.ofMinutes(59))
+                .then(() -> assertThat(jobRuns).hasValue(0))
+                .thenAwait(Duration.ofMinutes(1))
+                // the job runs on a loop, in real time; then delayElement waits in virtual time
+                .then(() -> TestSupport.await(() -> jobRuns.get() == 1 && group.liveJobs() == 0, () -> "the job ran"))
+                .then(() -> flushQuietly(group))
+                .expectNoEvent(Duration.ofMinutes(119))
+                .thenAwait(Duration.ofMinutes(1))
+                .expectNext(1)
+                .expectComplete()
+                .verify(Duration.ofSeconds(20));
+
+        VirtualTimeScheduler vts = VirtualTimeScheduler.getOrSet();
+        AtomicInteger fired = new AtomicInteger();
+        Disposable onLoopTimer = Mono.delay(Duration.ofHours(1), scheduler).subscribe(x -> fired.incrementAndGet());
+        vts.advanceTimeBy(Duration.ofHours(2));
+        flush(group);
+        assertThat(fired).as("the loop's own timer keeps real time").hasValue(0);
+        onLoopTimer.dispose();
+    }
+
     @Test
     void periodicTasksTickOnOneLoopAndStopWhenDisposed() throws Exception {
-        VirtualTimeScheduler vts = VirtualTimeScheduler.getOrSet();
         Set<String> threads = ConcurrentHashMap.newKeySet();
         AtomicInteger ticks = new AtomicInteger();
         Disposable periodic = scheduler.schedulePeriodically(() -> {
             threads.add(Thread.currentThread().getName());
             ticks.incrementAndGet();
-        }, 1, 1, TimeUnit.SECONDS);
-        for (int i = 1; i <= 5; i++) {
-            vts.advanceTimeBy(Duration.ofSeconds(1));
-            int expected = i;
-            TestSupport.await(() -> ticks.get() == expected, () -> "tick " + expected + ", got " + ticks);
-        }
+        }, 1, 1, TimeUnit.MILLISECONDS);
+        TestSupport.await(() -> ticks.get() >= 5, () -> "five ticks, got " + ticks);
         periodic.dispose();
         assertThat(periodic.isDisposed()).isTrue();
-        vts.advanceTimeBy(Duration.ofSeconds(5));
         flush(group);
-        assertThat(ticks).hasValue(5);
+        int n = ticks.get();
+        awaitTimerOnEachLoop(group, 10);
+        assertThat(ticks).hasValue(n);
         assertThat(threads).hasSize(1);
     }
 
     @Test
     void aPeriodicTaskThatThrowsStopsAndItsErrorGoesToReactorsHandleError() throws Exception {
-        VirtualTimeScheduler vts = VirtualTimeScheduler.getOrSet();
         Scheduler.Worker worker = scheduler.createWorker();
         try (TestSupport.HookErrors asyncHooks = new TestSupport.HookErrors();
                 HandledErrors handled = new HandledErrors(worker)) {
@@ -241,16 +282,44 @@ class JobLoopSchedulerTest {
             Disposable d = worker.schedulePeriodically(() -> {
                 runs.incrementAndGet();
                 throw new IllegalStateException("periodic bug");
-            }, 0, 1, TimeUnit.SECONDS);
-            vts.advanceTimeBy(Duration.ZERO);
+            }, 0, 1, TimeUnit.MILLISECONDS);
             TestSupport.await(() -> runs.get() == 1, () -> "first run");
             TestSupport.await(d::isDisposed, () -> "disposed after throwing");
-            vts.advanceTimeBy(Duration.ofSeconds(3));
-            flush(group);
+            awaitTimerOnEachLoop(group, 10);
             assertThat(runs).hasValue(1);
             assertThat(handled.uncaught).containsExactly(handled.loopThread + ": periodic bug");
             assertThat(handled.hook).containsExactly(handled.loopThread + ": periodic bug");
             assertThat(asyncHooks.errors).isEmpty();
+            assertThat(((JobLoopScheduler.LoopWorker) worker).timed.size()).isZero();
+        } finally {
+            worker.dispose();
+        }
+    }
+
+    /** Dispose racing the run of a delayed task, thousands of rounds: it runs at most once and nothing stays tracked. */
+    @Test
+    void disposeRacingTheRunOfADelayedTaskLeavesNothingBehind() throws Exception {
+        Scheduler.Worker worker = scheduler.createWorker();
+        try {
+            java.util.Random rnd = new java.util.Random(3);
+            int ranTotal = 0;
+            for (int round = 0; round < 3_000; round++) {
+                AtomicInteger runs = new AtomicInteger();
+                Disposable d = worker.schedule(runs::incrementAndGet, round % 2, TimeUnit.MILLISECONDS);
+                long until = System.nanoTime() + rnd.nextInt(1_200_000);
+                while (System.nanoTime() < until) {
+                    Thread.onSpinWait();
+                }
+                d.dispose();
+                assertThat(d.isDisposed()).isTrue();
+                flush(group);
+                int r = runs.get();
+                assertThat(r).as("round %d", round).isLessThanOrEqualTo(1);
+                ranTotal += r;
+            }
+            awaitTimerOnEachLoop(group, 3);
+            assertThat(((JobLoopScheduler.LoopWorker) worker).timed.size()).as("no task left tracked").isZero();
+            assertThat(ranTotal).isLessThanOrEqualTo(3_000);
         } finally {
             worker.dispose();
         }
@@ -300,7 +369,8 @@ class JobLoopSchedulerTest {
         JobLoopScheduler shared = JobLoopScheduler.shared();
         shared.dispose();
         assertThat(shared.isDisposed()).isFalse();
-        assertThat(shared.group()).isSameAs(JobLoopGroup.shared());
+        assertThat(shared.group()).as("Reactor's own loops: NonBlocking threads").isNotSameAs(JobLoopGroup.shared());
+        assertThat(JobLoopScheduler.shared()).isSameAs(shared);
         assertThatThrownBy(() -> JobLoopScheduler.create(null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("group");
     }
@@ -312,6 +382,61 @@ class JobLoopSchedulerTest {
         g.close();
         assertThat(s.isDisposed()).isTrue();
         assertThatThrownBy(() -> s.schedule(() -> { })).isInstanceOf(RejectedExecutionException.class);
+    }
+
+    /**
+     * The adapter's loops are Reactor NonBlocking threads: {@code block()} on one fails fast, as on
+     * Reactor's own parallel threads, instead of deadlocking the loop; AsyncMono's default loops are
+     * those of {@link JobLoopScheduler#shared()}.
+     */
+    @Test
+    void blockOnALoopFailsFastInsteadOfDeadlocking() throws Exception {
+        try (JobLoopGroup nb = JobLoopGroup.builder().threads(1).threadFactory(JobLoopScheduler.threadFactory("nb-test")).build()) {
+            JobLoopScheduler s = JobLoopScheduler.create(nb);
+            StepVerifier.create(Mono.fromCallable(() -> Mono.just(1).delayElement(Duration.ofMillis(1)).block())
+                            .subscribeOn(s))
+                    .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalStateException.class)
+                            .hasMessageStartingWith("block()/blockFirst()/blockLast() are blocking, which is not supported in thread nb-test-0"))
+                    .verify(Duration.ofSeconds(20));
+            assertThat(nb.loop(0).name()).isEqualTo("nb-test-0");
+            java.util.concurrent.CompletableFuture<Thread> loopThread = new java.util.concurrent.CompletableFuture<>();
+            nb.loop(0).execute(() -> loopThread.complete(Thread.currentThread()));
+            assertThat(loopThread.get(10, TimeUnit.SECONDS))
+                    .isInstanceOf(reactor.core.scheduler.NonBlocking.class)
+                    .isInstanceOf(dev.asyncjobs.core.NonBlockingThread.class)
+                    .matches(Thread::isDaemon);
+        }
+        // the default loops of AsyncMono
+        StepVerifier.create(AsyncMono.fromJob(() -> Schedulers.isInNonBlockingThread()
+                        || "virtual-thread".equals(dev.asyncjobs.core.AsyncJob.backend())))
+                .expectNext(true)
+                .verifyComplete();
+        StepVerifier.create(Mono.fromCallable(() -> Mono.just(1).delayElement(Duration.ofMillis(1)).block())
+                        .subscribeOn(JobLoopScheduler.shared()))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("asyncjobs-reactor-loop-"))
+                .verify(Duration.ofSeconds(20));
+    }
+
+    /** A placement that contradicts the scheduler is refused at assembly, never silently ignored. */
+    @Test
+    void aPlacementThatContradictsTheSchedulerIsRefused() {
+        JobOptions onLoops = JobOptions.builder().loops(group).build();
+        JobOptions confined = JobOptions.builder()
+                .placement(dev.asyncjobs.core.JobPlacement.confined(dev.asyncjobs.core.AsyncSelector.shared(), 2)).build();
+        assertThatThrownBy(() -> AsyncMono.fromJob(() -> 1, onLoops, Schedulers.single()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pass one of them");
+        assertThatThrownBy(() -> AsyncMono.fromJob(() -> 1, confined))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("AsyncMono.fromJob(func, options, scheduler)");
+        assertThatThrownBy(() -> AsyncMono.fromJob(() -> 1, confined, scheduler))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("loops of a JobLoopScheduler");
+        try (JobLoopGroup other = JobLoopGroup.builder().threads(1).name("other-loops").build()) {
+            assertThatThrownBy(() -> AsyncMono.fromJob(() -> 1, JobOptions.builder().loops(other).build(), scheduler))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pass one of them");
+        }
+        // what does apply is accepted
+        StepVerifier.create(AsyncMono.fromJob(() -> 1, onLoops, scheduler)).expectNext(1).verifyComplete();
+        StepVerifier.create(AsyncMono.fromJob(() -> 2, confined, Schedulers.single())).expectNext(2).verifyComplete();
     }
 
     /**
@@ -366,6 +491,23 @@ class JobLoopSchedulerTest {
             g.loop(i).execute(done::countDown);
         }
         assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** Waits until a timer of {@code millis} has run on every loop of {@code g}: earlier deadlines have passed there. */
+    static void awaitTimerOnEachLoop(JobLoopGroup g, long millis) throws InterruptedException {
+        CountDownLatch done = new CountDownLatch(g.size());
+        for (int i = 0; i < g.size(); i++) {
+            g.loop(i).schedule(done::countDown, millis, TimeUnit.MILLISECONDS);
+        }
+        assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    static void flushQuietly(JobLoopGroup g) {
+        try {
+            flush(g);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
     }
 
     static void awaitQuietly(CountDownLatch latch) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.asyncjobs.core.AsyncSelector;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.JobPlacement;
 import dev.asyncjobs.testsupport.Racer;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -117,7 +118,7 @@ class RaceTest {
     void theSameRacesOnAUserSchedulerWithTheSelector() throws Exception {
         Scheduler single = Schedulers.newSingle("race-single");
         try (AsyncSelector selector = AsyncSelector.open("race-selector")) {
-            JobOptions opts = JobOptions.builder().selector(selector).build();
+            JobOptions opts = JobOptions.builder().placement(JobPlacement.confined(selector, 0)).build();
             for (int i = 0; i < ROUNDS / 2; i++) {
                 round(i, opts, single, true, (p, d) -> d.dispose(), (p, d) -> p.signalFd());
                 round(i, opts, single, false, (p, d) -> p.signalFd(), (p, d) -> p.callBack());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.asyncjobs.core.AsyncSelector;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.JobPlacement;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +27,7 @@ class UserSchedulerTest {
     @BeforeEach
     void setUp() {
         selector = AsyncSelector.open("user-scheduler-test-selector");
-        options = JobOptions.builder().selector(selector).build();
+        options = JobOptions.builder().placement(JobPlacement.confined(selector, 0)).build();
     }
 
     @AfterEach

@@ -4,6 +4,7 @@ import dev.asyncjobs.core.JobFunction;
 import dev.asyncjobs.core.JobOptions;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.functions.Function;
+import io.reactivex.rxjava3.plugins.RxJavaPlugins;
 import java.util.Objects;
 
 /**
@@ -14,9 +15,6 @@ import java.util.Objects;
  * }</pre>
  */
 public final class AsyncFlowable {
-    /** Each job yields one value; one at a time keeps the per-job buffer to that value. */
-    private static final int PREFETCH = 1;
-
     private AsyncFlowable() {
         throw new IllegalStateException("No instances!");
     }
@@ -54,11 +52,22 @@ public final class AsyncFlowable {
      *   <li>Errors: a job failure, a source error or {@code fn} throwing (or returning {@code
      *       null}) is signalled at once and cancels the source and every job in flight; a cancel
      *       from downstream cancels the source and every job in flight. Cancelled jobs are resumed
-     *       cancelled and run to their end, as with {@link AsyncSingle}.</li>
+     *       cancelled and run to their end, as with {@link AsyncSingle}; what they return is
+     *       dropped, what they throw (other than a {@link java.util.concurrent.CancellationException},
+     *       the expected answer to a cancel) goes to {@link io.reactivex.rxjava3.plugins.RxJavaPlugins#onError},
+     *       as does any failure after the end.</li>
+     *   <li>A {@code request(n)} with {@code n <= 0} cancels the source and the jobs as a cancel
+     *       does and is signalled as {@code onError(IllegalArgumentException)} (Reactive Streams
+     *       §3.9), also for a {@code FlowableSubscriber}, which RxJava does not check itself.</li>
+     *   <li>Full pools: a job that finds its loop's pool full waits for a slot (or fails, per
+     *       {@link JobOptions#onNoJobs()}), still counted against {@code maxInFlight}.</li>
      * </ul>
      *
-     * <p>This is RxJava's own {@code concatMapEager(mapper, maxInFlight, 1)} over one {@link
-     * AsyncMaybe} per item: a well-kept operator whose request pattern is exactly the one above.
+     * <p>Each item launches its job directly ({@link dev.asyncjobs.core.AsyncJobs#launch}, one ctx
+     * and one small in-order slot per item, no inner {@code Maybe} or subscriber); an item that
+     * arrives on a job loop thread starts its job right there, with no hop. Results are emitted on
+     * the thread that ended the job (or the one that requested): hop with {@code observeOn} before
+     * anything that blocks.
      *
      * @param source the items
      * @param fn makes the job for an item
@@ -78,10 +87,6 @@ public final class AsyncFlowable {
         if (maxInFlight <= 0) {
             throw new IllegalArgumentException("maxInFlight > 0 required but it was " + maxInFlight);
         }
-        return source.concatMapEager(item -> {
-            JobFunction<? extends R> job = Objects.requireNonNull(fn.apply(item),
-                    "The mapper returned a null JobFunction");
-            return AsyncMaybe.<R>fromJob(job, options).toFlowable();
-        }, maxInFlight, PREFETCH);
+        return RxJavaPlugins.onAssembly(new FlowableMapJobs<T, R>(source, fn, maxInFlight, options));
     }
 }

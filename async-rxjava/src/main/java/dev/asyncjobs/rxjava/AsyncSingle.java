@@ -45,11 +45,11 @@ import java.util.Objects;
  *       goes to {@link RxJavaPlugins#onError} as an {@code UndeliverableException}.</li>
  *   <li>The scheduler must be thread-confined: every task of one worker on one and the same thread
  *       ({@code Schedulers.computation()}, {@code single()}, {@code io()}, {@code newThread()},
- *       {@link AsyncRxSchedulers#jobLoops()}). {@code Schedulers.from(executor)} and {@code
+ *       {@link JobLoopScheduler#shared()}). {@code Schedulers.from(executor)} and {@code
  *       Schedulers.trampoline()} are not: the first resume on another thread is detected by the core
  *       and the {@code Single} fails with an {@link IllegalStateException} naming the fix; the job is
  *       still finished (cancelled). A worker is created per subscription and disposed when the job
- *       has ended. A scheduler from {@link AsyncRxSchedulers#jobLoops} is taken the native way
+ *       has ended. A {@link JobLoopScheduler} is taken the native way
  *       instead: the job is launched on that group's loops (their own selectors watch its fds).
  *       A start or resume that the worker refuses (it returns a disposed {@code Disposable}
  *       instead of throwing: the worker was disposed, or its scheduler shut down, e.g. {@code
@@ -99,7 +99,8 @@ public final class AsyncSingle {
 
     /**
      * A {@code Single} that runs {@code func} as a job on a new worker of {@code scheduler} for each
-     * subscriber; its wait fds are watched by {@code options.selector()}.
+     * subscriber; its wait fds are watched by the selector of the options' confined placement
+     * (default: the shared one).
      *
      * @param func the job; returns the value ({@code null}: {@code NullPointerException})
      * @param options how to run it (selector, pool size of the worker's thread, {@code NO_JOBS} policy)

@@ -3,13 +3,13 @@ package dev.asyncjobs.rxjava;
 import dev.asyncjobs.core.JobLoop;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.JobPlacement;
 import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.disposables.CompositeDisposable;
 import io.reactivex.rxjava3.disposables.Disposable;
 import io.reactivex.rxjava3.disposables.DisposableContainer;
 import io.reactivex.rxjava3.exceptions.Exceptions;
 import io.reactivex.rxjava3.plugins.RxJavaPlugins;
-import io.reactivex.rxjava3.schedulers.Schedulers;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
@@ -18,28 +18,121 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * {@link AsyncRxSchedulers#jobLoops}: each worker is pinned to one {@link JobLoop}. The behaviour is
- * documented on {@link AsyncRxSchedulers}.
+ * The job loops of a {@link JobLoopGroup} as an RxJava {@link Scheduler} (the Reactor adapter's
+ * counterpart has the same name and factories: {@code shared()}, {@code create(group)}).
+ *
+ * <pre>{@code
+ * Flowable.range(1, 10).observeOn(JobLoopScheduler.shared())...;
+ * AsyncSingle.fromJob(job, JobOptions.defaults(), JobLoopScheduler.create(myLoops));
+ * }</pre>
+ *
+ * <ul>
+ *   <li>Each {@link Scheduler.Worker} is pinned to one loop of the group (round robin at {@code
+ *       createWorker()}) and runs its tasks on that loop's thread, in order: the workers are
+ *       thread-confined. Given to {@link AsyncSingle#fromJob(dev.asyncjobs.core.JobFunction,
+ *       dev.asyncjobs.core.JobOptions, Scheduler)} (or the Maybe/Completable ones), such a
+ *       scheduler makes the job run on its group's loops the native way: each loop's own selector
+ *       watches its jobs' fds, and a subscription on one of its loops starts the job inline.</li>
+ *   <li>Time: the loops keep their own timers ({@link dev.asyncjobs.core.JobLoop#schedule(Runnable,
+ *       long, java.util.concurrent.TimeUnit)}): a delayed or periodic task waits on its loop's
+ *       deadline heap, with no timer thread and no hop; a periodic task runs at a fixed rate, its
+ *       runs never overlap, and a run that overruns skips the missed periods (see {@link
+ *       dev.asyncjobs.core.LoopTask}). {@code now()} is the wall clock, as for RxJava's own schedulers.</li>
+ *   <li>Virtual time: a {@code TestScheduler} (given to timed operators, or installed with {@code
+ *       RxJavaPlugins.setComputationSchedulerHandler}) drives the timers of operators around jobs;
+ *       a timed operator given this scheduler explicitly waits in real time on the loop's timer.</li>
+ *   <li>Dispose, as in RxJava: disposing a task before it runs (or its worker) means it never
+ *       runs and its timer is cancelled. A task already running is not interrupted: the loop thread
+ *       is shared by every job on it.</li>
+ *   <li>A task that throws goes to {@code RxJavaPlugins.onError}, once, whether it was scheduled on
+ *       a worker or directly (a periodic task that throws stops); never to the core's {@code
+ *       AsyncHooks}, and the loop keeps running. After the
+ *       group is closed, scheduling reports the {@code RejectedExecutionException} to {@code
+ *       RxJavaPlugins.onError} and returns a disposed {@code Disposable}, as RxJava's executor
+ *       schedulers do.</li>
+ *   <li>Tasks share the loop with its jobs: they must not block.</li>
+ *   <li>{@code shutdown()} / {@code start()} do nothing: the group belongs to whoever built it
+ *       (the shared one lives as long as the JVM).</li>
+ * </ul>
  */
-final class JobLoopScheduler extends Scheduler {
+public final class JobLoopScheduler extends Scheduler {
+    private static volatile @Nullable JobLoopScheduler shared;
+
     final JobLoopGroup group;
 
-    JobLoopScheduler(JobLoopGroup group) {
+    private JobLoopScheduler(JobLoopGroup group) {
         this.group = group;
     }
 
     /**
-     * The options a job given this scheduler is launched with: on its group's loops, the native
-     * way (each loop's own selector watches its jobs' fds; started inline when subscribed on one of
-     * its loops), rather than through a worker and the shared selector.
+     * The scheduler of {@link JobLoopGroup#shared()}, the loops {@link AsyncSingle}, {@link
+     * AsyncMaybe}, {@link AsyncCompletable} and {@link AsyncFlowable} use by default.
+     *
+     * @return the shared scheduler
      */
-    JobOptions launchOptions(JobOptions options) {
-        return options.loops() == group ? options : options.toBuilder().loops(group).build();
+    public static JobLoopScheduler shared() {
+        JobLoopScheduler s = shared;
+        if (s == null) {
+            synchronized (JobLoopScheduler.class) {
+                s = shared;
+                if (s == null) {
+                    s = shared = new JobLoopScheduler(JobLoopGroup.shared());
+                }
+            }
+        }
+        return s;
     }
 
-    /** The options a job launched with {@code scheduler} uses: a loop scheduler's group, natively. */
+    /**
+     * A scheduler on the loops of {@code group}. The group stays the caller's to close.
+     *
+     * @param group the job loops
+     * @return the scheduler
+     * @throws NullPointerException if {@code group} is null
+     */
+    public static JobLoopScheduler create(JobLoopGroup group) {
+        Objects.requireNonNull(group, "group is null");
+        return new JobLoopScheduler(group);
+    }
+
+    /**
+     * The loops this scheduler runs tasks on.
+     *
+     * @return the group
+     */
+    public JobLoopGroup group() {
+        return group;
+    }
+
+    /**
+     * The options a job launched with {@code scheduler} uses: on a loop scheduler's group, the
+     * native way (each loop's own selector watches its jobs' fds; started inline when subscribed on
+     * one of its loops), rather than through a worker and the shared selector. A placement that
+     * contradicts the scheduler is refused, never ignored.
+     *
+     * @throws IllegalArgumentException for loops with a confined scheduler, a confined placement
+     *     without one, or other loops than a loop scheduler's
+     */
     static JobOptions optionsFor(JobOptions options, @Nullable Scheduler scheduler) {
-        return scheduler instanceof JobLoopScheduler loops ? loops.launchOptions(options) : options;
+        JobPlacement p = options.placement();
+        if (scheduler instanceof JobLoopScheduler loops) {
+            if (p == null) {
+                return options.toBuilder().loops(loops.group).build();
+            }
+            if (p.loops() != loops.group) {
+                throw new IllegalArgumentException("the job runs on the loops of a JobLoopScheduler, but the options say "
+                        + p + ": pass one of them, not both");
+            }
+        } else if (scheduler != null) {
+            if (p != null && p.onLoops()) {
+                throw new IllegalArgumentException("the job runs on the Scheduler given (" + scheduler
+                        + "), but the options say " + p + ": pass one of them, not both");
+            }
+        } else if (p != null && !p.onLoops()) {
+            throw new IllegalArgumentException("the options say " + p + ", which needs the thread-confined"
+                    + " Scheduler to run on: pass it with the options");
+        }
+        return options;
     }
 
     /** The scheduler whose workers run the job: none (the loops directly) for a loop scheduler. */
@@ -52,56 +145,25 @@ final class JobLoopScheduler extends Scheduler {
         return new LoopWorker(group.next());
     }
 
-    /** The clock of the timer that runs the delays, so periodic drift is measured on it too. */
-    @Override
-    public long now(TimeUnit unit) {
-        return Schedulers.computation().now(unit);
-    }
-
     /**
-     * A direct task is a {@link LoopTask} on the next loop, without a worker. Scheduler's default
-     * wraps it in a task that reports a throw to {@code RxJavaPlugins.onError} and rethrows it, and
-     * the loop task would report it a second time; RxJava's own schedulers override this too.
+     * A direct task runs on the next loop, without a worker. Scheduler's default would wrap it in
+     * a task that reports a throw to {@code RxJavaPlugins.onError} and rethrows it, and the loop
+     * task would report it a second time; RxJava's own schedulers override this too.
      */
     @Override
     public Disposable scheduleDirect(Runnable run, long delay, TimeUnit unit) {
         Objects.requireNonNull(run, "run is null");
         Objects.requireNonNull(unit, "unit is null");
-        LoopTask task = new LoopTask(RxJavaPlugins.onSchedule(run), NO_PARENT);
-        start(group.next(), task, delay, unit);
-        return task;
+        return LoopTask.schedule(group.next(), RxJavaPlugins.onSchedule(run), NO_PARENT, delay, -1L, unit);
     }
 
-    /**
-     * On a worker of its own, which a throw disposes (the task stops), reported once by the loop
-     * task; see {@link #scheduleDirect(Runnable, long, TimeUnit)} for why not Scheduler's default.
-     */
+    /** On the loop's own timer at a fixed rate; a throw stops it and is reported once. */
     @Override
     public Disposable schedulePeriodicallyDirect(Runnable run, long initialDelay, long period, TimeUnit unit) {
         Objects.requireNonNull(run, "run is null");
         Objects.requireNonNull(unit, "unit is null");
-        Worker w = createWorker();
-        PeriodicDirectTask task = new PeriodicDirectTask(RxJavaPlugins.onSchedule(run), w);
-        w.schedulePeriodically(task, initialDelay, period, unit);
-        return task;
-    }
-
-    /** Runs {@code task} on {@code loop} now, or after {@code delay} on the computation timer. */
-    static void start(JobLoop loop, LoopTask task, long delay, TimeUnit unit) {
-        if (delay <= 0L) {
-            submit(loop, task);
-        } else {
-            task.setTimer(Schedulers.computation().scheduleDirect(() -> submit(loop, task), delay, unit));
-        }
-    }
-
-    private static void submit(JobLoop loop, LoopTask task) {
-        try {
-            loop.execute(task);
-        } catch (RejectedExecutionException e) {
-            task.dispose();
-            RxJavaPlugins.onError(e);
-        }
+        return LoopTask.schedule(group.next(), RxJavaPlugins.onSchedule(run), NO_PARENT, initialDelay,
+                Math.max(period, 0L), unit);
     }
 
     /** The parent of a direct task: there is no worker to leave. */
@@ -122,42 +184,6 @@ final class JobLoopScheduler extends Scheduler {
         }
     };
 
-    /** A direct periodic task: a throw disposes its worker, so it stops, and goes on to be reported. */
-    static final class PeriodicDirectTask implements Runnable, Disposable {
-        final Runnable actual;
-        final Worker worker;
-        private volatile boolean disposed;
-
-        PeriodicDirectTask(Runnable actual, Worker worker) {
-            this.actual = actual;
-            this.worker = worker;
-        }
-
-        @Override
-        public void run() {
-            if (disposed) {
-                return;
-            }
-            try {
-                actual.run();
-            } catch (Throwable t) {
-                dispose();
-                throw t; // reported once, by the loop task
-            }
-        }
-
-        @Override
-        public void dispose() {
-            disposed = true;
-            worker.dispose();
-        }
-
-        @Override
-        public boolean isDisposed() {
-            return disposed;
-        }
-    }
-
     static final class LoopWorker extends Worker {
         final JobLoop loop;
         final CompositeDisposable tasks = new CompositeDisposable();
@@ -168,22 +194,22 @@ final class JobLoopScheduler extends Scheduler {
 
         @Override
         public Disposable schedule(Runnable run, long delay, TimeUnit unit) {
+            return schedule(run, delay, -1L, unit);
+        }
+
+        /** On the loop's own timer at a fixed rate (Worker's default would re-schedule after each run). */
+        @Override
+        public Disposable schedulePeriodically(Runnable run, long initialDelay, long period, TimeUnit unit) {
+            return schedule(run, initialDelay, Math.max(period, 0L), unit);
+        }
+
+        private Disposable schedule(Runnable run, long delay, long period, TimeUnit unit) {
             Objects.requireNonNull(run, "run is null");
             Objects.requireNonNull(unit, "unit is null");
             if (tasks.isDisposed()) {
                 return Disposable.disposed();
             }
-            LoopTask task = new LoopTask(RxJavaPlugins.onSchedule(run), tasks);
-            if (!tasks.add(task)) {
-                return Disposable.disposed(); // the worker was disposed meanwhile (add disposed the task)
-            }
-            start(loop, task, delay, unit);
-            return task;
-        }
-
-        @Override
-        public long now(TimeUnit unit) {
-            return Schedulers.computation().now(unit);
+            return LoopTask.schedule(loop, RxJavaPlugins.onSchedule(run), tasks, delay, period, unit);
         }
 
         @Override
@@ -198,29 +224,20 @@ final class JobLoopScheduler extends Scheduler {
     }
 
     /**
-     * One scheduled task. States:
-     * <pre>
-     *  READY     run (loop)       RUNNING, then DONE
-     *            dispose (any)    DISPOSED   (timer cancelled; the queued hop finds DISPOSED)
-     *  RUNNING   dispose (any)    DISPOSED   (not interrupted: the loop is shared)
-     * </pre>
-     * The timer slot holds the delayed hop's {@link Disposable}, or {@code TIMER_DONE} once the task
-     * is disposed, so a timer set after the dispose is cancelled on arrival.
+     * One scheduled task: an RxJava {@link Disposable} over the core's {@link
+     * dev.asyncjobs.core.LoopTask}, which keeps the time, the order and the cancel-vs-run rules.
+     * What is left here is RxJava's: a throw goes to {@code RxJavaPlugins.onError} once and stops a
+     * periodic task, and the task leaves its worker when it is done or disposed. {@link #handle}
+     * holds the core task, or {@link #DISPOSED}: a dispose that comes before the handle is set
+     * cancels it on arrival.
      */
     static final class LoopTask implements Runnable, Disposable {
-        private static final VarHandle STATE;
-        private static final VarHandle TIMER;
-        private static final int READY = 0;
-        private static final int RUNNING = 1;
-        private static final int DONE = 2;
-        private static final int DISPOSED = 3;
-        private static final Disposable TIMER_DONE = Disposable.empty();
+        private static final VarHandle HANDLE;
+        private static final Object DISPOSED = new Object();
 
         static {
             try {
-                MethodHandles.Lookup l = MethodHandles.lookup();
-                STATE = l.findVarHandle(LoopTask.class, "state", int.class);
-                TIMER = l.findVarHandle(LoopTask.class, "timer", Disposable.class);
+                HANDLE = MethodHandles.lookup().findVarHandle(LoopTask.class, "handle", Object.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
@@ -228,57 +245,73 @@ final class JobLoopScheduler extends Scheduler {
 
         final Runnable actual;
         final DisposableContainer parent;
-        private volatile int state;
-        private volatile @Nullable Disposable timer;
+        final boolean periodic;
+        private volatile @Nullable Object handle;
 
-        LoopTask(Runnable actual, DisposableContainer parent) {
+        private LoopTask(Runnable actual, DisposableContainer parent, boolean periodic) {
             this.actual = actual;
             this.parent = parent;
+            this.periodic = periodic;
         }
 
-        void setTimer(Disposable d) {
-            if (!TIMER.compareAndSet(this, (Disposable) null, d)) {
-                d.dispose(); // disposed before the timer was set
+        /**
+         * Schedules {@code run} on {@code loop} (once when {@code period < 0}); a closed loop is
+         * reported to {@code RxJavaPlugins.onError} and gives a disposed {@code Disposable}, as
+         * RxJava's executor schedulers do.
+         */
+        static Disposable schedule(JobLoop loop, Runnable run, DisposableContainer parent, long delay, long period,
+                TimeUnit unit) {
+            LoopTask task = new LoopTask(run, parent, period >= 0);
+            if (!parent.add(task)) {
+                return Disposable.disposed(); // the worker was disposed meanwhile (add disposed the task)
             }
+            dev.asyncjobs.core.LoopTask h;
+            try {
+                h = period >= 0 ? loop.scheduleAtFixedRate(task, delay, period, unit) : loop.schedule(task, delay, unit);
+            } catch (RejectedExecutionException e) {
+                task.dispose();
+                RxJavaPlugins.onError(e);
+                return Disposable.disposed();
+            }
+            if (!HANDLE.compareAndSet(task, (Object) null, (Object) h)) {
+                h.cancel(); // disposed while it was being scheduled
+            }
+            return task;
         }
 
         @Override
         public void run() {
-            if (!STATE.compareAndSet(this, READY, RUNNING)) {
-                return; // disposed before it ran
-            }
             try {
                 actual.run();
             } catch (Throwable t) {
+                if (periodic) {
+                    dispose(); // a periodic task that throws stops
+                }
                 Exceptions.throwIfFatal(t);
                 RxJavaPlugins.onError(t);
             } finally {
-                STATE.compareAndSet(this, RUNNING, DONE);
-                parent.delete(this);
+                if (!periodic) {
+                    HANDLE.setVolatile(this, DISPOSED); // done: isDisposed() from here on
+                    parent.delete(this);
+                }
             }
         }
 
         @Override
         public void dispose() {
-            for (;;) {
-                int s = state;
-                if (s >= DONE) {
-                    return;
+            Object h = HANDLE.getAndSet(this, DISPOSED);
+            if (h != DISPOSED) {
+                if (h instanceof dev.asyncjobs.core.LoopTask t) {
+                    t.cancel();
                 }
-                if (STATE.compareAndSet(this, s, DISPOSED)) {
-                    break;
-                }
+                parent.delete(this);
             }
-            Disposable t = (Disposable) TIMER.getAndSet(this, TIMER_DONE);
-            if (t != null) {
-                t.dispose();
-            }
-            parent.delete(this);
         }
 
         @Override
         public boolean isDisposed() {
-            return state >= DONE;
+            Object h = handle;
+            return h == DISPOSED || (h instanceof dev.asyncjobs.core.LoopTask t && t.isDone());
         }
     }
 }

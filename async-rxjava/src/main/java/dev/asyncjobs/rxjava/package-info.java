@@ -1,7 +1,7 @@
 /**
  * RxJava 3 adapter for asyncjobs: {@link dev.asyncjobs.rxjava.AsyncSingle}, {@link
  * dev.asyncjobs.rxjava.AsyncMaybe}, {@link dev.asyncjobs.rxjava.AsyncCompletable}, {@link
- * dev.asyncjobs.rxjava.AsyncFlowable} and {@link dev.asyncjobs.rxjava.AsyncRxSchedulers}.
+ * dev.asyncjobs.rxjava.AsyncFlowable} and {@link dev.asyncjobs.rxjava.JobLoopScheduler}.
  *
  * <h2>Package conventions</h2>
  * <ul>

@@ -91,7 +91,7 @@ class AsyncCompletableTest extends TestSupport {
     void runsOnAThreadConfinedScheduler() {
         CountingScheduler counting = new CountingScheduler(Schedulers.single());
         PausingJob<String> job = new PausingJob<>("x");
-        TestObserver<Void> to = AsyncCompletable.fromJob(job, opts, counting).test();
+        TestObserver<Void> to = AsyncCompletable.fromJob(job, JobOptions.defaults(), counting).test();
         job.awaitPaused();
         job.signalFd();
         to.awaitDone(10, TimeUnit.SECONDS).assertResult();
@@ -109,7 +109,7 @@ class AsyncCompletableTest extends TestSupport {
         AtomicInteger runs = new AtomicInteger();
         AsyncCompletable.fromJob(runs::incrementAndGet);
         AsyncCompletable.fromJob(runs::incrementAndGet, opts);
-        AsyncCompletable.fromJob(runs::incrementAndGet, opts, Schedulers.single());
+        AsyncCompletable.fromJob(runs::incrementAndGet, JobOptions.defaults(), Schedulers.single());
         assertThat(assembled).hasValue(3);
         assertThat(runs).hasValue(0);
     }

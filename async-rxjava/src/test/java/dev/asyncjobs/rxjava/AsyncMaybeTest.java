@@ -96,7 +96,7 @@ class AsyncMaybeTest extends TestSupport {
     void runsOnAThreadConfinedScheduler() {
         CountingScheduler counting = new CountingScheduler(Schedulers.computation());
         PausingJob<String> job = new PausingJob<>("c");
-        TestObserver<String> to = AsyncMaybe.fromJob(job, opts, counting)
+        TestObserver<String> to = AsyncMaybe.fromJob(job, JobOptions.defaults(), counting)
                 .map(v -> v + "@" + Thread.currentThread().getName()).test();
         job.awaitPaused();
         job.callBack();
@@ -114,7 +114,7 @@ class AsyncMaybeTest extends TestSupport {
         AtomicInteger runs = new AtomicInteger();
         AsyncMaybe.fromJob(runs::incrementAndGet);
         AsyncMaybe.fromJob(runs::incrementAndGet, opts);
-        AsyncMaybe.fromJob(runs::incrementAndGet, opts, Schedulers.single());
+        AsyncMaybe.fromJob(runs::incrementAndGet, JobOptions.defaults(), Schedulers.single());
         assertThat(assembled).hasValue(3);
         assertThat(runs).hasValue(0);
     }

@@ -69,7 +69,7 @@ class AsyncSingleAwaitTest extends TestSupport {
     @Test
     void onAnRxJavaSchedulerTheAwaitWorksToo() {
         CompletableFuture<Integer> f = new CompletableFuture<>();
-        TestObserver<Integer> t = AsyncSingle.<Integer>fromJob(() -> AsyncJob.await(f) + 1, opts, Schedulers.single()).test();
+        TestObserver<Integer> t = AsyncSingle.<Integer>fromJob(() -> AsyncJob.await(f) + 1, JobOptions.defaults(), Schedulers.single()).test();
         f.complete(41);
         t.awaitDone(20, TimeUnit.SECONDS).assertResult(42);
     }

@@ -221,7 +221,7 @@ class AsyncSingleTest extends TestSupport {
         });
         AsyncSingle.fromJob(() -> 1);
         AsyncSingle.fromJob(() -> 1, opts);
-        AsyncSingle.fromJob(() -> 1, opts, Schedulers.single());
+        AsyncSingle.fromJob(() -> 1, JobOptions.defaults(), Schedulers.single());
         assertThat(assembled).hasValue(3);
     }
 
@@ -232,7 +232,7 @@ class AsyncSingleTest extends TestSupport {
                 .hasMessage("func is null");
         assertThatThrownBy(() -> AsyncSingle.fromJob(f, null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("options is null");
-        assertThatThrownBy(() -> AsyncSingle.fromJob(null, opts, Schedulers.single()))
+        assertThatThrownBy(() -> AsyncSingle.fromJob(null, JobOptions.defaults(), Schedulers.single()))
                 .isInstanceOf(NullPointerException.class).hasMessage("func is null");
         assertThatThrownBy(() -> AsyncSingle.fromJob(f, opts, null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("scheduler is null");
@@ -314,7 +314,7 @@ class AsyncSingleTest extends TestSupport {
                 Arguments.of("single", (Supplier<Scheduler>) Schedulers::single, "RxSingleScheduler"),
                 Arguments.of("io", (Supplier<Scheduler>) Schedulers::io, "RxCachedThreadScheduler"),
                 Arguments.of("newThread", (Supplier<Scheduler>) Schedulers::newThread, "RxNewThreadScheduler"),
-                Arguments.of("jobLoops", (Supplier<Scheduler>) () -> AsyncRxSchedulers.jobLoops(loops), "single-test-"));
+                Arguments.of("jobLoops", (Supplier<Scheduler>) () -> JobLoopScheduler.create(loops), "single-test-"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -323,7 +323,7 @@ class AsyncSingleTest extends TestSupport {
             String threadPrefix) {
         CountingScheduler counting = new CountingScheduler(scheduler.get());
         PausingJob<String> job = new PausingJob<>(name);
-        TestObserver<String> to = AsyncSingle.fromJob(job, opts, counting)
+        TestObserver<String> to = AsyncSingle.fromJob(job, JobOptions.defaults(), counting)
                 .map(v -> v + "@" + Thread.currentThread().getName())
                 .test();
         job.awaitPaused();
@@ -339,7 +339,7 @@ class AsyncSingleTest extends TestSupport {
         ExecutorService exec = Executors.newSingleThreadExecutor();
         try {
             PausingJob<String> job = new PausingJob<>("exec");
-            TestObserver<String> to = AsyncSingle.fromJob(job, opts, Schedulers.from(exec)).test();
+            TestObserver<String> to = AsyncSingle.fromJob(job, JobOptions.defaults(), Schedulers.from(exec)).test();
             job.awaitPaused();
             job.callBack();
             to.awaitDone(10, TimeUnit.SECONDS).assertResult("exec");
@@ -352,19 +352,19 @@ class AsyncSingleTest extends TestSupport {
     void theWorkerIsDisposedOnceWhateverTheOutcome() {
         CountingScheduler counting = new CountingScheduler(Schedulers.single());
         // value
-        AsyncSingle.fromJob(() -> 1, opts, counting).test().awaitDone(10, TimeUnit.SECONDS).assertResult(1);
+        AsyncSingle.fromJob(() -> 1, JobOptions.defaults(), counting).test().awaitDone(10, TimeUnit.SECONDS).assertResult(1);
         // failure
         AsyncSingle.fromJob(() -> {
             throw new IOException("x");
-        }, opts, counting).test().awaitDone(10, TimeUnit.SECONDS).assertFailure(IOException.class);
+        }, JobOptions.defaults(), counting).test().awaitDone(10, TimeUnit.SECONDS).assertFailure(IOException.class);
         // dispose of a paused job
         PausingJob<String> job = new PausingJob<>("p");
-        TestObserver<String> to = AsyncSingle.fromJob(job, opts, counting).test();
+        TestObserver<String> to = AsyncSingle.fromJob(job, JobOptions.defaults(), counting).test();
         job.awaitPaused();
         to.dispose();
         job.awaitEnded();
         // disposed in onSubscribe: no worker at all
-        AsyncSingle.fromJob(() -> 1, opts, counting).test(true);
+        AsyncSingle.fromJob(() -> 1, JobOptions.defaults(), counting).test(true);
         await("every worker disposed", () -> counting.disposed.get() == 3);
         assertThat(counting.created).hasValue(3);
         assertThat(job.cancelledSeen).isTrue();
@@ -382,7 +382,7 @@ class AsyncSingleTest extends TestSupport {
             t.start();
         });
         PausingJob<String> job = new PausingJob<>("never");
-        TestObserver<String> to = AsyncSingle.fromJob(job, opts, hopping).test();
+        TestObserver<String> to = AsyncSingle.fromJob(job, JobOptions.defaults(), hopping).test();
         job.awaitPaused();
         threads.get(0).join();
         job.callBack();
@@ -397,7 +397,7 @@ class AsyncSingleTest extends TestSupport {
     @Test
     void theTrampolineIsDetectedAtTheFirstResume() throws Exception {
         PausingJob<String> job = new PausingJob<>("never");
-        TestObserver<String> to = AsyncSingle.fromJob(job, opts, Schedulers.trampoline()).test();
+        TestObserver<String> to = AsyncSingle.fromJob(job, JobOptions.defaults(), Schedulers.trampoline()).test();
         job.awaitPaused(); // started inline, on this thread
         Thread other = new Thread(job::callBack, "wrong-thread");
         other.start();

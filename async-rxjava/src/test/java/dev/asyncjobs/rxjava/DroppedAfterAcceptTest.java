@@ -2,9 +2,11 @@ package dev.asyncjobs.rxjava;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.asyncjobs.core.AsyncSelector;
 import dev.asyncjobs.core.AsyncJob;
 import dev.asyncjobs.core.JobFunction;
 import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.JobPlacement;
 import dev.asyncjobs.core.NoJobsPolicy;
 import dev.asyncjobs.core.WakeupFd;
 import io.reactivex.rxjava3.observers.TestObserver;
@@ -40,7 +42,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DroppedAfterAcceptTest extends TestSupport {
     /** One job slot, no waiting for one: a slot never freed would fail the next job. */
-    private static final JobOptions ONE_SLOT = JobOptions.builder().poolSize(1).onNoJobs(NoJobsPolicy.FAIL).build();
+    private static final JobOptions ONE_SLOT = JobOptions.builder().placement(JobPlacement.confined(AsyncSelector.shared(), 1)).onNoJobs(NoJobsPolicy.FAIL).build();
 
     /**
      * The first resume's caller is held inside {@code execute} between the enqueue and the shutdown

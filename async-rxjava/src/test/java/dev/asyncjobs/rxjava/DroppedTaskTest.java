@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.asyncjobs.core.AsyncJob;
 import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.AsyncSelector;
+import dev.asyncjobs.core.JobPlacement;
 import dev.asyncjobs.core.NoJobsPolicy;
 import dev.asyncjobs.testsupport.Fds;
 import io.reactivex.rxjava3.core.Scheduler;
@@ -66,7 +68,7 @@ class DroppedTaskTest extends TestSupport {
     }
 
     /** One job slot on the executor's thread, and no waiting for one: a slot not freed fails the next job. */
-    private static final JobOptions ONE_SLOT = JobOptions.builder().poolSize(1).onNoJobs(NoJobsPolicy.FAIL).build();
+    private static final JobOptions ONE_SLOT = JobOptions.builder().placement(JobPlacement.confined(AsyncSelector.shared(), 1)).onNoJobs(NoJobsPolicy.FAIL).build();
 
     private static void wake(PausingJob<?> job, String route) {
         if (route.equals("fd")) {

@@ -19,6 +19,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -33,7 +34,7 @@ class JobLoopSchedulerTest extends TestSupport {
     @BeforeAll
     static void startLoops() {
         loops = JobLoopGroup.builder().threads(2).name("sched-test").build();
-        scheduler = AsyncRxSchedulers.jobLoops(loops);
+        scheduler = JobLoopScheduler.create(loops);
     }
 
     @AfterAll
@@ -93,77 +94,132 @@ class JobLoopSchedulerTest extends TestSupport {
     }
 
     @Test
-    void delaysWaitOnTheComputationTimerThenHopOntoTheLoop() {
-        TestScheduler time = new TestScheduler();
-        RxJavaPlugins.setComputationSchedulerHandler(s -> time);
+    void delaysWaitOnTheLoopsOwnTimerAndRunOnTheLoop() {
         Scheduler.Worker worker = scheduler.createWorker();
         try {
             AtomicReference<String> ranOn = new AtomicReference<>();
-            Disposable d = worker.schedule(() -> ranOn.set(Thread.currentThread().getName()), 5, TimeUnit.SECONDS);
-            time.advanceTimeBy(4999, TimeUnit.MILLISECONDS);
-            flush(loops);
-            assertThat(ranOn.get()).isNull();
+            AtomicLong ranAfter = new AtomicLong();
+            long t0 = System.nanoTime();
+            Disposable d = worker.schedule(() -> {
+                ranAfter.set(System.nanoTime() - t0);
+                ranOn.set(Thread.currentThread().getName());
+            }, 20, TimeUnit.MILLISECONDS);
             assertThat(d.isDisposed()).isFalse();
-            time.advanceTimeBy(1, TimeUnit.MILLISECONDS);
             await("the delayed task ran", () -> ranOn.get() != null);
             assertThat(ranOn.get()).startsWith("sched-test-");
-            assertThat(worker.now(TimeUnit.MILLISECONDS)).as("the timer's clock").isEqualTo(5000);
+            assertThat(ranAfter.get()).as("never early").isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(20));
             await("the task is done", d::isDisposed);
+            long before = System.currentTimeMillis();
+            assertThat(worker.now(TimeUnit.MILLISECONDS)).as("the wall clock").isBetween(before, System.currentTimeMillis());
+            assertThat(((JobLoopScheduler.LoopWorker) worker).tasks.size()).as("the done task left its worker").isZero();
         } finally {
             worker.dispose();
         }
     }
 
+    /**
+     * A TestScheduler drives the timers of operators on their default (computation) scheduler or
+     * given it explicitly, with jobs running on the loops in between; a timed operator given the
+     * loop scheduler is on the loop's own real-time timer, which virtual time does not move.
+     */
     @Test
-    void timedOperatorsOnTheSchedulerUseVirtualTime() {
+    void virtualTimeDrivesTheTimersAroundJobsNotTheLoopsOwn() {
         TestScheduler time = new TestScheduler();
         RxJavaPlugins.setComputationSchedulerHandler(s -> time);
-        TestObserver<String> to = Single.timer(10, TimeUnit.SECONDS, scheduler)
-                .map(v -> Thread.currentThread().getName())
+        JobOptions opts = JobOptions.builder().loops(loops).build();
+        java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
+        TestObserver<Integer> to = Single.timer(1, TimeUnit.HOURS)
+                .flatMap(x -> AsyncSingle.fromJob(() -> {
+                    ran.set(true);
+                    return loops.liveJobs(); // 1: launched on the loops of the group
+                }, opts))
+                .delay(2, TimeUnit.HOURS, time)
                 .test();
-        time.advanceTimeBy(9, TimeUnit.SECONDS);
+        time.advanceTimeBy(59, TimeUnit.MINUTES);
         flush(loops);
         to.assertEmpty();
-        time.advanceTimeBy(1, TimeUnit.SECONDS);
-        to.awaitDone(10, TimeUnit.SECONDS).assertValue(n -> n.startsWith("sched-test-"));
+        assertThat(ran).isFalse();
+        time.advanceTimeBy(1, TimeUnit.MINUTES); // the job runs on a loop, then waits on the TestScheduler
+        await("the job ran", () -> ran.get() && loops.liveJobs() == 0);
+        flush(loops);
+        time.advanceTimeBy(2, TimeUnit.HOURS);
+        to.awaitDone(10, TimeUnit.SECONDS).assertResult(1);
+
+        TestObserver<Long> onLoop = Single.timer(1, TimeUnit.HOURS, scheduler).test();
+        time.advanceTimeBy(2, TimeUnit.HOURS);
+        flush(loops);
+        onLoop.assertEmpty();
+        onLoop.dispose();
     }
 
     @Test
-    void periodicTasksRunOnTheTimerTicksUntilDisposed() {
-        TestScheduler time = new TestScheduler();
-        RxJavaPlugins.setComputationSchedulerHandler(s -> time);
+    void periodicTasksRunOnTheLoopsTimerUntilDisposed() {
         Scheduler.Worker worker = scheduler.createWorker();
         AtomicInteger ticks = new AtomicInteger();
-        Disposable d = worker.schedulePeriodically(ticks::incrementAndGet, 10, 10, TimeUnit.MILLISECONDS);
-        for (int i = 1; i <= 5; i++) {
-            time.advanceTimeBy(10, TimeUnit.MILLISECONDS);
-            int expected = i;
-            await("tick " + i, () -> ticks.get() == expected);
-            flush(loops); // the next tick is scheduled from the loop after the run
-        }
+        Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Disposable d = worker.schedulePeriodically(() -> {
+            threads.add(Thread.currentThread().getName());
+            ticks.incrementAndGet();
+        }, 1, 1, TimeUnit.MILLISECONDS);
+        await("five ticks", () -> ticks.get() >= 5);
         d.dispose();
-        time.advanceTimeBy(100, TimeUnit.MILLISECONDS);
+        assertThat(d.isDisposed()).isTrue();
         flush(loops);
-        assertThat(ticks).hasValue(5);
+        int n = ticks.get();
+        awaitTimerOnEachLoop(10);
+        assertThat(ticks).hasValue(n);
+        assertThat(threads).hasSize(1);
+        assertThat(((JobLoopScheduler.LoopWorker) worker).tasks.size()).isZero();
         worker.dispose();
+    }
+
+    /** Dispose racing the run of a task (due now, or after 1 ms), thousands of rounds: at most one run, nothing left tracked. */
+    @Test
+    void disposeRacingTheRunLeavesNothingBehind() {
+        Scheduler.Worker worker = scheduler.createWorker();
+        try {
+            java.util.Random rnd = new java.util.Random(5);
+            for (int round = 0; round < 3_000; round++) {
+                AtomicInteger runs = new AtomicInteger();
+                Disposable d = worker.schedule(runs::incrementAndGet, round % 2, TimeUnit.MILLISECONDS);
+                long until = System.nanoTime() + rnd.nextInt(1_200_000);
+                while (System.nanoTime() < until) {
+                    Thread.onSpinWait();
+                }
+                d.dispose();
+                assertThat(d.isDisposed()).isTrue();
+                flush(loops);
+                assertThat(runs.get()).as("round %d", round).isLessThanOrEqualTo(1);
+            }
+            awaitTimerOnEachLoop(3);
+            assertThat(((JobLoopScheduler.LoopWorker) worker).tasks.size()).as("no task left tracked").isZero();
+        } finally {
+            worker.dispose();
+        }
+    }
+
+    /** Waits until a timer of {@code millis} has run on every loop: earlier deadlines have passed there. */
+    private static void awaitTimerOnEachLoop(long millis) {
+        CountDownLatch done = new CountDownLatch(loops.size());
+        for (int i = 0; i < loops.size(); i++) {
+            loops.loop(i).schedule(done::countDown, millis, TimeUnit.MILLISECONDS);
+        }
+        await(done);
     }
 
     @Test
     void disposingTheWorkerDropsItsPendingTasksAndTimers() {
-        TestScheduler time = new TestScheduler();
-        RxJavaPlugins.setComputationSchedulerHandler(s -> time);
         Scheduler.Worker worker = scheduler.createWorker();
         AtomicInteger ran = new AtomicInteger();
         CountDownLatch release = block(worker);
         Disposable queued = worker.schedule(ran::incrementAndGet);
-        Disposable delayed = worker.schedule(ran::incrementAndGet, 1, TimeUnit.SECONDS);
+        Disposable delayed = worker.schedule(ran::incrementAndGet, 5, TimeUnit.MILLISECONDS);
         worker.dispose();
         assertThat(worker.isDisposed()).isTrue();
         assertThat(queued.isDisposed()).isTrue();
         assertThat(delayed.isDisposed()).isTrue();
         release.countDown();
-        time.advanceTimeBy(1, TimeUnit.SECONDS);
-        flush(loops);
+        awaitTimerOnEachLoop(10);
         assertThat(ran).hasValue(0);
         assertThat(worker.schedule(ran::incrementAndGet).isDisposed()).as("scheduling after dispose").isTrue();
         flush(loops);
@@ -214,8 +270,6 @@ class JobLoopSchedulerTest extends TestSupport {
      */
     @Test
     void aThrowOnEveryRouteReachesThePluginsExactlyOnceAndNotTheCoreHook() {
-        TestScheduler time = new TestScheduler();
-        RxJavaPlugins.setComputationSchedulerHandler(s -> time);
         Scheduler.Worker worker = scheduler.createWorker();
         try {
             RuntimeException now = new RuntimeException("now");
@@ -228,17 +282,16 @@ class JobLoopSchedulerTest extends TestSupport {
             });
             worker.schedule(() -> {
                 throw delayed;
-            }, 1, TimeUnit.SECONDS);
+            }, 1, TimeUnit.MILLISECONDS);
             scheduler.scheduleDirect(() -> {
                 throw direct;
             });
             scheduler.schedulePeriodicallyDirect(() -> {
                 periodicRuns.incrementAndGet();
                 throw periodic;
-            }, 1, 1, TimeUnit.SECONDS);
-            time.advanceTimeBy(1, TimeUnit.SECONDS);
+            }, 1, 1, TimeUnit.MILLISECONDS);
             await("the four throws reported", () -> rxErrors.size() >= 4);
-            time.advanceTimeBy(5, TimeUnit.SECONDS); // a periodic task that threw is not run again
+            awaitTimerOnEachLoop(10); // a periodic task that threw is not run again
             flush(loops);
             CountDownLatch after = new CountDownLatch(1);
             worker.schedule(after::countDown);
@@ -252,33 +305,27 @@ class JobLoopSchedulerTest extends TestSupport {
 
     @Test
     void directTasksAreDisposedAsWorkerTasksAre() {
-        TestScheduler time = new TestScheduler();
-        RxJavaPlugins.setComputationSchedulerHandler(s -> time);
         AtomicInteger delayedRuns = new AtomicInteger();
-        Disposable delayed = scheduler.scheduleDirect(delayedRuns::incrementAndGet, 1, TimeUnit.SECONDS);
+        Disposable delayed = scheduler.scheduleDirect(delayedRuns::incrementAndGet, 200, TimeUnit.MILLISECONDS);
         assertThat(delayed.isDisposed()).isFalse();
         delayed.dispose();
         assertThat(delayed.isDisposed()).isTrue();
 
         AtomicInteger ticks = new AtomicInteger();
-        Disposable periodic = scheduler.schedulePeriodicallyDirect(ticks::incrementAndGet, 10, 10, TimeUnit.MILLISECONDS);
-        for (int i = 1; i <= 3; i++) {
-            time.advanceTimeBy(10, TimeUnit.MILLISECONDS);
-            int expected = i;
-            await("tick " + i, () -> ticks.get() == expected);
-            flush(loops);
-        }
+        Disposable periodic = scheduler.schedulePeriodicallyDirect(ticks::incrementAndGet, 1, 1, TimeUnit.MILLISECONDS);
+        await("three ticks", () -> ticks.get() >= 3);
         periodic.dispose();
         assertThat(periodic.isDisposed()).isTrue();
-        time.advanceTimeBy(2, TimeUnit.SECONDS);
         flush(loops);
+        int n = ticks.get();
+        awaitTimerOnEachLoop(250); // past the disposed one's deadline
         assertThat(delayedRuns).hasValue(0);
-        assertThat(ticks).hasValue(3);
+        assertThat(ticks).hasValue(n);
 
         JobLoopGroup closed = JobLoopGroup.builder().threads(1).name("closed-direct").build();
         closed.close();
         AtomicInteger ran = new AtomicInteger();
-        assertThat(AsyncRxSchedulers.jobLoops(closed).scheduleDirect(ran::incrementAndGet).isDisposed()).isTrue();
+        assertThat(JobLoopScheduler.create(closed).scheduleDirect(ran::incrementAndGet).isDisposed()).isTrue();
         assertThat(ran).hasValue(0);
         assertThat(takeUndeliverables()).singleElement().isInstanceOf(RejectedExecutionException.class);
     }
@@ -286,7 +333,7 @@ class JobLoopSchedulerTest extends TestSupport {
     @Test
     void schedulingOnClosedLoopsIsReportedAndReturnsADisposedDisposable() {
         JobLoopGroup closed = JobLoopGroup.builder().threads(1).name("closed").build();
-        Scheduler s = AsyncRxSchedulers.jobLoops(closed);
+        Scheduler s = JobLoopScheduler.create(closed);
         Scheduler.Worker worker = s.createWorker();
         closed.close();
         AtomicInteger ran = new AtomicInteger();
@@ -345,13 +392,34 @@ class JobLoopSchedulerTest extends TestSupport {
         await("the worker is disposed", () -> wrapped.disposed.get() == 1);
     }
 
+    /** A placement that contradicts the scheduler is refused at assembly, never silently ignored. */
+    @Test
+    void aPlacementThatContradictsTheSchedulerIsRefused() {
+        JobOptions onLoops = JobOptions.builder().loops(loops).build();
+        JobOptions confined = JobOptions.builder()
+                .placement(dev.asyncjobs.core.JobPlacement.confined(dev.asyncjobs.core.AsyncSelector.shared(), 2)).build();
+        Scheduler single = io.reactivex.rxjava3.schedulers.Schedulers.single();
+        assertThatThrownBy(() -> AsyncSingle.fromJob(() -> 1, onLoops, single))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pass one of them");
+        assertThatThrownBy(() -> AsyncSingle.fromJob(() -> 1, confined))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs the thread-confined Scheduler");
+        assertThatThrownBy(() -> AsyncMaybe.fromJob(() -> 1, confined, scheduler))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("loops of a JobLoopScheduler");
+        assertThatThrownBy(() -> AsyncCompletable.fromJob(() -> 1, JobOptions.builder().loops(JobLoopGroup.shared()).build(), scheduler))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pass one of them");
+        AsyncSingle.fromJob(() -> 1, onLoops, scheduler).test().awaitDone(10, TimeUnit.SECONDS).assertResult(1);
+        AsyncSingle.fromJob(() -> 2, confined, single).test().awaitDone(10, TimeUnit.SECONDS).assertResult(2);
+    }
+
     @Test
     void sharedLoopsByDefaultAndArgumentsChecked() {
-        Scheduler shared = AsyncRxSchedulers.jobLoops();
+        assertThat(JobLoopScheduler.shared()).isSameAs(JobLoopScheduler.shared());
+        assertThat(JobLoopScheduler.shared().group()).isSameAs(JobLoopGroup.shared());
+        Scheduler shared = JobLoopScheduler.shared();
         Single.fromCallable(() -> Thread.currentThread().getName()).subscribeOn(shared)
                 .test().awaitDone(10, TimeUnit.SECONDS)
                 .assertValue(n -> n.startsWith("asyncjobs-loop-"));
-        assertThatThrownBy(() -> AsyncRxSchedulers.jobLoops(null)).hasMessage("group is null");
+        assertThatThrownBy(() -> JobLoopScheduler.create(null)).hasMessage("group is null");
         Scheduler.Worker w = scheduler.createWorker();
         assertThatThrownBy(() -> w.schedule(null)).isInstanceOf(NullPointerException.class);
         w.dispose();

@@ -1,5 +1,6 @@
 package dev.asyncjobs.rxjava;
 
+import dev.asyncjobs.core.JobOptions;
 import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.schedulers.Schedulers;
 import java.io.IOException;
@@ -29,12 +30,12 @@ public class SingleOnWorkerTckTest extends PublisherVerification<Long> {
 
     @Override
     public Publisher<Long> createPublisher(long elements) {
-        return AsyncSingle.fromJob(jobs.pausingThenReturning(elements), jobs.options, scheduler).toFlowable();
+        return AsyncSingle.fromJob(jobs.pausingThenReturning(elements), JobOptions.defaults(), scheduler).toFlowable();
     }
 
     @Override
     public Publisher<Long> createFailedPublisher() {
-        return AsyncSingle.<Long>fromJob(jobs.pausingThenFailing(new IOException("failed")), jobs.options, scheduler)
+        return AsyncSingle.<Long>fromJob(jobs.pausingThenFailing(new IOException("failed")), JobOptions.defaults(), scheduler)
                 .toFlowable();
     }
 

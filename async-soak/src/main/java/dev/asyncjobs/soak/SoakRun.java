@@ -35,7 +35,7 @@ final class SoakRun {
             + "ForkJoinPool\\.commonPool-worker-\\d+|Attach Listener|process reaper|VirtualThread-unparker|ForkJoinPool-\\d+-delayScheduler|"
             + "VirtualThread-unblocker|Common-Cleaner|Notification Thread|Signal Dispatcher|Reference Handler|"
             + "Finalizer|C[12] CompilerThread\\d+|RxSchedulerPurge-\\d+|RxCachedWorkerPoolEvictor-\\d+|"
-            + "asyncjobs-selector|asyncjobs-loop-\\d+");
+            + "asyncjobs-selector|asyncjobs-loop-\\d+|asyncjobs-reactor-loop-\\d+");
 
     private final SoakConfig config;
     private final PrintStream err;

@@ -8,6 +8,7 @@ import dev.asyncjobs.core.JobFunction;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobObserver;
 import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.JobPlacement;
 import dev.asyncjobs.core.JobTicket;
 import dev.asyncjobs.core.NoJobsPolicy;
 import dev.asyncjobs.core.WaitCallback;
@@ -157,8 +158,8 @@ final class Workload implements AutoCloseable {
         loopOpts = JobOptions.builder().loops(loops).build();
         smallOpts = JobOptions.builder().loops(smallLoops).build();
         smallFailOpts = JobOptions.builder().loops(smallLoops).onNoJobs(NoJobsPolicy.FAIL).build();
-        selectorOpts = JobOptions.builder().selector(selector).poolSize(64).build();
-        inlineOpts = JobOptions.builder().selector(selector).poolSize(8).build();
+        selectorOpts = JobOptions.builder().placement(JobPlacement.confined(selector, 64)).build();
+        inlineOpts = JobOptions.builder().placement(JobPlacement.confined(selector, 8)).build();
     }
 
     private static Thread daemon(Runnable r, String name) {

@@ -9,6 +9,7 @@ import dev.asyncjobs.core.AsyncJobs;
 import dev.asyncjobs.core.AsyncSelector;
 import dev.asyncjobs.core.AsyncWaitCtx;
 import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.JobPlacement;
 import dev.asyncjobs.core.JobTicket;
 import dev.asyncjobs.core.WakeupFd;
 import java.util.concurrent.ExecutorService;
@@ -60,7 +61,7 @@ public class SelectorLaunchFdVsCancelStress {
             fd = f;
             pauseResult = AsyncJob.pause() ? 1 : 0;
             return "done";
-        }, JobOptions.builder().selector(SELECTOR).build(), CONFINED, probe);
+        }, JobOptions.builder().placement(JobPlacement.confined(SELECTOR, 0)).build(), CONFINED, probe);
         Probe.barrier(CONFINED);
     }
 

@@ -1,9 +1,7 @@
 package dev.asyncjobs.core.internal;
 
-import java.util.ArrayList;
-import java.util.List;
+import dev.asyncjobs.core.NonBlockingThread;
 import java.util.function.Predicate;
-import org.jspecify.annotations.Nullable;
 import reactor.blockhound.BlockHound;
 import reactor.blockhound.integration.BlockHoundIntegration;
 
@@ -15,13 +13,10 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  *
  * <p><b>Marked non-blocking</b> (a blocking call there is reported):
  * <ul>
- *   <li>job-loop threads: every thread whose name starts with one of the prefixes, by default
- *       {@value #DEFAULT_PREFIXES}, i.e. the loops of {@code JobLoopGroup.shared()}
- *       ({@code asyncjobs-loop-N}), of any group built with the default name or a name that keeps
- *       the prefix ({@code JobLoopGroup.builder().name("asyncjobs-loop-web")}), and the shared
- *       {@code AsyncSelector} thread. A group named otherwise is marked by listing its name prefix
- *       in the system property {@value #PREFIXES_PROPERTY} (comma-separated; it adds to the
- *       defaults), set before {@code BlockHound.install()};</li>
+ *   <li>every thread that implements {@link dev.asyncjobs.core.NonBlockingThread}, found by type:
+ *       the loops of any {@code JobLoopGroup} built with the default threads (whatever their name),
+ *       the Reactor adapter's loops, a group whose {@code ThreadFactory} makes such threads, and
+ *       {@code AsyncSelector} threads;</li>
  *   <li>the virtual threads that run job bodies on the virtual-thread backend (named
  *       {@code asyncjobs-job}): the loop that started the job waits for it to pause, so blocking
  *       there blocks the loop. On the continuation backend a job body runs on the loop thread
@@ -42,12 +37,6 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  * non-blocking at all, which is the point of offloading.
  */
 public final class AsyncJobsBlockHoundIntegration implements BlockHoundIntegration {
-    /** The system property that adds thread-name prefixes to mark non-blocking. */
-    public static final String PREFIXES_PROPERTY = "asyncjobs.blockhound.threadPrefixes";
-
-    /** The thread-name prefixes marked non-blocking by default. */
-    public static final String DEFAULT_PREFIXES = "asyncjobs-loop,asyncjobs-selector";
-
     /** The name core gives the virtual threads of the virtual-thread backend. */
     static final String JOB_THREAD_NAME = "asyncjobs-job";
 
@@ -57,7 +46,7 @@ public final class AsyncJobsBlockHoundIntegration implements BlockHoundIntegrati
 
     @Override
     public void applyTo(BlockHound.Builder builder) {
-        Predicate<Thread> ours = threadPredicate(prefixes(System.getProperty(PREFIXES_PROPERTY)));
+        Predicate<Thread> ours = threadPredicate();
         builder.nonBlockingThreadPredicate(current -> current.or(ours));
         // A virtual thread's blocking calls (sleep, locks, socket waits) park it in Java code that
         // BlockHound does not watch: it only sees the carrier's native calls, and the carrier is
@@ -69,38 +58,16 @@ public final class AsyncJobsBlockHoundIntegration implements BlockHoundIntegrati
         builder.allowBlockingCallsInside(fiber, "suspend");
     }
 
-    /** The defaults plus what {@code extra} (comma-separated, may be null) lists. */
-    static List<String> prefixes(@Nullable String extra) {
-        List<String> all = new ArrayList<>(List.of(DEFAULT_PREFIXES.split(",")));
-        if (extra != null) {
-            for (String p : extra.split(",")) {
-                String t = p.strip();
-                if (!t.isEmpty() && !all.contains(t)) {
-                    all.add(t);
-                }
-            }
-        }
-        return List.copyOf(all);
-    }
-
     /**
-     * Job-loop threads by name prefix, and the backend's job threads. BlockHound evaluates it once
-     * per thread, the first time that thread calls a method it watches, so it must be cheap and
-     * must not itself block (no class loading on the way: plain string and thread calls).
+     * Job-loop and selector threads by type, and the backend's job threads. BlockHound evaluates it
+     * once per thread, the first time that thread calls a method it watches, so it must be cheap
+     * and must not itself block (no class loading on the way: the marker is loaded here). Public
+     * for the tests; the package is not exported.
+     *
+     * @return the predicate
      */
-    static Predicate<Thread> threadPredicate(List<String> prefixes) {
-        String[] p = prefixes.toArray(String[]::new);
-        return t -> {
-            String name = t.getName();
-            if (t.isVirtual()) {
-                return name.equals(JOB_THREAD_NAME);
-            }
-            for (String prefix : p) {
-                if (name.startsWith(prefix)) {
-                    return true;
-                }
-            }
-            return false;
-        };
+    public static Predicate<Thread> threadPredicate() {
+        Class<NonBlockingThread> marker = NonBlockingThread.class;
+        return t -> marker.isInstance(t) || (t.isVirtual() && t.getName().equals(JOB_THREAD_NAME));
     }
 }

@@ -1,8 +1,12 @@
 package dev.asyncjobs.examples.webflux;
 
+import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.crypto.AsyncCrypto;
+import java.security.GeneralSecurityException;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
 
 /**
  * A signing service on Spring WebFlux whose crypto never runs on an event loop: each request's
@@ -20,11 +24,32 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
  * body naming the field, a body over {@code spring.http.codecs.max-in-memory-size} a 413, and on
  * shutdown requests in flight finish first ({@code server.shutdown=graceful}).
  *
+ * <p>The job loops, the engine, {@link AsyncCrypto} and the {@link JobOptions} that launch on the
+ * loops come from asyncjobs-spring-boot-starter, set in application.properties ({@code
+ * asyncjobs.*}: a strict engine named {@code signing-device}, loops named {@code
+ * asyncjobs-loop-web-N}); {@code /actuator/health} has an {@code asyncJobs} entry and {@code
+ * /actuator/metrics} the {@code asyncjobs.*} meters. The starter closes the engine and the loops
+ * after the web server's graceful shutdown.
+ *
  * <p>Run it with {@code mvn -pl async-examples compile exec:exec@webflux} (port 8080).
  */
 @SpringBootApplication(proxyBeanMethods = false)
 @EnableConfigurationProperties(SigningProperties.class)
 public class SigningApplication {
+
+    /** Used by Spring. */
+    public SigningApplication() {
+    }
+
+    @Bean
+    KeyRing keyRing(SigningProperties p) throws GeneralSecurityException {
+        return KeyRing.generate(p.keysOrDefault());
+    }
+
+    @Bean
+    SigningService signingService(AsyncCrypto asyncCrypto, JobOptions options) {
+        return new SigningService(asyncCrypto, options);
+    }
 
     /**
      * Starts the service.

@@ -35,7 +35,7 @@ class GracefulShutdownTest {
     @Test
     void aRequestInFlightFinishesBeforeTheEngineCloses() throws Exception {
         ConfigurableApplicationContext ctx = new SpringApplicationBuilder(SigningApplication.class)
-                .properties("server.port=0", "signing.device-threads=1", "spring.main.banner-mode=off")
+                .properties("server.port=0", "asyncjobs.engine.threads=1", "spring.main.banner-mode=off")
                 .run();
         CountDownLatch release = new CountDownLatch(1);
         Thread closer = null;

@@ -188,24 +188,24 @@ class WebFluxBlockHoundTest {
     }
 
     @Test
-    void loopsAreMarkedByNamePrefix() {
+    void loopsAreMarkedByTypeNotByName() {
         BlockHoundSupport.drain();
-        try (JobLoopGroup custom = JobLoopGroup.builder().threads(1).name(BlockHoundSupport.CUSTOM_LOOP_PREFIX).build();
-                JobLoopGroup unmarked = JobLoopGroup.builder().threads(1).name("elsewhere").build()) {
-            // a prefix added through asyncjobs.blockhound.threadPrefixes is marked too
+        try (JobLoopGroup anyName = JobLoopGroup.builder().threads(1).name("elsewhere").build();
+                JobLoopGroup plainThreads = JobLoopGroup.builder().threads(1).threadFactory(Thread::new).build()) {
+            // the default threads are NonBlockingThreads, whatever their name
             assertThatThrownBy(() -> AsyncMono.fromJob(() -> {
                 Thread.sleep(1);
                 return 1;
-            }, JobOptions.builder().loops(custom).build()).block(Duration.ofSeconds(10)))
+            }, JobOptions.builder().loops(anyName).build()).block(Duration.ofSeconds(10)))
                     .satisfies(e -> assertThat(Exceptions.unwrap(e)).isInstanceOf(BlockingOperationError.class));
             assertThat(BlockHoundSupport.drain()).hasSize(1);
             if (AsyncJob.backend().equals("continuation")) {
-                // a loop named otherwise is not watched (on the virtual-thread backend the job's own
-                // thread is, whatever the loop's name)
+                // a factory's plain threads are not marked (on the virtual-thread backend the job's
+                // own thread is, whatever the loop's thread)
                 assertThat(AsyncMono.fromJob(() -> {
                     Thread.sleep(1);
                     return 1;
-                }, JobOptions.builder().loops(unmarked).build()).block(Duration.ofSeconds(10))).isEqualTo(1);
+                }, JobOptions.builder().loops(plainThreads).build()).block(Duration.ofSeconds(10))).isEqualTo(1);
                 assertThat(BlockHoundSupport.drain()).isEmpty();
             }
         }

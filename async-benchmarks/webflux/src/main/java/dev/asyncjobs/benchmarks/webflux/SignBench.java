@@ -91,7 +91,8 @@ public class SignBench {
             KeyPair benchKey) {
         AsyncCrypto crypto = new AsyncCrypto(benchEngine);
         JobOptions onLoops = JobOptions.builder().loops(benchLoops).build();
-        JobOptions onEventLoop = NettyJobs.preferEventLoop(onLoops);
+        // each event loop's pool unbounded, like the job loops' (the group sets no maxJobsPerLoop)
+        JobOptions onEventLoop = NettyJobs.preferEventLoop(onLoops, 0);
         Scheduler virtualElastic = Schedulers.boundedElastic();
         SignatureScheme ecdsa = SignatureScheme.ECDSA_P256_SHA256;
         return RouterFunctions.route()

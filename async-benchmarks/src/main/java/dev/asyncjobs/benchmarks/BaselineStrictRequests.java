@@ -1,4 +1,4 @@
-package dev.asyncjobs.reactor;
+package dev.asyncjobs.benchmarks;
 
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
@@ -13,10 +13,13 @@ import reactor.core.publisher.Operators;
 import reactor.util.context.Context;
 
 /**
- * Passes signals and requests through, except that a {@code request(n <= 0)} is answered as
+ * A verbatim copy of async-reactor's {@code FluxStrictRequests} as it was before {@code mapJobs}
+ * got its own operator (commit bfcfb88), kept as part of {@link MapJobsBaseline}.
+ *
+ * <p>Passes signals and requests through, except that a {@code request(n <= 0)} is answered as
  * Reactive Streams §3.9 asks: the upstream is cancelled and the subscriber gets
  * {@code onError(IllegalArgumentException)}. Reactor's own operators (here
- * {@code flatMapSequential}, behind {@link AsyncFlux#mapJobs}) only log such a request and drop it.
+ * {@code flatMapSequential}, behind the old {@code AsyncFlux.mapJobs}) only log such a request and drop it.
  *
  * <p>The error comes from whichever thread made the bad request, while the upstream may be in
  * {@code onNext} on a job loop: the two meet in a half-serializer (RxJava's {@code HalfSerializer}).
@@ -29,8 +32,8 @@ import reactor.util.context.Context;
  *
  * @param <T> the element type
  */
-final class FluxStrictRequests<T> extends FluxOperator<T, T> {
-    FluxStrictRequests(Flux<? extends T> source) {
+final class BaselineStrictRequests<T> extends FluxOperator<T, T> {
+    BaselineStrictRequests(Flux<? extends T> source) {
         super(source);
     }
 
