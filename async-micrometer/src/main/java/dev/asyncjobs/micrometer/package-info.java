@@ -1,6 +1,6 @@
 /**
  * Micrometer meter binders over async-core's read-only counters ({@link
- * dev.asyncjobs.core.JobLoopStats}, {@link dev.asyncjobs.core.OffloadEngineStats}).
+ * dev.asyncjobs.core.JobLoopStats}, {@link dev.asyncjobs.engine.OffloadEngineStats}).
  *
  * <p>Conventions: every meter is named {@code asyncjobs.*} and follows Micrometer's executor and
  * reactor-core's scheduler meters in shape (gauges for what is there now, function counters for

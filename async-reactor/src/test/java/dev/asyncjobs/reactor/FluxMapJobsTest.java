@@ -237,7 +237,14 @@ class FluxMapJobsTest {
                 int r = round;
                 TestSupport.await(() -> s.paused() == 1 && failing.paused.getCount() == 0,
                         () -> "round " + r + ": both jobs paused");
-                racer.race(failing::callBack, d::dispose);
+                // the dispose starts 0-99 us late, round by round: on a quiet machine a dispose at
+                // once nearly always beats the resume, fail and emit on the loop, and both orders
+                // must be seen (the assertion after the loop)
+                long lateNanos = (round % 100) * 1_000L;
+                racer.race(failing::callBack, () -> {
+                    spinFor(lateNanos);
+                    d.dispose();
+                });
                 TestSupport.await(() -> failing.cleanups.get() == 1, () -> "round " + r + ": job 1 ended");
                 settle(round, s);
                 // the failure reached the subscriber, or the error hook, or the job saw the cancel first
@@ -413,5 +420,13 @@ class FluxMapJobsTest {
         assertThat(dropped.get(0)).hasMessage("late failure");
         assertThat(discarded).containsExactly(VALUE + 1);
         dropped.clear();
+    }
+
+    /** Busy-waits {@code nanos}: a delay too short for a sleep, to spread a race's outcomes. */
+    static void spinFor(long nanos) {
+        long end = System.nanoTime() + nanos;
+        while (System.nanoTime() - end < 0) {
+            Thread.onSpinWait();
+        }
     }
 }

@@ -162,7 +162,16 @@ class FlowableMapJobsTest extends TestSupport {
                     i -> i == 1 ? failing : first, 2, opts).doOnError(e -> errors.incrementAndGet()).test();
             first.awaitPaused();
             failing.awaitPaused();
-            race(failing::callBack, ts::cancel);
+            // the cancel starts 0-99 us late, round by round: on a quiet machine a cancel at once
+            // nearly always beats the resume, fail and emit on the loop, and both orders must be seen
+            long lateNanos = (round % 100) * 1_000L;
+            race(failing::callBack, () -> {
+                long end = System.nanoTime() + lateNanos;
+                while (System.nanoTime() - end < 0) {
+                    Thread.onSpinWait();
+                }
+                ts.cancel();
+            });
             failing.awaitEnded();
             settled(round, List.of(first, failing));
             // the failure goes to the subscriber or, once it cancelled, to the plugins: once either way
