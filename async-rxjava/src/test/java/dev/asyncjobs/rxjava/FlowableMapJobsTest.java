@@ -106,7 +106,7 @@ class FlowableMapJobsTest extends TestSupport {
             TestSubscriber<Integer> ts = AsyncFlowable.mapJobs(Flowable.range(0, 4), jobs::get, 4, opts)
                     .doOnComplete(() -> completed.set(true)).test();
             jobs.forEach(PausingJob::awaitPaused);
-            long delay = ThreadLocalRandom.current().nextLong(40_000); // ns: either side may win
+            long delay = ThreadLocalRandom.current().nextLong(1_000_000); // ns, up to 1 ms: either side may win, on either backend
             race(() -> jobs.forEach(PausingJob::callBack), () -> {
                 long until = System.nanoTime() + delay;
                 while (System.nanoTime() - until < 0) {
@@ -162,9 +162,9 @@ class FlowableMapJobsTest extends TestSupport {
                     i -> i == 1 ? failing : first, 2, opts).doOnError(e -> errors.incrementAndGet()).test();
             first.awaitPaused();
             failing.awaitPaused();
-            // the cancel starts 0-99 us late, round by round: on a quiet machine a cancel at once
+            // the cancel starts 0-980 us late (20 us steps), round by round: on a quiet machine a cancel at once
             // nearly always beats the resume, fail and emit on the loop, and both orders must be seen
-            long lateNanos = (round % 100) * 1_000L;
+            long lateNanos = (round % 50) * 20_000L;
             race(failing::callBack, () -> {
                 long end = System.nanoTime() + lateNanos;
                 while (System.nanoTime() - end < 0) {
