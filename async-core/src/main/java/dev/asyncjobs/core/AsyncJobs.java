@@ -36,7 +36,9 @@ public final class AsyncJobs {
     /**
      * Launches a job on the options' job loops ({@link JobLoopGroup#shared()} when the options
      * have no placement). Called on one of those loops (outside a job), the job starts inline,
-     * with no hop.
+     * with no hop. With a {@link JobPlacement#preferHost} placement, called on a thread that has a
+     * {@link JobHost} (a Netty event loop), the job runs on that host instead: it starts in a task
+     * queued on that thread (no other thread, no wake-up) and every resume is one task there.
      *
      * @param func the job
      * @param options the options
@@ -51,10 +53,21 @@ public final class AsyncJobs {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(observer, "observer");
         JobLoopGroup placed = options.loopsOrNull("AsyncJobs.launch(func, options, observer)");
+        JobHost.Lookup lookup = options.hostLookup();
+        JobHost host = lookup != null ? lookup.current() : null;
+        if (host != null) {
+            // Queued even on the host's own thread (a queue append there, no wake-up): the caller
+            // may hold a monitor (a framework subscribing under a lock), and a continuation that
+            // pauses takes the running thread's monitors with it (JDK 25; seen as a JVM crash in
+            // WebFlux). A task of the host's starts the job with nothing held.
+            JobRunner<R> runner = new JobRunner<>(func, options, observer, host, null, host);
+            runner.submit();
+            return runner;
+        }
         JobLoopGroup group = placed != null ? placed : JobLoopGroup.shared();
         JobLoop here = group.current();
         JobLoop loop = here != null ? here : group.next();
-        JobRunner<R> runner = new JobRunner<>(func, options, observer, loop, loop);
+        JobRunner<R> runner = new JobRunner<>(func, options, observer, loop, loop, null);
         if (group.isClosed()) {
             runner.rejectNow(new RejectedExecutionException("the job loop group is closed"));
         } else if (here != null && AsyncJob.current() == null) {
@@ -90,7 +103,7 @@ public final class AsyncJobs {
         Objects.requireNonNull(confinedExecutor, "confinedExecutor");
         Objects.requireNonNull(observer, "observer");
         options.checkConfined("AsyncJobs.launch(func, options, confinedExecutor, observer)");
-        JobRunner<R> runner = new JobRunner<>(func, options, observer, confinedExecutor, null);
+        JobRunner<R> runner = new JobRunner<>(func, options, observer, confinedExecutor, null, null);
         runner.submit();
         return runner;
     }

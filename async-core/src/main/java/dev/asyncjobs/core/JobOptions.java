@@ -118,7 +118,18 @@ public final class JobOptions {
         return s != null ? s : AsyncSelector.shared();
     }
 
-    /** The pool size of a confined placement (no limit by default). */
+    /**
+     * The host lookup of a {@link JobPlacement#preferHost} placement, else null.
+     */
+    JobHost.@Nullable Lookup hostLookup() {
+        JobPlacement p = placement;
+        return p == null ? null : p.hostLookup();
+    }
+
+    /**
+     * The pool size of a thread that is not a job loop (a confined thread or a host's), from the
+     * placement; no limit by default.
+     */
     int confinedPoolSize() {
         JobPlacement p = placement;
         return p == null ? 0 : p.poolSize();

@@ -60,6 +60,10 @@ final class JobRunner<R extends @Nullable Object>
     private final JobObserver<? super R> observer;
     private final Executor executor;
     private final @Nullable JobLoop loop;
+    /** Set when the job runs on a {@link JobHost}: it is then also {@link #executor}. */
+    private final @Nullable JobHost host;
+    /** Whether the host was asked to watch fds at an earlier pause (it must then see them go). */
+    private boolean hostWatched;
     private final JobHandle<R> handle = new JobHandle<>();
     private final AsyncWaitCtx ctx = new AsyncWaitCtx();
     private volatile int state;
@@ -83,12 +87,13 @@ final class JobRunner<R extends @Nullable Object>
     boolean linked;
 
     JobRunner(JobFunction<R> func, JobOptions options, JobObserver<? super R> observer, Executor executor,
-            @Nullable JobLoop loop) {
+            @Nullable JobLoop loop, @Nullable JobHost host) {
         this.func = func;
         this.options = options;
         this.observer = observer;
         this.executor = executor;
         this.loop = loop;
+        this.host = host;
         ctx.setCallback(this, null); // before the first start, as the adapters' contract says
     }
 
@@ -351,6 +356,11 @@ final class JobRunner<R extends @Nullable Object>
             FdWatcher w = loop.watcher();
             FdWatcher.Plan plan = w.plan(ctx);
             w.arm(plan, this, epoch);
+        } else if (host != null) {
+            if (hostWatched || !ctx.liveFds().isEmpty()) {
+                hostWatched = true;
+                registration = host.watch(ctx, () -> wake(epoch));
+            }
         } else if (!ctx.liveFds().isEmpty() || options.confinedSelector().knows(ctx)) {
             registration = options.confinedSelector().watch(ctx, () -> wake(epoch));
         }
@@ -401,6 +411,8 @@ final class JobRunner<R extends @Nullable Object>
 
     /** Resume on this thread now if possible, else queue. */
     private void dispatch() {
+        // never inline on a host: whoever wakes the job there (a future completed by user code, a
+        // cancel from the framework) may hold a monitor, and a pausing continuation would take it
         if (loop != null && loop.inLoop() && AsyncJob.current() == null) {
             run();
         } else {

@@ -1,0 +1,64 @@
+package dev.asyncjobs.netty;
+
+import dev.asyncjobs.core.AsyncSelector;
+import dev.asyncjobs.core.AsyncWaitCtx;
+import dev.asyncjobs.core.JobHost;
+import io.netty.channel.EventLoop;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One Netty event loop as a {@link JobHost}: tasks go to {@link EventLoop#execute} (from the loop
+ * itself that is a queue append, no wake-up), and wait fds are watched by the loop's own selector
+ * when its transport is NIO ({@link NioFdWatcher}), otherwise by an {@link AsyncSelector} (its
+ * thread wakes, then one {@code execute} reaches the loop).
+ */
+final class EventLoopHost implements JobHost {
+    private final EventLoop loop;
+    /** Null: {@link AsyncSelector#shared()}, only started when a job needs it (not on NIO). */
+    private final @Nullable AsyncSelector fallback;
+    private final @Nullable NioFdWatcher nio;
+
+    EventLoopHost(EventLoop loop, @Nullable AsyncSelector fallback, @Nullable NioFdWatcher nio) {
+        this.loop = loop;
+        this.fallback = fallback;
+        this.nio = nio;
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    /** The NIO watcher, or null when this loop's fds go to the fallback selector. */
+    @Nullable NioFdWatcher nio() {
+        return nio;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        loop.execute(task);
+    }
+
+    @Override
+    public AsyncSelector.Registration watch(AsyncWaitCtx ctx, Runnable onReady) {
+        NioFdWatcher w = nio;
+        if (w != null && loop.inEventLoop() && !loop.isShuttingDown()) {
+            return w.watch(ctx, onReady);
+        }
+        // Not NIO, or the loop is shutting down: Netty then closes every registration at each turn
+        // (that woke this job), so its selector can no longer watch; the fallback selector does,
+        // and the wake-up reaches the job through execute while the loop still takes tasks, or
+        // finishes it cancelled once the loop has stopped.
+        // onReady wakes the job from the selector thread: one execute on the loop resumes it (and
+        // a loop that no longer takes tasks has the job finished there, never stranded)
+        if (w != null && loop.inEventLoop()) {
+            w.atEnd(onReady); // shutting down: never stranded, whatever the fd does
+        }
+        AsyncSelector s = fallback;
+        return (s != null ? s : AsyncSelector.shared()).watch(ctx, onReady);
+    }
+
+    @Override
+    public String toString() {
+        return "EventLoopHost[" + loop + (nio != null ? ", nio" : ", fallback selector") + "]";
+    }
+}
