@@ -16,9 +16,9 @@ import org.jspecify.annotations.Nullable;
  * what nobody will receive, its context.
  *
  * <p>Each {@link #add element's job} is launched at once with {@link AsyncJobs#launch} (on a job
- * loop thread it starts inline), with an in-order slot as its {@link JobObserver}; whoever ends a
- * job, requests or completes runs the one drain loop, which emits the oldest slots' results through
- * the bridge. The rules, the same for every adapter:
+ * loop thread it starts on that loop, with no hop), with an in-order slot as its {@link
+ * JobObserver}; whoever ends a job, requests or completes runs the one drain loop, which emits the
+ * oldest slots' results through the bridge. The rules, the same for every adapter:
  * <ul>
  *   <li><b>Bound and demand:</b> the source is asked for {@code maxInFlight} elements at {@link
  *       #start()}, then for one more each time the oldest slot goes (its value emitted, or its job
@@ -169,8 +169,8 @@ public final class OrderedJobs<R> {
      * Invariants:
      * - The slots form a singly linked list in element order: add (serial) appends at tail; the
      *   drain loop (whoever moved wip from 0) pops at head, a sentinel whose next is the oldest
-     *   live slot. A slot is appended before its job is launched, because a launch on a loop
-     *   thread runs the job inline and may end it before launch returns.
+     *   live slot. A slot is appended before its job is launched, because the job may run and
+     *   end on its loop before launch returns.
      * - error goes null -> error -> TERMINATED, or null -> TERMINATED on completion or cancel;
      *   only the drain loop moves an error to TERMINATED, so exactly one terminal signal goes
      *   out, never overlapping an emitNext. An error that finds it set is dropped.
