@@ -41,7 +41,8 @@
  *       {@code JobLoop}, {@code JobLoopGroup}, {@code JobOptions}, {@code NoJobsPolicy}, {@code
  *       JobRunner}, {@code JobTicket}, {@code JobObserver}, {@code AsyncJobs}, {@code
  *       SlotWaiters}, {@code JobPlacement}, {@code LoopTask}, {@code TimerHeap}, {@code LoopThread},
- *       {@code LoopCounters}, {@code JobLoopStats}, {@code JobHost}. Uses layer 1.</li>
+ *       {@code LoopCounters}, {@code JobLoopStats}, {@code JobHost}, {@code OrderedJobs} (the
+ *       adapters' {@code mapJobs}, on {@code AsyncJobs.launch} alone). Uses layer 1.</li>
  *   <li><b>The offload engine</b>, package {@code dev.asyncjobs.engine}: uses the public API of
  *       layers 1 and 2 only (a third party could have written it), never {@code .internal},
  *       never a package-private type, never reflection into this package. Layers 1 and 2 know
