@@ -211,6 +211,26 @@ public final class OrderedJobs<R> {
             AtomicIntegerFieldUpdater.newUpdater(OrderedJobs.class, "wip");
 
     /**
+     * Checks, when the stage is assembled, that {@code options} launch on job loops (default,
+     * {@link JobPlacement#loops} or {@link JobPlacement#preferHost}), as every job of an ordered
+     * stage is launched with {@link AsyncJobs#launch}: a confined placement would otherwise fail
+     * the first element's launch from inside {@code onNext}, where an asynchronous source may lose
+     * the error.
+     *
+     * @param options the stage's options
+     * @param what the stage, named in the message (e.g. {@code "AsyncFlux.mapJobs"})
+     * @return {@code options}
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if the options have a confined placement
+     */
+    public static JobOptions requireLoops(JobOptions options, String what) {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(what, "what");
+        options.loopsOrNull(what);
+        return options;
+    }
+
+    /**
      * A stream's jobs; one per subscription.
      *
      * @param bridge the adapter's side

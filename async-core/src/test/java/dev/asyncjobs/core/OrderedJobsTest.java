@@ -466,4 +466,15 @@ class OrderedJobsTest {
         assertThat(r.signals).isEmpty();
         assertThat(r.upstreamRequested).hasValue(0);
     }
+
+    @Test
+    void requireLoopsAcceptsLoopPlacementsAndRefusesAConfinedOneNamingTheStage() {
+        assertThat(OrderedJobs.requireLoops(options, "stage")).isSameAs(options);
+        assertThat(OrderedJobs.requireLoops(JobOptions.defaults(), "stage")).isSameAs(JobOptions.defaults());
+        JobOptions confined = JobOptions.builder().placement(JobPlacement.confined(AsyncSelector.shared(), 0)).build();
+        assertThatThrownBy(() -> OrderedJobs.requireLoops(confined, "MyStage.map"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MyStage.map runs jobs on job loops");
+        assertNpeNaming("options", () -> OrderedJobs.requireLoops(null, "stage"));
+        assertNpeNaming("what", () -> OrderedJobs.requireLoops(options, null));
+    }
 }

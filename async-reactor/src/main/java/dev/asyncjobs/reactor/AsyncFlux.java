@@ -2,6 +2,7 @@ package dev.asyncjobs.reactor;
 
 import dev.asyncjobs.core.JobFunction;
 import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.OrderedJobs;
 import java.util.Objects;
 import java.util.function.Function;
 import reactor.core.publisher.Flux;
@@ -75,7 +76,8 @@ public final class AsyncFlux {
      * @param <R> the result type
      * @return the results, in source order
      * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code maxInFlight < 1}
+     * @throws IllegalArgumentException if {@code maxInFlight < 1}, or if the options have a
+     *     {@link dev.asyncjobs.core.JobPlacement#confined confined} placement (the jobs run on job loops)
      */
     public static <T, R> Flux<R> mapJobs(Flux<T> source, Function<T, JobFunction<R>> job, int maxInFlight,
             JobOptions options) {
@@ -85,6 +87,7 @@ public final class AsyncFlux {
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight must be >= 1, was " + maxInFlight);
         }
+        OrderedJobs.requireLoops(options, "AsyncFlux.mapJobs");
         return FluxMapJobs.assemble(new FluxMapJobs<T, R>(source, job, maxInFlight, options));
     }
 }

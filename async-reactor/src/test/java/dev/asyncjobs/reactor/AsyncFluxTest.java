@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.asyncjobs.core.AsyncJob;
+import dev.asyncjobs.core.AsyncSelector;
 import dev.asyncjobs.core.AsyncWaitCtx;
 import dev.asyncjobs.core.JobFunction;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.JobPlacement;
 import dev.asyncjobs.testsupport.Racer;
 import java.io.IOException;
 import java.time.Duration;
@@ -312,6 +314,12 @@ class AsyncFluxTest {
                 .isInstanceOf(NullPointerException.class).hasMessage("job");
         assertThatThrownBy(() -> AsyncFlux.mapJobs(Flux.just(1), i -> () -> i, 1, null))
                 .isInstanceOf(NullPointerException.class).hasMessage("options");
+        // mapJobs launches on job loops: a confined placement is refused at assembly, not from
+        // inside onNext (where an asynchronous source could lose the error)
+        JobOptions confined = JobOptions.builder()
+                .placement(JobPlacement.confined(AsyncSelector.shared(), 0)).build();
+        assertThatThrownBy(() -> AsyncFlux.mapJobs(Flux.just(1), i -> () -> i, 1, confined))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("job loops");
     }
 
     private static long sum(List<Long> requests) {

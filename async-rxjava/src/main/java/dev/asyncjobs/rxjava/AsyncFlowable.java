@@ -2,6 +2,7 @@ package dev.asyncjobs.rxjava;
 
 import dev.asyncjobs.core.JobFunction;
 import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.OrderedJobs;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.functions.Function;
 import io.reactivex.rxjava3.plugins.RxJavaPlugins;
@@ -77,7 +78,8 @@ public final class AsyncFlowable {
      * @param <R> the result type
      * @return the results, in source order
      * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code maxInFlight} is not positive
+     * @throws IllegalArgumentException if {@code maxInFlight} is not positive, or if the options have
+     *     a {@link dev.asyncjobs.core.JobPlacement#confined confined} placement (the jobs run on job loops)
      */
     public static <T, R> Flowable<R> mapJobs(Flowable<T> source,
             Function<? super T, ? extends JobFunction<? extends R>> fn, int maxInFlight, JobOptions options) {
@@ -87,6 +89,7 @@ public final class AsyncFlowable {
         if (maxInFlight <= 0) {
             throw new IllegalArgumentException("maxInFlight > 0 required but it was " + maxInFlight);
         }
+        OrderedJobs.requireLoops(options, "AsyncFlowable.mapJobs");
         return RxJavaPlugins.onAssembly(new FlowableMapJobs<T, R>(source, fn, maxInFlight, options));
     }
 }

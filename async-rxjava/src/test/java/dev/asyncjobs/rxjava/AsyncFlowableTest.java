@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.asyncjobs.core.AsyncJob;
+import dev.asyncjobs.core.AsyncSelector;
 import dev.asyncjobs.core.JobFunction;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.JobPlacement;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.functions.Function;
 import io.reactivex.rxjava3.processors.PublishProcessor;
@@ -228,6 +230,12 @@ class AsyncFlowableTest extends TestSupport {
         assertThatThrownBy(() -> AsyncFlowable.mapJobs(src, fn, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("maxInFlight > 0 required but it was 0");
         assertThatThrownBy(() -> AsyncFlowable.mapJobs(src, fn, -1)).isInstanceOf(IllegalArgumentException.class);
+        // mapJobs launches on job loops: a confined placement is refused at assembly, not from
+        // inside onNext (where an asynchronous source could lose the error)
+        JobOptions confined = JobOptions.builder()
+                .placement(JobPlacement.confined(AsyncSelector.shared(), 0)).build();
+        assertThatThrownBy(() -> AsyncFlowable.mapJobs(src, fn, 1, confined))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("job loops");
     }
 
     private static List<PausingJob<Integer>> pausingJobs(int n) {
