@@ -11,10 +11,47 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  */
 @ConfigurationProperties("asyncjobs")
 public class AsyncJobsProperties {
+    /**
+     * Where the jobs launched with the starter's JobOptions run: LOOPS (the job loops) or EVENT_LOOP
+     * (the Netty event loop that subscribed, e.g. the one that took a WebFlux request, else the job
+     * loops; needs dev.asyncjobs:async-netty). LOOPS by default: a job body then never runs on an
+     * event loop, so one that blocks or computes for long stalls a job loop, not the connections
+     * of an event loop.
+     */
+    private Placement placement = Placement.LOOPS;
+
+    private final EventLoop eventLoop = new EventLoop();
     private final Loops loops = new Loops();
     private final Engine engine = new Engine();
     private final Crypto crypto = new Crypto();
     private final Shutdown shutdown = new Shutdown();
+
+    /**
+     * Where the starter's {@code JobOptions} put jobs.
+     *
+     * @return {@link Placement#LOOPS} by default
+     */
+    public Placement getPlacement() {
+        return placement;
+    }
+
+    /**
+     * Sets where the starter's {@code JobOptions} put jobs.
+     *
+     * @param placement {@link Placement#LOOPS} or {@link Placement#EVENT_LOOP}
+     */
+    public void setPlacement(Placement placement) {
+        this.placement = placement;
+    }
+
+    /**
+     * The event loops' settings, used with {@link Placement#EVENT_LOOP}.
+     *
+     * @return {@code asyncjobs.event-loop.*}
+     */
+    public EventLoop getEventLoop() {
+        return eventLoop;
+    }
 
     /**
      * The job loops' settings.
@@ -50,6 +87,45 @@ public class AsyncJobsProperties {
      */
     public Shutdown getShutdown() {
         return shutdown;
+    }
+
+    /** {@code asyncjobs.placement}: where the starter's {@code JobOptions} put jobs. */
+    public enum Placement {
+        /** On the starter's job loops ({@code asyncjobs.loops.*}), whichever thread subscribes. */
+        LOOPS,
+        /**
+         * On the Netty event loop that subscribes (every WebFlux and reactor-netty handler runs on
+         * one): the job starts and resumes there, with no hop to a job loop; subscribed on any other
+         * thread, on the starter's job loops. Needs {@code dev.asyncjobs:async-netty}.
+         */
+        EVENT_LOOP
+    }
+
+    /** {@code asyncjobs.event-loop.*}: the jobs on Netty event loops ({@link Placement#EVENT_LOOP}). */
+    public static class EventLoop {
+        /**
+         * Jobs alive at once on each Netty event loop, when asyncjobs.placement=event-loop; launches
+         * beyond wait for a slot or fail (asyncjobs.loops.on-no-jobs). 0: no limit.
+         */
+        private int maxJobs;
+
+        /**
+         * The pool size of each event loop.
+         *
+         * @return jobs alive per event loop at most, 0 for no limit
+         */
+        public int getMaxJobs() {
+            return maxJobs;
+        }
+
+        /**
+         * Sets the pool size of each event loop.
+         *
+         * @param maxJobs at least 0 (no limit)
+         */
+        public void setMaxJobs(int maxJobs) {
+            this.maxJobs = maxJobs;
+        }
     }
 
     /** {@code asyncjobs.loops.*}: the {@code JobLoopGroup} bean. */
