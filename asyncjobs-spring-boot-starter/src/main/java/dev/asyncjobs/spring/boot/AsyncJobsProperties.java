@@ -26,6 +26,10 @@ public class AsyncJobsProperties {
     private final Crypto crypto = new Crypto();
     private final Shutdown shutdown = new Shutdown();
 
+    /** The defaults; Spring binds {@code asyncjobs.*} onto them. */
+    public AsyncJobsProperties() {
+    }
+
     /**
      * Where the starter's {@code JobOptions} put jobs.
      *
@@ -103,6 +107,10 @@ public class AsyncJobsProperties {
 
     /** {@code asyncjobs.event-loop.*}: the jobs on Netty event loops ({@link Placement#EVENT_LOOP}). */
     public static class EventLoop {
+        /** The defaults. */
+        public EventLoop() {
+        }
+
         /**
          * Jobs alive at once on each Netty event loop, when asyncjobs.placement=event-loop; launches
          * beyond wait for a slot or fail (asyncjobs.loops.on-no-jobs). 0: no limit.
@@ -130,6 +138,10 @@ public class AsyncJobsProperties {
 
     /** {@code asyncjobs.loops.*}: the {@code JobLoopGroup} bean. */
     public static class Loops {
+        /** The defaults. */
+        public Loops() {
+        }
+
         /** Number of job loops (threads). Default: one per core. */
         private @Nullable Integer threads;
 
@@ -220,6 +232,10 @@ public class AsyncJobsProperties {
 
     /** {@code asyncjobs.engine.*}: the {@code OffloadEngine} bean. */
     public static class Engine {
+        /** The defaults. */
+        public Engine() {
+        }
+
         /** Whether to make an OffloadEngine bean (and the AsyncCrypto over it). */
         private boolean enabled = true;
 
@@ -357,6 +373,10 @@ public class AsyncJobsProperties {
 
     /** {@code asyncjobs.crypto.*}: the {@code AsyncCrypto} bean. */
     public static class Crypto {
+        /** The defaults. */
+        public Crypto() {
+        }
+
         /**
          * Whether to make an AsyncCrypto bean over the engine. The JCA providers it uses are the
          * application's (java.security, Security.addProvider).
@@ -384,6 +404,10 @@ public class AsyncJobsProperties {
 
     /** {@code asyncjobs.shutdown.*}: how the engine and the loops close with the context. */
     public static class Shutdown {
+        /** The defaults. */
+        public Shutdown() {
+        }
+
         /**
          * How long closing the engine waits for its device threads (calls running finish first).
          * Closing the loops always waits for their jobs: each paused job is resumed cancelled and
