@@ -122,7 +122,7 @@ class RaceTest extends TestSupport {
     }
 
     @Test
-    void disposeVersusSubscribeOnALoopThreadWhereTheJobStartsInline() {
+    void disposeVersusSubscribeOnALoopThreadWhereTheJobStartsOnThatLoop() {
         raceDisposeWithSubscribe(true);
     }
 
