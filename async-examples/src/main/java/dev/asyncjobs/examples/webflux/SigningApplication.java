@@ -10,8 +10,9 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * A signing service on Spring WebFlux whose crypto never runs on an event loop: each request's
- * signature or verification is an asyncjobs job ({@link dev.asyncjobs.reactor.AsyncMono}) that
- * hands the work to an {@link dev.asyncjobs.engine.OffloadEngine} and pauses meanwhile.
+ * signature or verification is an asyncjobs job ({@link dev.asyncjobs.reactor.AsyncMono}) on the
+ * event loop that took the request, which hands the work to an {@link
+ * dev.asyncjobs.engine.OffloadEngine} and pauses meanwhile.
  *
  * <pre>
  * POST /sign    {"keyId": "p256", "payload": "aGVsbG8="}
@@ -24,12 +25,14 @@ import org.springframework.context.annotation.Bean;
  * body naming the field, a body over {@code spring.http.codecs.max-in-memory-size} a 413, and on
  * shutdown requests in flight finish first ({@code server.shutdown=graceful}).
  *
- * <p>The job loops, the engine, {@link AsyncCrypto} and the {@link JobOptions} that launch on the
- * loops come from asyncjobs-spring-boot-starter, set in application.properties ({@code
- * asyncjobs.*}: a strict engine named {@code signing-device}, loops named {@code
- * asyncjobs-loop-web-N}); {@code /actuator/health} has an {@code asyncJobs} entry and {@code
- * /actuator/metrics} the {@code asyncjobs.*} meters. The starter closes the engine and the loops
- * after the web server's graceful shutdown.
+ * <p>The job loops, the engine, {@link AsyncCrypto} and the {@link JobOptions} come from
+ * asyncjobs-spring-boot-starter, set in application.properties ({@code asyncjobs.*}: a strict
+ * engine named {@code signing-device}, loops named {@code asyncjobs-loop-web-N}, and {@code
+ * asyncjobs.placement=event-loop}, so each request's job runs on the Netty event loop that took
+ * the request, through async-netty, and on the loops only when launched elsewhere); {@code
+ * /actuator/health} has an {@code asyncJobs} entry and {@code /actuator/metrics} the {@code
+ * asyncjobs.*} meters. The starter closes the engine and the loops after the web server's
+ * graceful shutdown.
  *
  * <p>Run it with {@code mvn -pl async-examples compile exec:exec@webflux} (port 8080).
  */

@@ -9,19 +9,21 @@ import java.util.Objects;
 import reactor.core.publisher.Mono;
 
 /**
- * Signing and verification as {@code Mono}s: each subscription is a job on the service's loops,
- * which hands the JCA work to the offload engine and pauses until a device thread has done it. The
- * event loop that subscribes only launches the job; nothing here blocks it.
+ * Signing and verification as {@code Mono}s: each subscription is a job that hands the JCA work to
+ * the offload engine and pauses until a device thread has done it. Where the job runs is the
+ * options' business: with the service's settings ({@code asyncjobs.placement=event-loop}) on the
+ * Netty event loop that subscribed, which took the request, else on the service's job loops.
+ * Either way the job only starts, pauses and resumes there; nothing here blocks that thread.
  */
 public final class SigningService {
     private final AsyncCrypto crypto;
     private final JobOptions options;
 
     /**
-     * A service over {@code crypto}'s engine, with jobs on {@code options}' loops.
+     * A service over {@code crypto}'s engine, with jobs where {@code options} put them.
      *
      * @param crypto the crypto
-     * @param options the job loops and pool policy
+     * @param options the placement (event loop or job loops) and pool policy
      */
     public SigningService(AsyncCrypto crypto, JobOptions options) {
         this.crypto = Objects.requireNonNull(crypto, "crypto");

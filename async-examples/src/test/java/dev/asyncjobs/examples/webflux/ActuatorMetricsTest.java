@@ -38,8 +38,13 @@ import reactor.netty.resources.ConnectionProvider;
  * {@code /actuator/health} and {@code /actuator/metrics} of the service on the starter, under load:
  * the jobs completed equal the requests served, the engine's queue is seen above zero while one
  * device thread is saturated, and everything is back to zero after.
+ *
+ * <p>On the job loops ({@code asyncjobs.placement=loops}, the starter's default, not the service's):
+ * the {@code asyncjobs.jobs.*} meters are the job loops' counters, and jobs on the Netty event
+ * loops have none yet (their engine calls do count, {@link EventLoopSigningTest}).
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "asyncjobs.engine.threads=1")
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
+        properties = {"asyncjobs.engine.threads=1", "asyncjobs.placement=loops"})
 @Timeout(180)
 class ActuatorMetricsTest {
     private static final Base64.Encoder B64 = Base64.getEncoder();

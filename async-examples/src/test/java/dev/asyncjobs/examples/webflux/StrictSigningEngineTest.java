@@ -8,6 +8,7 @@ import dev.asyncjobs.core.JobOptions;
 import dev.asyncjobs.crypto.AsyncCrypto;
 import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.examples.webflux.KeyRing.SigningKey;
+import dev.asyncjobs.netty.NettyJobs;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -46,6 +47,9 @@ class StrictSigningEngineTest {
                     .hasMessageContaining("AsyncMono.fromJob");
 
             assertThat(ctx.getBean(JobOptions.class).placement().loops()).isSameAs(ctx.getBean(JobLoopGroup.class));
+            // application.properties: on the event loop that subscribes; this test's thread is none,
+            // so the service's jobs below run on the loops
+            assertThat(ctx.getBean(JobOptions.class).placement().hostLookup()).isSameAs(NettyJobs.currentEventLoop());
             SigningService service = ctx.getBean(SigningService.class);
             byte[] sig = service.sign(key, payload).block(Duration.ofSeconds(30));
             assertThat(service.verify(key, payload, sig).block(Duration.ofSeconds(30))).isTrue();

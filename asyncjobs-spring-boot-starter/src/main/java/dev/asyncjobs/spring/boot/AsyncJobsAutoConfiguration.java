@@ -3,9 +3,13 @@ package dev.asyncjobs.spring.boot;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
 import dev.asyncjobs.engine.OffloadEngine;
+import dev.asyncjobs.netty.NettyJobs;
 import dev.asyncjobs.reactor.JobLoopScheduler;
+import dev.asyncjobs.spring.boot.AsyncJobsProperties.Placement;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -17,7 +21,9 @@ import org.springframework.context.annotation.Configuration;
  * {@link JobLoopScheduler}) and the {@link OffloadEngine}, configured under {@code asyncjobs.*}
  * ({@link AsyncJobsProperties}). Each bean backs off when the application defines one of the same
  * type; the group and the engine the starter makes are closed in the context's stop, after the web
- * server ({@link AsyncJobsLifecycle}).
+ * server ({@link AsyncJobsLifecycle}). With {@code asyncjobs.placement=event-loop} the options put
+ * jobs on the Netty event loop that subscribes, else on the group (async-netty's {@code
+ * NettyJobs.preferEventLoop}); without async-netty on the class path that setting fails the start.
  */
 @AutoConfiguration
 @EnableConfigurationProperties(AsyncJobsProperties.class)
@@ -28,17 +34,52 @@ public final class AsyncJobsAutoConfiguration {
     }
 
     /**
-     * Launch options on the group: the adapters' {@code fromJob(job, options)} overloads take it.
+     * Launch options on the group, or on the event loop that subscribes and else the group
+     * ({@code asyncjobs.placement}): the adapters' {@code fromJob(job, options)} overloads take it.
      *
      * @param loops the group
      * @param properties the settings
+     * @param eventLoops present when async-netty is on the class path
      * @return the options
+     * @throws EventLoopPlacementUnavailableException if the event loops are asked for without
+     *     async-netty: running the jobs on the loops instead would hide the mistake
      */
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnSingleCandidate(JobLoopGroup.class)
-    JobOptions asyncJobsOptions(JobLoopGroup loops, AsyncJobsProperties properties) {
-        return JobOptions.builder().loops(loops).onNoJobs(properties.getLoops().getOnNoJobs()).build();
+    JobOptions asyncJobsOptions(JobLoopGroup loops, AsyncJobsProperties properties,
+            ObjectProvider<EventLoopPlacement> eventLoops) {
+        JobOptions onLoops = JobOptions.builder().loops(loops).onNoJobs(properties.getLoops().getOnNoJobs()).build();
+        if (properties.getPlacement() != Placement.EVENT_LOOP) {
+            return onLoops;
+        }
+        EventLoopPlacement placement = eventLoops.getIfAvailable();
+        if (placement == null) {
+            throw new EventLoopPlacementUnavailableException();
+        }
+        int maxJobs = properties.getEventLoop().getMaxJobs();
+        if (maxJobs < 0) {
+            throw new IllegalArgumentException(
+                    "asyncjobs.event-loop.max-jobs must be >= 0 (0: no limit), was " + maxJobs);
+        }
+        return placement.preferEventLoop(onLoops, maxJobs);
+    }
+
+    /**
+     * async-netty's placement, only when it is on the class path: Spring reads the condition from
+     * the class file, so without async-netty the bean method never runs and {@link NettyJobs} is
+     * never resolved. A bean rather than a condition on the options themselves, so that the options
+     * keep the single-candidate check above (see {@code asyncJobsScheduler}) and the property is
+     * read once, bound as an enum (any spelling Spring accepts for it).
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(NettyJobs.class)
+    static final class EventLoopConfiguration {
+
+        @Bean
+        EventLoopPlacement asyncJobsEventLoopPlacement() {
+            return NettyJobs::preferEventLoop;
+        }
     }
 
     /**

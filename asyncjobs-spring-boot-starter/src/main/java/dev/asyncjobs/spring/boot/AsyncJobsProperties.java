@@ -11,10 +11,51 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  */
 @ConfigurationProperties("asyncjobs")
 public class AsyncJobsProperties {
+    /**
+     * Where the jobs launched with the starter's JobOptions run: LOOPS (the job loops) or EVENT_LOOP
+     * (the Netty event loop that subscribed, e.g. the one that took a WebFlux request, else the job
+     * loops; needs dev.asyncjobs:async-netty). LOOPS by default: a job body then never runs on an
+     * event loop, so one that blocks or computes for long stalls a job loop, not the connections
+     * of an event loop.
+     */
+    private Placement placement = Placement.LOOPS;
+
+    private final EventLoop eventLoop = new EventLoop();
     private final Loops loops = new Loops();
     private final Engine engine = new Engine();
     private final Crypto crypto = new Crypto();
     private final Shutdown shutdown = new Shutdown();
+
+    /** The defaults; Spring binds {@code asyncjobs.*} onto them. */
+    public AsyncJobsProperties() {
+    }
+
+    /**
+     * Where the starter's {@code JobOptions} put jobs.
+     *
+     * @return {@link Placement#LOOPS} by default
+     */
+    public Placement getPlacement() {
+        return placement;
+    }
+
+    /**
+     * Sets where the starter's {@code JobOptions} put jobs.
+     *
+     * @param placement {@link Placement#LOOPS} or {@link Placement#EVENT_LOOP}
+     */
+    public void setPlacement(Placement placement) {
+        this.placement = placement;
+    }
+
+    /**
+     * The event loops' settings, used with {@link Placement#EVENT_LOOP}.
+     *
+     * @return {@code asyncjobs.event-loop.*}
+     */
+    public EventLoop getEventLoop() {
+        return eventLoop;
+    }
 
     /**
      * The job loops' settings.
@@ -52,8 +93,55 @@ public class AsyncJobsProperties {
         return shutdown;
     }
 
+    /** {@code asyncjobs.placement}: where the starter's {@code JobOptions} put jobs. */
+    public enum Placement {
+        /** On the starter's job loops ({@code asyncjobs.loops.*}), whichever thread subscribes. */
+        LOOPS,
+        /**
+         * On the Netty event loop that subscribes (every WebFlux and reactor-netty handler runs on
+         * one): the job starts and resumes there, with no hop to a job loop; subscribed on any other
+         * thread, on the starter's job loops. Needs {@code dev.asyncjobs:async-netty}.
+         */
+        EVENT_LOOP
+    }
+
+    /** {@code asyncjobs.event-loop.*}: the jobs on Netty event loops ({@link Placement#EVENT_LOOP}). */
+    public static class EventLoop {
+        /** The defaults. */
+        public EventLoop() {
+        }
+
+        /**
+         * Jobs alive at once on each Netty event loop, when asyncjobs.placement=event-loop; launches
+         * beyond wait for a slot or fail (asyncjobs.loops.on-no-jobs). 0: no limit.
+         */
+        private int maxJobs;
+
+        /**
+         * The pool size of each event loop.
+         *
+         * @return jobs alive per event loop at most, 0 for no limit
+         */
+        public int getMaxJobs() {
+            return maxJobs;
+        }
+
+        /**
+         * Sets the pool size of each event loop.
+         *
+         * @param maxJobs at least 0 (no limit)
+         */
+        public void setMaxJobs(int maxJobs) {
+            this.maxJobs = maxJobs;
+        }
+    }
+
     /** {@code asyncjobs.loops.*}: the {@code JobLoopGroup} bean. */
     public static class Loops {
+        /** The defaults. */
+        public Loops() {
+        }
+
         /** Number of job loops (threads). Default: one per core. */
         private @Nullable Integer threads;
 
@@ -144,6 +232,10 @@ public class AsyncJobsProperties {
 
     /** {@code asyncjobs.engine.*}: the {@code OffloadEngine} bean. */
     public static class Engine {
+        /** The defaults. */
+        public Engine() {
+        }
+
         /** Whether to make an OffloadEngine bean (and the AsyncCrypto over it). */
         private boolean enabled = true;
 
@@ -281,6 +373,10 @@ public class AsyncJobsProperties {
 
     /** {@code asyncjobs.crypto.*}: the {@code AsyncCrypto} bean. */
     public static class Crypto {
+        /** The defaults. */
+        public Crypto() {
+        }
+
         /**
          * Whether to make an AsyncCrypto bean over the engine. The JCA providers it uses are the
          * application's (java.security, Security.addProvider).
@@ -308,6 +404,10 @@ public class AsyncJobsProperties {
 
     /** {@code asyncjobs.shutdown.*}: how the engine and the loops close with the context. */
     public static class Shutdown {
+        /** The defaults. */
+        public Shutdown() {
+        }
+
         /**
          * How long closing the engine waits for its device threads (calls running finish first).
          * Closing the loops always waits for their jobs: each paused job is resumed cancelled and
