@@ -267,6 +267,9 @@ public class MergeResults {
 
     // ------------------------------------------------------------------ main
 
+    /** Everything from this line on in RESULTS.md is written by hand and kept across re-renders. */
+    static final String KEPT_MARKER = "<!-- kept by MergeResults: the sections below come from other programs -->";
+
     public static void main(String[] args) throws IOException {
         List<Path> metricFiles = new ArrayList<>();
         Path jmhFile = Path.of("target/jmh.json");
@@ -358,7 +361,15 @@ public class MergeResults {
         String analysisText = analysis != null && Files.isRegularFile(analysis) ? Files.readString(analysis) : null;
         Path mdParent = md.toAbsolutePath().getParent();
         if (mdParent != null) Files.createDirectories(mdParent);
-        Files.writeString(md, render(results, metrics, env, jmh, mode, warnings, analysisText));
+        // sections measured by other programs (CryptoTargets, the WebFlux wrk run, ...) follow a
+        // marker in RESULTS.md: a re-render keeps them instead of dropping what it did not measure
+        String kept = "";
+        if (Files.isRegularFile(md)) {
+            String old = Files.readString(md);
+            int at = old.indexOf(KEPT_MARKER);
+            if (at >= 0) kept = "\n" + old.substring(at);
+        }
+        Files.writeString(md, render(results, metrics, env, jmh, mode, warnings, analysisText) + kept);
         for (String w : warnings) System.err.println("MergeResults: " + w);
         long measured = results.stream().filter(x -> x.get("ours") != null).count();
         long failed = results.stream().filter(x -> Boolean.FALSE.equals(x.get("pass"))).count();

@@ -35,8 +35,9 @@ public final class AsyncJobs {
 
     /**
      * Launches a job on the options' job loops ({@link JobLoopGroup#shared()} when the options
-     * have no placement). Called on one of those loops (outside a job), the job starts inline,
-     * with no hop. With a {@link JobPlacement#preferHost} placement, called on a thread that has a
+     * have no placement). Called on one of those loops, the job starts on that loop, with no hop:
+     * in a task queued there (an append, no wake-up), never inline in the caller, who may hold a
+     * monitor that a pausing continuation would take away (JDK 25). With a {@link JobPlacement#preferHost} placement, called on a thread that has a
      * {@link JobHost} (a Netty event loop), the job runs on that host instead: it starts in a task
      * queued on that thread (no other thread, no wake-up) and every resume is one task there.
      *
@@ -70,9 +71,10 @@ public final class AsyncJobs {
         JobRunner<R> runner = new JobRunner<>(func, options, observer, loop, loop, null);
         if (group.isClosed()) {
             runner.rejectNow(new RejectedExecutionException("the job loop group is closed"));
-        } else if (here != null && AsyncJob.current() == null) {
-            runner.run();
         } else {
+            // Queued even on the loop's own thread (an append there, no wake-up), for the reason
+            // given for hosts above: code running on a loop may hold a monitor when it launches
+            // (LaunchUnderMonitorTest saw the launching code lose its monitor to the paused job).
             runner.submit();
         }
         return runner;

@@ -162,7 +162,7 @@ final class JobRunner<R extends @Nullable Object>
                     break;
                 case SLOT_WAIT:
                     if (STATE.compareAndSet(this, s, DONE)) {
-                        dispatch(); // nothing is queued: queue the cleanup
+                        enqueue(); // nothing is queued: queue the cleanup
                         return;
                     }
                     break;
@@ -173,7 +173,7 @@ final class JobRunner<R extends @Nullable Object>
                     break;
                 case PAUSED:
                     if (STATE.compareAndSet(this, s, (s & ~PHASE) | RESUMING)) {
-                        dispatch();
+                        enqueue();
                         return;
                     }
                     break;
@@ -409,17 +409,13 @@ final class JobRunner<R extends @Nullable Object>
         }
     }
 
-    /** Resume on this thread now if possible, else queue. */
-    private void dispatch() {
-        // never inline on a host: whoever wakes the job there (a future completed by user code, a
-        // cancel from the framework) may hold a monitor, and a pausing continuation would take it
-        if (loop != null && loop.inLoop() && AsyncJob.current() == null) {
-            run();
-        } else {
-            enqueue();
-        }
-    }
-
+    /**
+     * Queues the next segment (a resume, or a cancelled slot waiter's cleanup), also on the job's
+     * own thread, never running it inline: whoever wakes the job (a future completed by user code, a
+     * cancel from a framework) may hold a monitor, and a continuation that pauses takes the running
+     * thread's monitors with it (JDK 25; LaunchUnderMonitorTest). A task of the loop or host runs
+     * the segment with nothing held; from the loop's own thread that is an append, no wake-up.
+     */
     private void enqueue() {
         try {
             if (loop != null) {
@@ -475,7 +471,7 @@ final class JobRunner<R extends @Nullable Object>
                     break;
                 case PAUSED:
                     if (STATE.compareAndSet(this, s, (s & ~PHASE) | RESUMING)) {
-                        dispatch();
+                        enqueue();
                         return true;
                     }
                     break;

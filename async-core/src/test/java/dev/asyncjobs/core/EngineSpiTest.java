@@ -141,9 +141,10 @@ class EngineSpiTest {
     }
 
     @Test
-    void aBatchTaskOnTheLoopResumesEveryJobInItWithNoFurtherTask() throws Exception {
-        // the promise an engine builds on: callbacks called in one task on the job's loop resume
-        // the jobs right there, so the loop needs one task (one wake-up) per batch
+    void aBatchTaskOnTheLoopResumesEveryJobRightBehindItWithNoWakeUp() throws Exception {
+        // the promise an engine builds on: callbacks called in one task on the job's loop queue the
+        // jobs' resumes on that loop from its own thread (appends, no wake-up), so they run right
+        // behind the batch task, before anything queued after it: one wake-up per batch
         try (JobLoopGroup group = JobLoopGroup.builder().threads(1).name(CoreTestSupport.uniqueName("spi-batch")).build()) {
             JobOptions options = JobOptions.builder().loops(group).build();
             int n = 50;
@@ -167,23 +168,31 @@ class EngineSpiTest {
             JobLoop loop = AsyncJobs.loopOf(ctxs.get(0));
             assertThat(loop).isNotNull();
             CoreTestSupport.flush(loop); // every job has paused (its PAUSE handled) by now
-            // completed at the task's end: the observers are called inside it, before it ends
-            CompletableFuture<Integer> doneInTask = new CompletableFuture<>();
+            // a task the batch queues after its callbacks runs once every resume has run
+            CompletableFuture<Integer> doneInBatch = new CompletableFuture<>();
+            CompletableFuture<Integer> doneBehind = new CompletableFuture<>();
             loop.execute(() -> {
                 for (AsyncWaitCtx c : ctxs) {
                     assertThat(AsyncJobs.loopOf(c)).isSameAs(loop);
                     c.getCallback().onWake(c.getCallbackArg());
                 }
-                int done = 0;
-                for (RecordingObserver<Integer> o : observers) {
-                    done += o.isCalled() ? 1 : 0;
-                }
-                doneInTask.complete(done);
+                doneInBatch.complete(finished(observers));
+                loop.execute(() -> doneBehind.complete(finished(observers)));
             });
             for (int i = 0; i < n; i++) {
                 assertThat(observers.get(i).await().value()).isEqualTo(i);
             }
-            assertThat(doneInTask.get(30, TimeUnit.SECONDS)).as("jobs finished inside the one batch task").isEqualTo(n);
+            assertThat(doneInBatch.get(30, TimeUnit.SECONDS)).as("no job resumed inside the caller's task").isZero();
+            assertThat(doneBehind.get(30, TimeUnit.SECONDS)).as("every job finished right behind the batch task").isEqualTo(n);
+            assertThat(resumedOn).hasSize(n);
         }
+    }
+
+    private static int finished(List<RecordingObserver<Integer>> observers) {
+        int done = 0;
+        for (RecordingObserver<Integer> o : observers) {
+            done += o.isCalled() ? 1 : 0;
+        }
+        return done;
     }
 }

@@ -289,20 +289,28 @@ class JobLoopLaunchTest {
     }
 
     @Test
-    void aLaunchOnALoopThreadOutsideAJobStartsInline() {
+    void aLaunchOnALoopThreadStartsOnThatLoopRightBehindTheCurrentTaskNeverInsideIt() {
+        // never inside the caller's code (it may hold a monitor: LaunchUnderMonitorTest), and no hop
         AtomicBoolean ranBeforeLaunchReturned = new AtomicBoolean();
         RecordingObserver<String> obs = new RecordingObserver<>();
-        boolean[] flag = new boolean[1];
+        List<String> order = new CopyOnWriteArrayList<>();
+        AtomicReference<JobLoop> ranOn = new AtomicReference<>();
         CoreTestSupport.onLoop(group.loop(0), () -> {
             AsyncJobs.launch(() -> {
-                flag[0] = true;
-                return "inline";
+                order.add("job");
+                ranOn.set(AsyncJobs.loopOf(AsyncJob.current().waitCtx()));
+                return "on the loop";
             }, options, obs);
-            ranBeforeLaunchReturned.set(flag[0]);
+            ranBeforeLaunchReturned.set(!order.isEmpty());
+            group.loop(0).execute(() -> order.add("task queued after the launch"));
+            order.add("launching task ends");
             return null;
         });
-        assertThat(ranBeforeLaunchReturned).isTrue();
-        assertThat(obs.await().value()).isEqualTo("inline");
+        assertThat(obs.await().value()).isEqualTo("on the loop");
+        flush(group.loop(0));
+        assertThat(ranBeforeLaunchReturned).isFalse();
+        assertThat(ranOn.get()).isSameAs(group.loop(0));
+        assertThat(order).containsExactly("launching task ends", "job", "task queued after the launch");
     }
 
     @Test

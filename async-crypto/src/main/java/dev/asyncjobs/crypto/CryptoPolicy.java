@@ -48,11 +48,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Inline thresholds</h2>
  * An operation whose input is at most {@link #inlineMaxBytes(CryptoOperation)} bytes runs in the
- * calling job: it costs about what the hand-off to a device thread and back does (1-3 us). Defaults,
- * from the same measurements: AES-GCM up to 16 KiB, SHA-256 and HMAC-SHA256 up to 4 KiB, SHA-512 up
- * to 2 KiB; signatures, RSA-OAEP and X25519 never ({@link #NEVER_INLINE}; the cheapest, Ed25519
- * signing with ACCP, costs ~12 us). Inline work holds the job's thread (a job loop) while it runs:
- * raise a limit only for work that is cheap on the provider you chose.
+ * calling job: it costs about what the hand-off to a device thread and back does. Defaults, from
+ * the measurements in docs/engine-and-crypto.md: AES-GCM up to 16 KiB, SHA-256 and HMAC-SHA256 up
+ * to 4 KiB, SHA-512 up to 2 KiB; signatures, RSA-OAEP and X25519 never ({@link #NEVER_INLINE}: even
+ * the cheapest, Ed25519 signing with ACCP, costs several hand-offs). Inline work holds the job's
+ * thread (a job loop) while it runs: raise a limit only for work that is cheap on the provider you
+ * chose.
  */
 public final class CryptoPolicy {
     /** An inline limit meaning "always hand the work to the engine". */

@@ -9,14 +9,14 @@ import java.util.Set;
  * The measured table behind {@link CryptoPolicy#fastest()}: per operation, the providers known to
  * this project by name, fastest first, and how much input is cheap enough to run inline.
  *
- * <p>Measured single-threaded on the project's machines (2 cores, JDK 25, ACCP 2.5.0 on AWS-LC,
- * Conscrypt 2.5.2 on BoringSSL, the JDK's SUN/SunEC/SunJCE/SunRsaSign), providers interleaved round
- * by round, medians of 5 rounds; docs/engine-and-crypto.md has the figures. In short: the native
- * providers win every public-key operation by 4x to 80x, ACCP first (ECDSA P-256 sign ~15x the
- * JDK's, Ed25519 ~80x); for AES-GCM, SHA-2 and HMAC the JDK's intrinsics (AES-NI/VAES, SHA-NI) are
- * as fast as AWS-LC and need no JNI crossing, so the JDK stays first there; X25519 only the JDK
- * offers (neither ACCP 2.5 nor Conscrypt 2.5 register it). A provider not named here is never
- * chosen by default: the user pins it.
+ * <p>The order comes from async-benchmarks' {@code CryptoProviderTable} (one thread, providers
+ * interleaved round by round; the figures are in async-benchmarks/RESULTS.md, "Figures behind
+ * choices in the source", and docs/engine-and-crypto.md). Why it is what it is: the native
+ * providers win every public-key operation, ACCP first (AWS-LC's hand-written field arithmetic);
+ * for AES-GCM, SHA-2 and HMAC the JDK's intrinsics (AES-NI/VAES, SHA-NI) are as fast as AWS-LC and
+ * need no JNI crossing, so the JDK stays first there; X25519 only the JDK offers (neither ACCP 2.5
+ * nor Conscrypt 2.5 register it). A provider not named here is never chosen by default: the user
+ * pins it.
  */
 final class ProviderTable {
     static final String ACCP = "AmazonCorrettoCryptoProvider";
@@ -26,9 +26,8 @@ final class ProviderTable {
 
     /**
      * The inline cost budget, in microseconds: about what one hand-off to a device thread and back
-     * costs the machine (submit, pause, a device thread's wake-up and the job's resume). Issue 5's
-     * AES-GCM run puts it at 1-3 us (0.65x of plain JCA for ~2 us of work on 2 cores); work that
-     * costs less than a few microseconds is cheaper done in the job than handed off.
+     * costs the machine (submit, pause, a device thread's wake-up and the job's resume; measured in
+     * RESULTS.md). Work that costs less than that is cheaper done in the job than handed off.
      */
     static final double INLINE_BUDGET_MICROS = 4.0;
 
@@ -52,15 +51,17 @@ final class ProviderTable {
         RANKING.put(CryptoOperation.HMAC_SHA256, List.of(ACCP, "SunJCE", CONSCRYPT));
         RANKING.put(CryptoOperation.X25519, List.of("SunEC"));
 
-        // fixed-cost public-key work costs 12 us (Ed25519 sign, ACCP) and more: never inline
+        // fixed-cost public-key work costs several budgets even at its cheapest (Ed25519 sign on
+        // ACCP): never inline
         for (CryptoOperation op : CryptoOperation.values()) {
             INLINE.put(op, CryptoPolicy.NEVER_INLINE);
         }
-        // size-bound work: the largest input whose cost stays within the budget
-        INLINE.put(CryptoOperation.AES_GCM, 16 * 1024); // ~2.5 us at 16 KiB, ~8 us at 64 KiB
-        INLINE.put(CryptoOperation.SHA256, 4 * 1024); // ~1.1 us at 1 KiB, ~3-4 us at 4 KiB
-        INLINE.put(CryptoOperation.SHA512, 2 * 1024); // ~2-4 us at 1 KiB, ~8 us at 4 KiB
-        INLINE.put(CryptoOperation.HMAC_SHA256, 4 * 1024); // ~1.5 us at 1 KiB, ~3 us at 4 KiB
+        // size-bound work: the largest power-of-two input whose measured cost on the first-ranked
+        // provider stays within the budget (the cost per size is in RESULTS.md)
+        INLINE.put(CryptoOperation.AES_GCM, 16 * 1024);
+        INLINE.put(CryptoOperation.SHA256, 4 * 1024);
+        INLINE.put(CryptoOperation.SHA512, 2 * 1024);
+        INLINE.put(CryptoOperation.HMAC_SHA256, 4 * 1024);
     }
 
     private ProviderTable() {

@@ -1,5 +1,6 @@
 package dev.asyncjobs.benchmarks.webflux;
 
+import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
 import dev.asyncjobs.engine.OffloadEngine;
@@ -59,6 +60,12 @@ public class SignBench {
         // /sign/vt uses Reactor's own virtual-thread boundedElastic; /sign/elastic a platform one
         // built with the same defaults
         System.setProperty("reactor.schedulers.defaultBoundedElasticOnVirtualThreads", "true");
+        // -Dbench.provider=accp: ACCP first in the JCA list, so every mode signs with it (the plain
+        // Signature.getInstance of inline/elastic/vt, and AsyncCrypto's fastest-provider policy)
+        if ("accp".equals(System.getProperty("bench.provider"))) {
+            AmazonCorrettoCryptoProvider.install();
+            AmazonCorrettoCryptoProvider.INSTANCE.assertHealthy();
+        }
         SpringApplication.run(SignBench.class, args);
     }
 
@@ -95,6 +102,9 @@ public class SignBench {
         JobOptions onEventLoop = NettyJobs.preferEventLoop(onLoops, 0);
         Scheduler virtualElastic = Schedulers.boundedElastic();
         SignatureScheme ecdsa = SignatureScheme.ECDSA_P256_SHA256;
+        // the run's label must match what really signs: both sides' providers, once, in the log
+        System.out.println("bench providers: plain JCA " + SIGNATURES.get().getProvider().getName()
+                + ", key " + benchKey.getPrivate().getClass().getName() + ", asyncjobs " + crypto);
         return RouterFunctions.route()
                 .GET("/hello", r -> ServerResponse.ok().bodyValue("hello"))
                 .GET("/sign/inline", r -> reply(Mono.fromCallable(() -> sign(benchKey))))
