@@ -74,7 +74,7 @@ public final class AsyncJobs {
         } else {
             // Queued even on the loop's own thread (an append there, no wake-up), for the reason
             // given for hosts above: code running on a loop may hold a monitor when it launches
-            // (LaunchUnderMonitorTest saw the launching code lose its monitor to the paused job).
+            // (JobLoopLaunchTest: the launching code lost its monitor to the paused job).
             runner.submit();
         }
         return runner;

@@ -413,7 +413,7 @@ final class JobRunner<R extends @Nullable Object>
      * Queues the next segment (a resume, or a cancelled slot waiter's cleanup), also on the job's
      * own thread, never running it inline: whoever wakes the job (a future completed by user code, a
      * cancel from a framework) may hold a monitor, and a continuation that pauses takes the running
-     * thread's monitors with it (JDK 25; LaunchUnderMonitorTest). A task of the loop or host runs
+     * thread's monitors with it (JDK 25; JobLoopLaunchTest). A task of the loop or host runs
      * the segment with nothing held; from the loop's own thread that is an append, no wake-up.
      */
     private void enqueue() {

@@ -69,7 +69,7 @@ class MetricsTest {
             };
             JobOptions oneLoop = JobOptions.builder().loops(group).build();
             group.loop(0).execute(() -> {
-                AsyncJobs.launch(pausing, oneLoop, observer(first)); // on this loop: starts inline
+                AsyncJobs.launch(pausing, oneLoop, observer(first)); // on this loop, started first (FIFO)
                 AsyncJobs.launch(() -> "second", oneLoop, observer(second));
             });
             await(() -> gauge(registry, JobLoopMetrics.JOBS_SLOT_WAITING) == 1, "the second job to wait for a slot");

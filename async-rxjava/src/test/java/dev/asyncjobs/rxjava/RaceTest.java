@@ -99,7 +99,7 @@ class RaceTest extends LoopTestSupport {
     }
 
     @Test
-    void disposeVersusSubscribeOnALoopThreadWhereTheJobStartsInline() {
+    void disposeVersusSubscribeOnALoopThreadWhereTheJobStartsOnThatLoop() {
         raceDisposeWithSubscribe(true);
     }
 
