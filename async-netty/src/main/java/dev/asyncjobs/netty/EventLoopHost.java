@@ -44,14 +44,13 @@ final class EventLoopHost implements JobHost {
         if (w != null && loop.inEventLoop() && !loop.isShuttingDown()) {
             return w.watch(ctx, onReady);
         }
-        // Not NIO, or the loop is shutting down: Netty then closes every registration at each turn
-        // (that woke this job), so its selector can no longer watch; the fallback selector does,
-        // and the wake-up reaches the job through execute while the loop still takes tasks, or
-        // finishes it cancelled once the loop has stopped.
-        // onReady wakes the job from the selector thread: one execute on the loop resumes it (and
-        // a loop that no longer takes tasks has the job finished there, never stranded)
+        // Not NIO, or a NIO loop shutting down: Netty then closes every registration at each turn
+        // (which is what woke this job), so the loop's selector can no longer watch and the
+        // fallback selector does. Its onReady runs on the selector thread and resumes the job with
+        // one execute, or, once the loop takes no more tasks, finishes it cancelled right there.
         if (w != null && loop.inEventLoop()) {
-            w.atEnd(onReady); // shutting down: never stranded, whatever the fd does
+            // the fd may never turn readable to the fallback selector: the loop's end wakes it too
+            w.atEnd(onReady);
         }
         AsyncSelector s = fallback;
         return (s != null ? s : AsyncSelector.shared()).watch(ctx, onReady);

@@ -22,9 +22,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Subscribed on a Netty event-loop thread (a WebFlux or reactor-netty handler is), the job
  * starts on that loop, in a task queued right there (no other thread, no wake-up: never inside the
  * subscriber's call, which may hold a monitor that a pausing continuation would carry away); it
- * pauses, the loop serves its other connections, and every resume runs on that same loop: an offload engine's completion, an {@link
- * dev.asyncjobs.core.AsyncJob#await awaited} future or a cancel wakes it through the ctx callback
- * with one {@link EventLoop#execute}. Subscribed anywhere else, the job runs on the fallback job
+ * pauses, the loop serves its other connections, and every resume runs on that same loop: an
+ * offload engine's completion, an {@link dev.asyncjobs.core.AsyncJob#await awaited} future or a
+ * cancel wakes it through the ctx callback with one {@link EventLoop#execute}. Subscribed anywhere else, the job runs on the fallback job
  * loops exactly as without this. Cancellation, slot limits (the placement's {@link
  * JobPlacement#poolSize()} sizes each event loop's pool; {@link JobOptions#onNoJobs()} applies), the
  * wait for a free slot and context propagation behave as on the job loops.

@@ -3,12 +3,12 @@ package dev.asyncjobs.netty;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.asyncjobs.core.AsyncJob;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import dev.asyncjobs.testsupport.Jvms;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Jobs on Netty's event loops never block them: BlockHound (in a JVM of its own, since it needs
@@ -16,25 +16,16 @@ import org.junit.jupiter.api.Test;
  * jobs start inline, pause on device calls, futures and fds, and get cancelled; a control job that
  * parks on an event loop is caught.
  */
-@org.junit.jupiter.api.Timeout(180)
+@Timeout(180)
 class EventLoopBlockHoundTest {
     @Test
-    void nothingBlockingRunsOnTheEventLoops() throws IOException, InterruptedException {
-        String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
-        List<String> cmd = new ArrayList<>(List.of(java, "-XX:+AllowRedefinitionToAddDeleteMethods",
+    void nothingBlockingRunsOnTheEventLoops() {
+        List<String> flags = new ArrayList<>(List.of("-XX:+AllowRedefinitionToAddDeleteMethods",
                 "-XX:+EnableDynamicAgentLoading", "-Xshare:off"));
         if (AsyncJob.backend().equals("continuation")) {
-            cmd.addAll(List.of("--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED"));
+            flags.addAll(List.of("--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED"));
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), EventLoopBlockHoundCheck.class.getName()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        byte[] out;
-        try (var in = p.getInputStream()) {
-            out = in.readAllBytes();
-        }
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        String text = new String(out, StandardCharsets.UTF_8);
-        assertThat(p.exitValue()).as(text).isZero();
-        assertThat(text).contains("OK " + AsyncJob.backend()).contains("control caught");
+        String out = Jvms.runMain(flags, EventLoopBlockHoundCheck.class, Duration.ofSeconds(120));
+        assertThat(out).contains("OK " + AsyncJob.backend()).contains("control caught");
     }
 }

@@ -1,17 +1,24 @@
 package dev.asyncjobs.netty;
 
+import static dev.asyncjobs.netty.TestSupport.CONTINUATION;
+import static dev.asyncjobs.netty.TestSupport.WAIT;
+import static dev.asyncjobs.netty.TestSupport.group;
+import static dev.asyncjobs.netty.TestSupport.onLoop;
+import static dev.asyncjobs.netty.TestSupport.onLoopUnchecked;
+import static dev.asyncjobs.netty.TestSupport.shutdown;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.asyncjobs.core.AsyncJob;
 import dev.asyncjobs.core.AsyncSelector;
-import dev.asyncjobs.core.JobHost;
-import dev.asyncjobs.core.JobLoopGroup;
+import dev.asyncjobs.core.JobFunction;
 import dev.asyncjobs.core.JobOptions;
-import dev.asyncjobs.core.JobPlacement;
 import dev.asyncjobs.core.WakeupFd;
+import dev.asyncjobs.netty.TestSupport.Outcome;
 import dev.asyncjobs.reactor.AsyncMono;
+import dev.asyncjobs.testsupport.Await;
+import dev.asyncjobs.testsupport.Pipes;
 import io.netty.channel.EventLoop;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -35,16 +42,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class EventLoopFdTest {
-    private static final boolean CONTINUATION = AsyncJob.backend().equals("continuation");
-
-    private static MultiThreadIoEventLoopGroup group(IoHandlerFactory factory) {
-        return new MultiThreadIoEventLoopGroup(1, factory);
-    }
-
-    private static void shutdown(MultiThreadIoEventLoopGroup g) throws InterruptedException {
-        assertThat(g.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(20, TimeUnit.SECONDS)).isTrue();
-    }
-
     /** A job that pauses {@code rounds} times on its wait fd and counts its resumes. */
     static final class FdJob {
         final WakeupFd fd = WakeupFd.open();
@@ -57,7 +54,7 @@ class EventLoopFdTest {
             this.loop = loop;
         }
 
-        dev.asyncjobs.core.JobFunction<Integer> body(int rounds) {
+        JobFunction<Integer> body(int rounds) {
             return () -> {
                 AsyncJob.current().waitCtx().setWaitFd("fd", fd.channel(), null, (c, k, ch, d) -> {
                     cleanups.incrementAndGet();
@@ -75,39 +72,40 @@ class EventLoopFdTest {
                 return woken;
             };
         }
+
+        /** Runs the job on its loop and wakes it three times through its fd: it resumes there each time. */
+        void wakeThreeTimes(JobOptions options) throws Exception {
+            Outcome<Integer> out = new Outcome<>();
+            onLoop(loop, () -> out.subscribe(AsyncMono.fromJob(body(3), options)));
+            for (int i = 1; i <= 3; i++) {
+                int round = i;
+                Await.until(() -> "pause " + round, WAIT, () -> paused.get() >= round);
+                fd.signal();
+            }
+            assertThat(out.get()).isEqualTo(3);
+            assertThat(loop.inEventLoop(out.signalThread)).isTrue();
+            if (CONTINUATION) {
+                assertThat(resumedOnLoop).containsOnly(true);
+            }
+            assertThat(cleanups).hasValue(1);
+        }
     }
 
     @Test
     void onNioTheLoopsOwnSelectorWakesTheJobWithTheFdRegisteredOnce() throws Exception {
-        MultiThreadIoEventLoopGroup g = group(NioIoHandler.newFactory());
+        MultiThreadIoEventLoopGroup g = group(1, NioIoHandler.newFactory());
         AsyncSelector closed = AsyncSelector.open("netty-test-unused");
         closed.close(); // a watch through it would throw: proves the fallback is never used on NIO
         try {
             EventLoop loop = g.next();
             assertThat(NettyJobs.watchesFdsOnLoop(loop)).isTrue();
-            JobOptions options = JobOptions.builder()
-                    .placement(JobPlacement.preferHost(NettyJobs.currentEventLoop(closed), 0, JobLoopGroup.shared()))
-                    .build();
-            FdJob job = new FdJob(loop);
-            EventLoopJobsTest.Outcome<Integer> out = new EventLoopJobsTest.Outcome<>();
-            EventLoopJobsTest.onLoop(loop, () -> out.subscribe(AsyncMono.fromJob(job.body(3), options)));
-            for (int i = 1; i <= 3; i++) {
-                int round = i;
-                TestSupport.await(() -> job.paused.get() >= round, () -> "pause " + round);
-                job.fd.signal();
-            }
-            assertThat(out.get()).isEqualTo(3);
-            assertThat(loop.inEventLoop(out.signalThread)).isTrue();
-            if (CONTINUATION) {
-                assertThat(job.resumedOnLoop).containsOnly(true);
-            }
-            assertThat(job.cleanups).hasValue(1);
-            NioFdWatcher w = EventLoopJobsTest.onLoop(loop, EventLoopLookup::watcherHere);
+            new FdJob(loop).wakeThreeTimes(TestSupport.preferEventLoop(closed, 0).build());
+            NioFdWatcher w = onLoop(loop, EventLoopLookup::watcherHere);
             assertThat(w).isNotNull();
-            assertThat(EventLoopJobsTest.onLoop(loop, w::registrations)).as("one registration for three pauses")
+            assertThat(onLoop(loop, w::registrations)).as("one registration for three pauses")
                     .isEqualTo(1L);
             // the fd was closed by its cleanup: the sweep drops the handle
-            TestSupport.await(() -> onLoopUnchecked(loop, w::registered) == 0, () -> "handles dropped");
+            Await.until("handles dropped", WAIT, () -> onLoopUnchecked(loop, w::registered) == 0);
         } finally {
             shutdown(g);
         }
@@ -115,15 +113,15 @@ class EventLoopFdTest {
 
     @Test
     void manyJobsSharingOneFdAreAllWokenByIt() throws Exception {
-        MultiThreadIoEventLoopGroup g = group(NioIoHandler.newFactory());
+        MultiThreadIoEventLoopGroup g = group(1, NioIoHandler.newFactory());
         try (WakeupFd shared = WakeupFd.open()) {
             EventLoop loop = g.next();
             CompletableFuture<Void> go = new CompletableFuture<>();
-            List<EventLoopJobsTest.Outcome<String>> outs = new CopyOnWriteArrayList<>();
+            List<Outcome<String>> outs = new CopyOnWriteArrayList<>();
             for (int i = 0; i < 50; i++) {
-                EventLoopJobsTest.Outcome<String> out = new EventLoopJobsTest.Outcome<>();
+                Outcome<String> out = new Outcome<>();
                 outs.add(out);
-                EventLoopJobsTest.onLoop(loop, () -> out.subscribe(AsyncMono.fromJob(() -> {
+                onLoop(loop, () -> out.subscribe(AsyncMono.fromJob(() -> {
                     AsyncJob.current().waitCtx().setWaitFd("shared", shared.channel(), null, null);
                     while (!go.isDone()) {
                         AsyncJob.pauseOrThrow(); // level-triggered: the fd stays readable once signalled
@@ -133,13 +131,51 @@ class EventLoopFdTest {
             }
             go.complete(null);
             shared.signal();
-            for (EventLoopJobsTest.Outcome<String> out : outs) {
+            for (Outcome<String> out : outs) {
                 assertThat(out.get()).isEqualTo("ok");
             }
-            NioFdWatcher w = EventLoopJobsTest.onLoop(loop, EventLoopLookup::watcherHere);
-            assertThat(EventLoopJobsTest.onLoop(loop, w::registrations)).isEqualTo(1L);
+            NioFdWatcher w = onLoop(loop, EventLoopLookup::watcherHere);
+            assertThat(onLoop(loop, w::registrations)).isEqualTo(1L);
             // nobody waits on the open fd any more: dropped after a sweep with no arm
-            TestSupport.await(() -> onLoopUnchecked(loop, w::registered) == 0, () -> "idle handle dropped");
+            Await.until("idle handle dropped", WAIT, () -> onLoopUnchecked(loop, w::registered) == 0);
+        } finally {
+            shutdown(g);
+        }
+    }
+
+    @Test
+    void jobsOfTwoLookupsOnOneLoopShareItsSelectorRegistrationAndBothWake() throws Exception {
+        // A selector holds one key per channel: a second registration of the same channel would
+        // replace the first one's attachment and its job would never hear of the fd. So every
+        // lookup (the shared one, one with its own fallback selector) uses the loop's one watcher.
+        MultiThreadIoEventLoopGroup g = group(1, NioIoHandler.newFactory());
+        try (WakeupFd shared = WakeupFd.open();
+                AsyncSelector secondSelector = AsyncSelector.open("netty-test-second-lookup")) {
+            EventLoop loop = g.next();
+            JobOptions second = TestSupport.preferEventLoop(secondSelector, 0).build();
+            AtomicInteger paused = new AtomicInteger();
+            List<Outcome<String>> outs = new CopyOnWriteArrayList<>();
+            for (JobOptions options : List.of(NettyJobs.eventLoopOptions(), second)) {
+                Outcome<String> out = new Outcome<>();
+                outs.add(out);
+                onLoop(loop, () -> out.subscribe(AsyncMono.fromJob(() -> {
+                    AsyncJob.current().waitCtx().setWaitFd("shared", shared.channel(), null, null);
+                    paused.incrementAndGet();
+                    AsyncJob.pauseOrThrow(); // only the fd (or a cancel) wakes it
+                    return "woken";
+                }, options)));
+            }
+            Await.until(() -> "both jobs paused, " + paused, WAIT, () -> paused.get() == 2);
+            TestSupport.drain(loop);
+            assertThat(outs.get(0).value).isNotDone();
+            assertThat(outs.get(1).value).isNotDone();
+            shared.signal();
+            for (Outcome<String> out : outs) {
+                assertThat(out.get()).isEqualTo("woken");
+                assertThat(loop.inEventLoop(out.signalThread)).isTrue();
+            }
+            NioFdWatcher w = onLoop(loop, EventLoopLookup::watcherHere);
+            assertThat(onLoop(loop, w::registrations)).as("one registration for both lookups").isEqualTo(1L);
         } finally {
             shutdown(g);
         }
@@ -157,20 +193,19 @@ class EventLoopFdTest {
     }
 
     private static void closedChannelWakesTheJob(IoHandlerFactory factory) throws Exception {
-        MultiThreadIoEventLoopGroup g = group(factory);
+        MultiThreadIoEventLoopGroup g = group(1, factory);
         try {
             EventLoop loop = g.next();
-            Pipe pipe = Pipe.open();
-            pipe.source().configureBlocking(false);
+            Pipe pipe = Pipes.open();
             AtomicInteger paused = new AtomicInteger();
-            EventLoopJobsTest.Outcome<String> out = new EventLoopJobsTest.Outcome<>();
-            EventLoopJobsTest.onLoop(loop, () -> out.subscribe(AsyncMono.fromJob(() -> {
+            Outcome<String> out = new Outcome<>();
+            onLoop(loop, () -> out.subscribe(AsyncMono.fromJob(() -> {
                 AsyncJob.current().waitCtx().setWaitFd("p", pipe.source(), null, null);
                 paused.incrementAndGet();
                 boolean resumed = AsyncJob.pause();
                 return resumed + "/" + pipe.source().isOpen();
             }, NettyJobs.eventLoopOptions())));
-            TestSupport.await(() -> paused.get() == 1, () -> "paused");
+            Await.until("paused", WAIT, () -> paused.get() == 1);
             assertThat(out.value).isNotDone();
             pipe.source().close(); // the engine's fd goes away under the paused job: no event, no hang
             assertThat(out.get()).isEqualTo("true/false");
@@ -183,19 +218,18 @@ class EventLoopFdTest {
 
     @Test
     void aBlockingChannelCannotBeWatchedAndWakesTheJobAtOnce() throws Exception {
-        MultiThreadIoEventLoopGroup g = group(NioIoHandler.newFactory());
+        MultiThreadIoEventLoopGroup g = group(1, NioIoHandler.newFactory());
         Pipe pipe = Pipe.open(); // left blocking: no selector takes it
         try {
             EventLoop loop = g.next();
-            EventLoopJobsTest.Outcome<Boolean> out = new EventLoopJobsTest.Outcome<>();
-            EventLoopJobsTest.onLoop(loop, () -> out.subscribe(AsyncMono.fromJob(() -> {
+            Outcome<Boolean> out = new Outcome<>();
+            onLoop(loop, () -> out.subscribe(AsyncMono.fromJob(() -> {
                 AsyncJob.current().waitCtx().setWaitFd("p", pipe.source(), null, null);
                 return AsyncJob.pause();
             }, NettyJobs.eventLoopOptions())));
             assertThat(out.get()).isTrue();
         } finally {
-            pipe.source().close();
-            pipe.sink().close();
+            Pipes.close(pipe);
             shutdown(g);
         }
     }
@@ -203,27 +237,12 @@ class EventLoopFdTest {
     @Test
     void onEpollTheFallbackSelectorWatchesTheFdAndTheJobResumesOnItsLoop() throws Exception {
         assumeTrue(Epoll.isAvailable(), () -> "epoll: " + Epoll.unavailabilityCause());
-        MultiThreadIoEventLoopGroup g = group(EpollIoHandler.newFactory());
+        MultiThreadIoEventLoopGroup g = group(1, EpollIoHandler.newFactory());
         try (AsyncSelector fallback = AsyncSelector.open("netty-test-fallback")) {
             EventLoop loop = g.next();
             assertThat(NettyJobs.watchesFdsOnLoop(loop)).isFalse();
-            JobHost.Lookup lookup = NettyJobs.currentEventLoop(fallback);
-            JobOptions options = JobOptions.builder().placement(JobPlacement.preferHost(lookup, 0, JobLoopGroup.shared())).build();
-            FdJob job = new FdJob(loop);
-            EventLoopJobsTest.Outcome<Integer> out = new EventLoopJobsTest.Outcome<>();
-            EventLoopJobsTest.onLoop(loop, () -> out.subscribe(AsyncMono.fromJob(job.body(3), options)));
-            for (int i = 1; i <= 3; i++) {
-                int round = i;
-                TestSupport.await(() -> job.paused.get() >= round, () -> "pause " + round);
-                job.fd.signal();
-            }
-            assertThat(out.get()).isEqualTo(3);
-            assertThat(loop.inEventLoop(out.signalThread)).isTrue();
-            if (CONTINUATION) {
-                assertThat(job.resumedOnLoop).containsOnly(true);
-            }
-            assertThat(EventLoopJobsTest.onLoop(loop, EventLoopLookup::watcherHere)).isNull();
-            assertThat(job.cleanups).hasValue(1);
+            new FdJob(loop).wakeThreeTimes(TestSupport.preferEventLoop(fallback, 0).build());
+            assertThat(onLoop(loop, EventLoopLookup::watcherHere)).as("no watcher on the loop's selector").isNull();
         } finally {
             shutdown(g);
         }
@@ -231,35 +250,27 @@ class EventLoopFdTest {
 
     @Test
     void aPausedFdJobOnALoopThatShutsDownIsFinishedNotStranded() throws Exception {
-        MultiThreadIoEventLoopGroup g = group(NioIoHandler.newFactory());
+        MultiThreadIoEventLoopGroup g = group(1, NioIoHandler.newFactory());
         EventLoop loop = g.next();
         FdJob job = new FdJob(loop);
         CompletableFuture<Object> ended = new CompletableFuture<>();
-        EventLoopJobsTest.Outcome<Integer> out = new EventLoopJobsTest.Outcome<>();
-        EventLoopJobsTest.onLoop(loop, () -> out.subscribe(AsyncMono.fromJob(() -> {
+        Outcome<Integer> out = new Outcome<>();
+        onLoop(loop, () -> out.subscribe(AsyncMono.fromJob(() -> {
             try {
                 return job.body(1).run();
             } finally {
                 ended.complete(null);
             }
         }, NettyJobs.eventLoopOptions())));
-        TestSupport.await(() -> job.paused.get() == 1, () -> "paused");
+        Await.until("paused", WAIT, () -> job.paused.get() == 1);
         shutdown(g);
         // Either Netty closed the registration as it shut down (that woke the job, which paused
         // again on the fallback selector: the signal below wakes it), or the loop ended first and
         // its end woke the job; in both cases the loop is gone and the job is finished cancelled
         // where it is woken, its subscriber told why
         job.fd.signal();
-        ended.get(20, TimeUnit.SECONDS);
+        ended.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertThatThrownBy(out::get).hasCauseInstanceOf(RejectedExecutionException.class);
-        TestSupport.await(() -> job.cleanups.get() == 1, () -> "ctx closed, its fd with it");
-    }
-
-    private static <T> T onLoopUnchecked(EventLoop loop, java.util.concurrent.Callable<T> c) {
-        try {
-            return EventLoopJobsTest.onLoop(loop, c);
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
+        Await.until("ctx closed, its fd with it", WAIT, () -> job.cleanups.get() == 1);
     }
 }

@@ -1,5 +1,8 @@
 package dev.asyncjobs.netty;
 
+import static dev.asyncjobs.netty.TestSupport.CONTINUATION;
+import static dev.asyncjobs.netty.TestSupport.WAIT;
+import static dev.asyncjobs.netty.TestSupport.onLoop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,17 +13,19 @@ import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
 import dev.asyncjobs.core.JobPlacement;
 import dev.asyncjobs.core.NoJobsPolicy;
-import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.core.WakeupFd;
+import dev.asyncjobs.engine.OffloadEngine;
+import dev.asyncjobs.netty.TestSupport.Outcome;
 import dev.asyncjobs.reactor.AsyncMono;
+import dev.asyncjobs.testsupport.Await;
 import io.micrometer.context.ContextRegistry;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.DefaultEventExecutor;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -35,7 +40,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import reactor.core.Disposable;
 import reactor.core.publisher.Hooks;
-import reactor.core.publisher.Mono;
 import reactor.util.context.Context;
 
 /**
@@ -45,42 +49,16 @@ import reactor.util.context.Context;
  */
 @Timeout(60)
 class EventLoopJobsTest {
-    private static final boolean CONTINUATION = AsyncJob.backend().equals("continuation");
-
     private MultiThreadIoEventLoopGroup group;
 
     @BeforeEach
     void setUp() {
-        group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        group = TestSupport.group(2, NioIoHandler.newFactory());
     }
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        assertThat(group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(20, TimeUnit.SECONDS)).isTrue();
-    }
-
-    static <T> T onLoop(EventLoop loop, Callable<T> task) throws Exception {
-        return loop.submit(task).get(20, TimeUnit.SECONDS);
-    }
-
-    /** What a subscription saw: its value or error, and the thread each signal came on. */
-    static final class Outcome<T> {
-        final CompletableFuture<T> value = new CompletableFuture<>();
-        volatile Thread signalThread;
-
-        Disposable subscribe(Mono<T> mono) {
-            return mono.subscribe(v -> {
-                signalThread = Thread.currentThread();
-                value.complete(v);
-            }, e -> {
-                signalThread = Thread.currentThread();
-                value.completeExceptionally(e);
-            }, () -> value.complete(null));
-        }
-
-        T get() throws Exception {
-            return value.get(20, TimeUnit.SECONDS);
-        }
+        TestSupport.shutdown(group);
     }
 
     @Test
@@ -109,6 +87,54 @@ class EventLoopJobsTest {
     }
 
     @Test
+    void theStartIsTheLoopsNextTaskWithNoOtherThreadInBetween() throws Exception {
+        // Zero hops: the start is queued on the subscribing loop itself, so it runs before any task
+        // queued there after the subscribe. Started through any other thread (the job loops), it
+        // would race that task, and the job's first line would run after it in some rounds.
+        EventLoop loop = group.next();
+        for (int i = 0; i < 1_000; i++) {
+            List<String> order = new CopyOnWriteArrayList<>();
+            Outcome<Integer> out = new Outcome<>();
+            int n = i;
+            onLoop(loop, () -> {
+                out.subscribe(AsyncMono.fromJob(() -> {
+                    order.add("job");
+                    return n;
+                }, NettyJobs.eventLoopOptions()));
+                loop.execute(() -> order.add("next task"));
+                return null;
+            });
+            assertThat(out.get()).isEqualTo(n);
+            TestSupport.drain(loop);
+            assertThat(order).as("round %d", i).containsExactly("job", "next task");
+            assertThat(loop.inEventLoop(out.signalThread)).isTrue();
+        }
+    }
+
+    @Test
+    void onANettyExecutorThatIsNotAnEventLoopTheJobRunsOnTheJobLoops() throws Exception {
+        // Netty records every executor thread it runs (ThreadExecutorMap), not only event loops:
+        // one without an I/O handler cannot watch fds, so it is not taken for a host
+        DefaultEventExecutor executor = new DefaultEventExecutor();
+        try (JobLoopGroup loops = JobLoopGroup.builder().threads(1).name("asyncjobs-loop-not-io").build()) {
+            JobOptions options = NettyJobs.preferEventLoop(JobOptions.builder().loops(loops).build(), 0);
+            assertThat(executor.submit(() -> NettyJobs.currentEventLoop().current()).get(WAIT.toSeconds(),
+                    TimeUnit.SECONDS)).isNull();
+            assertThat(onLoop(group.next(), () -> NettyJobs.currentEventLoop().current())).isNotNull();
+            Outcome<String> out = new Outcome<>();
+            CompletableFuture<String> gate = new CompletableFuture<>();
+            executor.submit(() -> out.subscribe(AsyncMono.fromJob(() -> AsyncJob.await(gate), options)))
+                    .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            gate.complete("x");
+            assertThat(out.get()).isEqualTo("x");
+            assertThat(out.signalThread.getName()).startsWith("asyncjobs-loop-not-io");
+        } finally {
+            assertThat(executor.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(WAIT.toSeconds(), TimeUnit.SECONDS))
+                    .isTrue();
+        }
+    }
+
+    @Test
     void aSubscribeUnderAMonitorLeavesTheMonitorIntact() throws Exception {
         // Frameworks may subscribe while holding a monitor. A continuation that pauses carries the
         // monitors of the thread that runs it with it (JDK 25): started inline there, the job
@@ -132,7 +158,7 @@ class EventLoopJobsTest {
             }
             return null;
         });
-        TestSupport.await(() -> done.get() == rounds, () -> "all done, " + done);
+        Await.until(() -> "all done, " + done, WAIT, () -> done.get() == rounds);
         assertThat(sum).hasValue(rounds);
         assertThat(onLoop(loop, () -> {
             synchronized (lock) {
@@ -213,7 +239,7 @@ class EventLoopJobsTest {
         Thread t = new Thread(() -> fromOtherThread.complete("a"));
         t.start();
         t.join();
-        TestSupport.await(() -> onLoopAfterResume.size() == 2, () -> "both awaits resumed");
+        Await.until("both awaits resumed", WAIT, () -> onLoopAfterResume.size() == 2);
         failing.completeExceptionally(new IOException("c"));
         assertThat(out.get()).isEqualTo("abc");
         assertThat(loop.inEventLoop(out.signalThread)).isTrue();
@@ -251,8 +277,8 @@ class EventLoopJobsTest {
                     ended.complete(null);
                 }
             }, NettyJobs.eventLoopOptions()).subscribe(v -> signalled.set(true), e -> signalled.set(true)));
-            startedJob.get(20, TimeUnit.SECONDS);
-            TestSupport.await(() -> never.getNumberOfDependents() > 0, () -> "the job awaits");
+            startedJob.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            Await.until("the job awaits", WAIT, () -> never.getNumberOfDependents() > 0);
             assertThat(ended).isNotDone();
             if (fromLoop) {
                 onLoop(loop, () -> {
@@ -262,10 +288,10 @@ class EventLoopJobsTest {
             } else {
                 d.dispose();
             }
-            ended.get(20, TimeUnit.SECONDS);
+            ended.get(WAIT.toSeconds(), TimeUnit.SECONDS);
             assertThat(seenByJob.get()).as("fromLoop=%s", fromLoop).isInstanceOf(CancellationException.class);
             assertThat(never).isCancelled();
-            TestSupport.await(() -> cleanups.get() == 1, () -> "the ctx closed once, cleanups " + cleanups);
+            Await.until(() -> "the ctx closed once, cleanups " + cleanups, WAIT, () -> cleanups.get() == 1);
             assertThat(fd.channel().isOpen()).isFalse();
             assertThat(signalled).as("no signal after a cancel").isFalse();
             if (CONTINUATION) {
@@ -276,7 +302,7 @@ class EventLoopJobsTest {
 
     @Test
     void poolSizeLimitsJobsPerLoopAndWaitersGetSlotsInOrder() throws Exception {
-        MultiThreadIoEventLoopGroup one = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        MultiThreadIoEventLoopGroup one = TestSupport.group(1, NioIoHandler.newFactory());
         try {
             EventLoop loop = one.next();
             JobOptions options = NettyJobs.preferEventLoop(JobOptions.defaults(), 2);
@@ -298,9 +324,9 @@ class EventLoopJobsTest {
             assertThat(started).containsExactly(0, 1);
             subs.get(3).dispose(); // a waiter cancelled: it never starts
             gates.get(0).complete(0);
-            TestSupport.await(() -> started.size() == 3, () -> "job 2 started, " + started);
+            Await.until(() -> "job 2 started, " + started, WAIT, () -> started.size() == 3);
             gates.get(1).complete(1);
-            TestSupport.await(() -> started.size() == 4, () -> "job 4 started, " + started);
+            Await.until(() -> "job 4 started, " + started, WAIT, () -> started.size() == 4);
             assertThat(started).containsExactly(0, 1, 2, 4);
             gates.get(2).complete(2);
             gates.get(4).complete(4);
@@ -310,13 +336,13 @@ class EventLoopJobsTest {
             assertThat(outs.get(3).value).isNotDone();
             assertThat(gates.get(3)).isNotDone(); // its job never ran
         } finally {
-            one.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(20, TimeUnit.SECONDS);
+            TestSupport.shutdown(one);
         }
     }
 
     @Test
     void noJobsFailPolicyFailsAtOnceOnAFullLoop() throws Exception {
-        MultiThreadIoEventLoopGroup one = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        MultiThreadIoEventLoopGroup one = TestSupport.group(1, NioIoHandler.newFactory());
         try {
             EventLoop loop = one.next();
             JobOptions options = NettyJobs.preferEventLoop(
@@ -333,7 +359,7 @@ class EventLoopJobsTest {
             onLoop(loop, () -> third.subscribe(AsyncMono.fromJob(() -> 3, options)));
             assertThat(third.get()).as("the slot was freed").isEqualTo(3);
         } finally {
-            one.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(20, TimeUnit.SECONDS);
+            TestSupport.shutdown(one);
         }
     }
 

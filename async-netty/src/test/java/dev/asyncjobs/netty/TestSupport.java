@@ -1,93 +1,101 @@
 package dev.asyncjobs.netty;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.HashSet;
-import java.util.Set;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
+import static org.assertj.core.api.Assertions.assertThat;
 
-/** Shared helpers (as async-reactor's): condition waits with deadlines, fd and thread counts. */
+import dev.asyncjobs.core.AsyncJob;
+import dev.asyncjobs.core.AsyncSelector;
+import dev.asyncjobs.core.JobLoopGroup;
+import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.JobPlacement;
+import io.netty.channel.EventLoop;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+
+/**
+ * What this module's tests share beyond async-test-support (fds, threads, waits, racer, pipes are
+ * there): Netty event-loop groups and tasks, and what a subscription saw.
+ */
 final class TestSupport {
+    /** Every wait of these tests: long enough for a loaded 2-core machine, short of the @Timeouts. */
+    static final Duration WAIT = Duration.ofSeconds(20);
+
+    /**
+     * On the continuation backend the job body runs on its loop's thread itself, so "on the loop"
+     * can be checked from inside the job; on the virtual-thread backend it runs on a virtual thread
+     * the loop waits for, and only the signals' thread says where the job was driven.
+     */
+    static final boolean CONTINUATION = AsyncJob.backend().equals("continuation");
+
     private TestSupport() {
     }
 
-    /** Polls {@code condition} until it holds or {@code timeout} passes (then fails with {@code what}). */
-    static void await(BooleanSupplier condition, Duration timeout, Supplier<String> what) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        int spins = 0;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out waiting for: " + what.get());
-            }
-            if (++spins < 100) {
-                Thread.onSpinWait();
-            } else {
-                LockSupport.parkNanos(50_000);
-            }
+    /** A group of {@code threads} event loops on {@code factory}'s transport. */
+    static MultiThreadIoEventLoopGroup group(int threads, IoHandlerFactory factory) {
+        return new MultiThreadIoEventLoopGroup(threads, factory);
+    }
+
+    /** Shuts {@code group} down with no quiet period and checks that it ended. */
+    static void shutdown(MultiThreadIoEventLoopGroup group) throws InterruptedException {
+        assertThat(group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(WAIT.toSeconds(), TimeUnit.SECONDS))
+                .as("the event loops ended").isTrue();
+    }
+
+    /**
+     * Options with jobs on the calling event loop, each loop's pool of {@code poolSize} (0: no
+     * limit), else on the shared job loops; the fds of jobs on loops that are not NIO are watched by
+     * {@code fallback}.
+     */
+    static JobOptions.Builder preferEventLoop(AsyncSelector fallback, int poolSize) {
+        return JobOptions.builder().placement(
+                JobPlacement.preferHost(NettyJobs.currentEventLoop(fallback), poolSize, JobLoopGroup.shared()));
+    }
+
+    /** Runs {@code task} on {@code loop} and returns its result (a test is never on a loop itself). */
+    static <T> T onLoop(EventLoop loop, Callable<T> task) throws Exception {
+        return loop.submit(task).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    /** {@link #onLoop} for a condition polled by {@link dev.asyncjobs.testsupport.Await}. */
+    static <T> T onLoopUnchecked(EventLoop loop, Callable<T> task) {
+        try {
+            return onLoop(loop, task);
+        } catch (Exception e) {
+            throw new AssertionError(e);
         }
     }
 
-    static void await(BooleanSupplier condition, Supplier<String> what) {
-        await(condition, Duration.ofSeconds(20), what);
+    /**
+     * Waits until every task queued on {@code loop} before this call has run: a job whose body ran
+     * a line there has since paused, or ended and signalled (its segment and what follows it are one
+     * task of the loop's, whichever fibre backend runs the body).
+     */
+    static void drain(EventLoop loop) throws Exception {
+        onLoop(loop, () -> null);
     }
 
-    /** Open fds of this process. */
-    static long openFds() {
-        try (var s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.count();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** What a subscription saw: its value or error, and the thread each signal came on. */
+    static final class Outcome<T> {
+        final CompletableFuture<T> value = new CompletableFuture<>();
+        volatile Thread signalThread;
+
+        Disposable subscribe(Mono<T> mono) {
+            return mono.subscribe(v -> {
+                signalThread = Thread.currentThread();
+                value.complete(v);
+            }, e -> {
+                signalThread = Thread.currentThread();
+                value.completeExceptionally(e);
+            }, () -> value.complete(null));
         }
-    }
 
-    /** What each open fd is (for failure messages). */
-    static String describeFds() {
-        StringBuilder sb = new StringBuilder();
-        try (var s = Files.list(Path.of("/proc/self/fd"))) {
-            s.forEach(p -> {
-                try {
-                    sb.append(p.getFileName()).append("->").append(Files.readSymbolicLink(p)).append(' ');
-                } catch (IOException e) {
-                    sb.append(p.getFileName()).append("->? ");
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        T get() throws Exception {
+            return value.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         }
-        return sb.toString();
-    }
-
-    /** Waits until the open fds are back to {@code baseline} (closing is not always synchronous). */
-    static void awaitFdsBackTo(long baseline, String before) {
-        await(() -> openFds() <= baseline, Duration.ofSeconds(20),
-                () -> "open fds back to " + baseline + ", now " + openFds() + "\nbefore: " + before
-                        + "\nnow:    " + describeFds());
-    }
-
-    /** Live platform threads (ids). */
-    static Set<Long> liveThreads() {
-        Set<Long> ids = new HashSet<>();
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            ids.add(t.threadId());
-        }
-        return ids;
-    }
-
-    /** Waits until no platform thread is alive that was not in {@code before}. */
-    static void awaitNoNewThreads(Set<Long> before) {
-        await(() -> before.containsAll(liveThreads()), Duration.ofSeconds(20), () -> {
-            StringBuilder sb = new StringBuilder("no threads left beyond the ones before; extra: ");
-            for (Thread t : Thread.getAllStackTraces().keySet()) {
-                if (!before.contains(t.threadId())) {
-                    sb.append(t.getName()).append(' ');
-                }
-            }
-            return sb.toString();
-        });
     }
 }
