@@ -3,8 +3,8 @@ package dev.asyncjobs.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.asyncjobs.core.FaultLeakCheckTest.HookRecorder;
+import dev.asyncjobs.core.FaultLeakCheckTest.NothingLeaked;
 import dev.asyncjobs.core.FaultLeakCheckTest.Probe;
-import dev.asyncjobs.core.FaultLeakCheckTest.Snapshot;
 import dev.asyncjobs.testsupport.Racer;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -14,10 +14,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Cancelled {@link AsyncSelector} watches (issue 11, item 2). Before the fix a cancel only flipped
@@ -28,19 +27,8 @@ import org.junit.jupiter.api.Timeout;
  * target on the selector thread, and a ctx holds a flat list of its live targets.
  */
 @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+@ExtendWith(NothingLeaked.class)
 final class AsyncSelectorWatchChainTest {
-    private Snapshot before;
-
-    @BeforeEach
-    void snapshot() {
-        before = Snapshot.take();
-    }
-
-    @AfterEach
-    void nothingLeaked() {
-        before.assertNothingLeaked();
-    }
-
     /**
      * The issue's reproduction: one quiet fd, 30,000 wakes through the ctx callback (the engine's
      * cooperative yield, called before the pause as OpenSSL's dasync does), each pause arming a

@@ -1,10 +1,11 @@
 package dev.asyncjobs.core;
 
+import static dev.asyncjobs.core.FaultLeakCheckTest.launchEachPausedOnItsOwnFd;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.asyncjobs.core.FaultLeakCheckTest.HookRecorder;
+import dev.asyncjobs.core.FaultLeakCheckTest.NothingLeaked;
 import dev.asyncjobs.core.FaultLeakCheckTest.Probe;
-import dev.asyncjobs.core.FaultLeakCheckTest.Snapshot;
 import dev.asyncjobs.testsupport.Await;
 import dev.asyncjobs.testsupport.Pipes;
 import java.io.IOException;
@@ -16,9 +17,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A wait fd closed under a paused job: the JDK cancels a closed channel's selection keys without any
@@ -27,50 +27,22 @@ import org.junit.jupiter.api.Test;
  * every job is woken and ends with exactly one terminal signal, its cleanups run once, its slot is
  * freed, and no fd or thread is left.
  */
+@ExtendWith(NothingLeaked.class)
 final class FaultClosedFdTest {
     private static final AtomicInteger IDS = new AtomicInteger();
-    private Snapshot before;
-
-    @BeforeEach
-    void snapshot() {
-        before = Snapshot.take();
-    }
-
-    @AfterEach
-    void nothingLeaked() {
-        before.assertNothingLeaked();
-    }
-
     @Test
     void closingTheWaitFdsOfJobsPausedOnALoopWakesEveryOne() {
         int n = 300;
         try (JobLoopGroup group = group(1, 0)) {
             JobOptions opts = JobOptions.builder().loops(group).build();
-            List<Probe<Boolean>> probes = new ArrayList<>();
             WakeupFd[] fds = new WakeupFd[n];
-            for (int i = 0; i < n; i++) {
-                Probe<Boolean> p = new Probe<>();
-                probes.add(p);
-                int idx = i;
-                AsyncJobs.launch(() -> {
-                    WakeupFd fd = WakeupFd.open();
-                    AsyncJob.current().waitCtx().setWaitFd(this, fd.channel(), fd, p.cleanup());
-                    fds[idx] = fd;
-                    return AsyncJob.pause();
-                }, opts, p);
-            }
+            List<Probe<String>> probes = launchEachPausedOnItsOwnFd(n, fds, (job, p) -> AsyncJobs.launch(job, opts, p));
             FaultLeakCheckTest.barrier(group.loop(0)); // every job has paused with its fd armed
             assertThat(group.liveJobs()).isEqualTo(n);
             assertThat(probes).allMatch(p -> p.terminals() == 0);
-            for (int i = 0; i < n; i++) {
-                if (i % 2 == 0) {
-                    fds[i].close();                // both ends, as an engine shutting down would
-                } else {
-                    Pipes.closeQuietly(fds[i].channel()); // only the end the job waits on
-                }
-            }
+            closeEach(fds);
             Probe.assertAllDoneOnce(probes, 1, group.loop(0));
-            assertThat(probes).allMatch(p -> p.successes.get() == 1 && Boolean.TRUE.equals(p.value));
+            assertThat(probes).allMatch(p -> p.successes.get() == 1 && "resumed".equals(p.value));
             FaultLeakCheckTest.awaitNoLiveJobs(group);
         }
     }
@@ -81,27 +53,11 @@ final class FaultClosedFdTest {
         ExecutorService confined = Executors.newSingleThreadExecutor(r -> new Thread(r, uniqueName("fault-confined")));
         try (AsyncSelector selector = AsyncSelector.open(uniqueName("fault-selector"))) {
             JobOptions opts = JobOptions.builder().placement(JobPlacement.confined(selector, 0)).build();
-            List<Probe<Boolean>> probes = new ArrayList<>();
             WakeupFd[] fds = new WakeupFd[n];
-            for (int i = 0; i < n; i++) {
-                Probe<Boolean> p = new Probe<>();
-                probes.add(p);
-                int idx = i;
-                AsyncJobs.launch(() -> {
-                    WakeupFd fd = WakeupFd.open();
-                    AsyncJob.current().waitCtx().setWaitFd(this, fd.channel(), fd, p.cleanup());
-                    fds[idx] = fd;
-                    return AsyncJob.pause();
-                }, opts, confined, p);
-            }
+            List<Probe<String>> probes = launchEachPausedOnItsOwnFd(n, fds,
+                    (job, p) -> AsyncJobs.launch(job, opts, confined, p));
             FaultLeakCheckTest.barrier(confined);
-            for (int i = 0; i < n; i++) {
-                if (i % 2 == 0) {
-                    fds[i].close();
-                } else {
-                    Pipes.closeQuietly(fds[i].channel());
-                }
-            }
+            closeEach(fds);
             Probe.assertAllDoneOnce(probes, 1, confined);
             assertThat(probes).allMatch(p -> p.successes.get() == 1);
         } finally {
@@ -193,6 +149,17 @@ final class FaultClosedFdTest {
             }
             FaultLeakCheckTest.awaitNoLiveJobs(group);
             assertThat(hooks.errors).isEmpty();
+        }
+    }
+
+    /** Closes the even fds whole (both ends, as an engine shutting down would), the odd ones only the end the job waits on. */
+    private static void closeEach(WakeupFd[] fds) {
+        for (int i = 0; i < fds.length; i++) {
+            if (i % 2 == 0) {
+                fds[i].close();
+            } else {
+                Pipes.closeQuietly(fds[i].channel());
+            }
         }
     }
 

@@ -3,8 +3,8 @@ package dev.asyncjobs.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.asyncjobs.core.FaultLeakCheckTest.HookRecorder;
+import dev.asyncjobs.core.FaultLeakCheckTest.NothingLeaked;
 import dev.asyncjobs.core.FaultLeakCheckTest.Probe;
-import dev.asyncjobs.core.FaultLeakCheckTest.Snapshot;
 import dev.asyncjobs.core.FaultUserCodeThrowsTest.Fault;
 import dev.asyncjobs.engine.OffloadEngine;
 import dev.asyncjobs.testsupport.Await;
@@ -20,9 +20,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -34,19 +33,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * terminal signal, its cleanups run once, its slot is freed, the device threads keep serving (all
  * {@code N} of them at once) and end after {@link OffloadEngine#close()}, and no fd is left.
  */
+@ExtendWith(NothingLeaked.class)
 final class FaultEngineTest {
-    private Snapshot before;
-
-    @BeforeEach
-    void snapshot() {
-        before = Snapshot.take();
-    }
-
-    @AfterEach
-    void nothingLeaked() {
-        before.assertNothingLeaked();
-    }
-
     @ParameterizedTest
     @EnumSource(Fault.class)
     void workThatThrowsFailsOnlyItsCallAndEveryDeviceThreadGoesOn(Fault fault) throws Exception {

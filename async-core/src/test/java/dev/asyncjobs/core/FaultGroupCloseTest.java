@@ -1,10 +1,12 @@
 package dev.asyncjobs.core;
 
+import static dev.asyncjobs.core.FaultLeakCheckTest.barrierOnEveryLoop;
+import static dev.asyncjobs.core.FaultLeakCheckTest.launchEachPausedOnItsOwnFd;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.asyncjobs.core.FaultLeakCheckTest.HookRecorder;
+import dev.asyncjobs.core.FaultLeakCheckTest.NothingLeaked;
 import dev.asyncjobs.core.FaultLeakCheckTest.Probe;
-import dev.asyncjobs.core.FaultLeakCheckTest.Snapshot;
 import java.io.IOException;
 import java.nio.channels.Pipe;
 import java.time.Duration;
@@ -16,9 +18,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A job loop group closed under load: 10,000 paused jobs, jobs waiting for a slot, launches racing
@@ -26,19 +27,8 @@ import org.junit.jupiter.api.Test;
  * signal (a started job finishes cancelled: its pause returns false), every ctx's cleanups run once,
  * no job is left live, the loop threads end and the fds return to their count before.
  */
+@ExtendWith(NothingLeaked.class)
 final class FaultGroupCloseTest {
-    private Snapshot before;
-
-    @BeforeEach
-    void snapshot() {
-        before = Snapshot.take();
-    }
-
-    @AfterEach
-    void nothingLeaked() {
-        before.assertNothingLeaked();
-    }
-
     @Test
     void closingAGroupWith10000PausedJobsFinishesEachCancelledOnce() throws IOException {
         int n = 10_000;
@@ -67,9 +57,7 @@ final class FaultGroupCloseTest {
                     return idx;
                 }, opts, p);
             }
-            for (int i = 0; i < group.size(); i++) {
-                FaultLeakCheckTest.barrier(group.loop(i));
-            }
+            barrierOnEveryLoop(group);
             assertThat(group.liveJobs()).isEqualTo(n);
             assertThat(probes).noneMatch(p -> p.terminals() > 0);
 
@@ -105,26 +93,15 @@ final class FaultGroupCloseTest {
         JobLoopGroup group = FaultClosedFdTest.group(1, max);
         try (HookRecorder hooks = new HookRecorder()) {
             JobOptions opts = JobOptions.builder().loops(group).build();
-            List<Probe<String>> probes = new ArrayList<>();
-            boolean[] ran = new boolean[n];
-            for (int i = 0; i < n; i++) {
-                Probe<String> p = new Probe<>();
-                probes.add(p);
-                int idx = i;
-                AsyncJobs.launch(() -> {
-                    ran[idx] = true;
-                    WakeupFd fd = WakeupFd.open();
-                    AsyncJob.current().waitCtx().setWaitFd(p, fd.channel(), fd, p.cleanup());
-                    return AsyncJob.pause() ? "resumed" : "cancelled";
-                }, opts, p);
-            }
+            WakeupFd[] ran = new WakeupFd[n];
+            List<Probe<String>> probes = launchEachPausedOnItsOwnFd(n, ran, (job, p) -> AsyncJobs.launch(job, opts, p));
             FaultLeakCheckTest.barrier(group.loop(0));
             assertThat(group.liveJobs()).as("running or waiting for a slot").isEqualTo(n);
             group.close();
             for (int i = 0; i < n; i++) {
                 Probe<String> p = probes.get(i).await();
                 if (i < max) {
-                    assertThat(ran[i]).isTrue();
+                    assertThat(ran[i]).as("job %d ran", i).isNotNull();
                     assertThat(p.value).as("job %d: %s", i, p.describe()).isEqualTo("cancelled");
                     assertThat(p.cleanups).hasValue(1);
                 } else {
@@ -208,19 +185,8 @@ final class FaultGroupCloseTest {
     void closingTheGroupFromInsideOneOfItsJobs() throws InterruptedException {
         JobLoopGroup group = FaultClosedFdTest.group(2, 0);
         JobOptions opts = JobOptions.builder().loops(group).build();
-        List<Probe<String>> paused = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            Probe<String> p = new Probe<>();
-            paused.add(p);
-            AsyncJobs.launch(() -> {
-                WakeupFd fd = WakeupFd.open();
-                AsyncJob.current().waitCtx().setWaitFd(p, fd.channel(), fd, p.cleanup());
-                return AsyncJob.pause() ? "resumed" : "cancelled";
-            }, opts, p);
-        }
-        for (int i = 0; i < group.size(); i++) {
-            FaultLeakCheckTest.barrier(group.loop(i)); // all 20 paused, each with a cleanup to run
-        }
+        List<Probe<String>> paused = launchEachPausedOnItsOwnFd(20, null, (job, p) -> AsyncJobs.launch(job, opts, p));
+        barrierOnEveryLoop(group); // all 20 paused, each with a cleanup to run
         Probe<String> closer = new Probe<>();
         AsyncJobs.launch(() -> {
             group.close(); // must not wait for its own thread
@@ -240,19 +206,8 @@ final class FaultGroupCloseTest {
         for (int round = 0; round < 50; round++) {
             JobLoopGroup group = FaultClosedFdTest.group(2, 0);
             JobOptions opts = JobOptions.builder().loops(group).build();
-            List<Probe<String>> probes = new ArrayList<>();
-            for (int i = 0; i < 50; i++) {
-                Probe<String> p = new Probe<>();
-                probes.add(p);
-                AsyncJobs.launch(() -> {
-                    WakeupFd fd = WakeupFd.open();
-                    AsyncJob.current().waitCtx().setWaitFd(p, fd.channel(), fd, p.cleanup());
-                    return AsyncJob.pause() ? "resumed" : "cancelled";
-                }, opts, p);
-            }
-            for (int i = 0; i < group.size(); i++) {
-                FaultLeakCheckTest.barrier(group.loop(i)); // all paused, so each has a cleanup to run
-            }
+            List<Probe<String>> probes = launchEachPausedOnItsOwnFd(50, null, (job, p) -> AsyncJobs.launch(job, opts, p));
+            barrierOnEveryLoop(group); // all paused, so each has a cleanup to run
             CountDownLatch go = new CountDownLatch(1);
             Thread other = new Thread(() -> {
                 try {

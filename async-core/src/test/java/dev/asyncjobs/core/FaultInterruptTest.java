@@ -3,8 +3,8 @@ package dev.asyncjobs.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.asyncjobs.core.FaultLeakCheckTest.HookRecorder;
+import dev.asyncjobs.core.FaultLeakCheckTest.NothingLeaked;
 import dev.asyncjobs.core.FaultLeakCheckTest.Probe;
-import dev.asyncjobs.core.FaultLeakCheckTest.Snapshot;
 import dev.asyncjobs.testsupport.Await;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Thread interrupts at every stage: the loop thread (idle, and while jobs are paused on it), the
@@ -26,18 +26,11 @@ import org.junit.jupiter.api.Test;
  * lost or resumed twice, the caller's interrupt flag is kept, and a stray interrupt does not turn
  * an idle loop or selector into a busy one.
  */
+@ExtendWith(NothingLeaked.class)
 final class FaultInterruptTest {
-    private Snapshot before;
-
-    @BeforeEach
-    void snapshot() {
-        before = Snapshot.take();
-    }
-
     @AfterEach
-    void nothingLeaked() {
-        Thread.interrupted(); // a test that failed half-way must not leave the flag to the next
-        before.assertNothingLeaked();
+    void clearTheInterruptFlag() {
+        Thread.interrupted(); // a test that failed half-way must not leave the flag to the next (nor to the leak check)
     }
 
     @Test

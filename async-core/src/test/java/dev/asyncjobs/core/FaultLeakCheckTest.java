@@ -16,13 +16,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * The fault-injection tests' shared kit (leak snapshot, job tracker, hook recorder), and the proof
@@ -30,19 +33,8 @@ import org.junit.jupiter.api.Test;
  * the same snapshot passes once they are gone. Without this, a "no leak" assertion in the other
  * {@code Fault*Test}s could pass by not looking.
  */
+@ExtendWith(FaultLeakCheckTest.NothingLeaked.class)
 final class FaultLeakCheckTest {
-    private Snapshot before;
-
-    @BeforeEach
-    void snapshot() {
-        before = Snapshot.take();
-    }
-
-    @AfterEach
-    void nothingLeaked() {
-        before.assertNothingLeaked();
-    }
-
     @Test
     void seesAnFdLeftOpenAndPassesOnceItIsClosed() {
         Snapshot s = Snapshot.take();
@@ -134,6 +126,39 @@ final class FaultLeakCheckTest {
     }
 
     // ================================================================ the kit
+
+    /**
+     * Takes a {@link Snapshot} before each test of a class extended with it and, after the test
+     * (after the class's own after-each methods), fails it with whatever it left behind. A test
+     * that compares with the snapshot itself takes it as a {@code Snapshot} parameter.
+     */
+    static final class NothingLeaked implements BeforeEachCallback, AfterEachCallback, ParameterResolver {
+        private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(NothingLeaked.class);
+
+        @Override
+        public void beforeEach(ExtensionContext context) {
+            context.getStore(NS).put(Snapshot.class, Snapshot.take());
+        }
+
+        @Override
+        public void afterEach(ExtensionContext context) {
+            before(context).assertNothingLeaked();
+        }
+
+        @Override
+        public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+            return parameter.getParameter().getType() == Snapshot.class;
+        }
+
+        @Override
+        public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+            return before(context);
+        }
+
+        private static Snapshot before(ExtensionContext context) {
+            return context.getStore(NS).get(Snapshot.class, Snapshot.class);
+        }
+    }
 
     /** Open fds, live platform threads and live job virtual threads at one moment. */
     static final class Snapshot {
@@ -328,6 +353,42 @@ final class FaultLeakCheckTest {
                 }
             }
             assertThat(bad).as("cleanups, expected %d each", cleanupsEach).isEmpty();
+        }
+    }
+
+    /** Launches one job told to one probe (e.g. {@code AsyncJobs.launch(job, opts, probe)}). */
+    interface Launcher {
+        void launch(JobFunction<String> job, Probe<String> probe);
+    }
+
+    /**
+     * Launches {@code n} jobs with {@code launcher}, job {@code i} told to the {@code i}-th probe
+     * returned: each opens a {@link WakeupFd} of its own (the probe's cleanup closes it), pauses
+     * once on it and returns {@code "resumed"} or {@code "cancelled"} as the pause returned true or
+     * false. A job that started has put its fd in {@code fds[i]} (when {@code fds} is given).
+     */
+    static List<Probe<String>> launchEachPausedOnItsOwnFd(int n, WakeupFd @Nullable [] fds, Launcher launcher) {
+        List<Probe<String>> probes = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Probe<String> p = new Probe<>();
+            probes.add(p);
+            int idx = i;
+            launcher.launch(() -> {
+                WakeupFd fd = WakeupFd.open();
+                AsyncJob.current().waitCtx().setWaitFd(p, fd.channel(), fd, p.cleanup());
+                if (fds != null) {
+                    fds[idx] = fd;
+                }
+                return AsyncJob.pause() ? "resumed" : "cancelled";
+            }, p);
+        }
+        return probes;
+    }
+
+    /** Waits until every loop of {@code group} has run what was queued on it so far. */
+    static void barrierOnEveryLoop(JobLoopGroup group) {
+        for (int i = 0; i < group.size(); i++) {
+            barrier(group.loop(i));
         }
     }
 

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.asyncjobs.core.FaultLeakCheckTest.HookRecorder;
+import dev.asyncjobs.core.FaultLeakCheckTest.NothingLeaked;
 import dev.asyncjobs.core.FaultLeakCheckTest.Probe;
-import dev.asyncjobs.core.FaultLeakCheckTest.Snapshot;
 import dev.asyncjobs.testsupport.Pipes;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -24,10 +24,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Wait fds that a selector cannot watch for reading (issue 11, item 1). Before the fix such an fd
@@ -45,19 +44,8 @@ import org.junit.jupiter.api.Timeout;
  * test instead of hanging the build.
  */
 @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+@ExtendWith(NothingLeaked.class)
 final class FaultNonReadableFdTest {
-    private Snapshot before;
-
-    @BeforeEach
-    void snapshot() {
-        before = Snapshot.take();
-    }
-
-    @AfterEach
-    void nothingLeaked() {
-        before.assertNothingLeaked();
-    }
-
     @Test
     void setWaitFdRefusesAPipeSinkAndAServerSocketAndLeavesTheCtxAsItWas() throws IOException {
         Pipe pipe = Pipes.open();

@@ -3,6 +3,7 @@ package dev.asyncjobs.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.asyncjobs.core.FaultLeakCheckTest.NothingLeaked;
 import dev.asyncjobs.core.FaultLeakCheckTest.Snapshot;
 import dev.asyncjobs.core.internal.Fibers;
 import java.util.ArrayList;
@@ -11,9 +12,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Paused and idle jobs cost nothing while they wait, and still do not outlive a thread that ran
@@ -25,21 +25,10 @@ import org.junit.jupiter.api.Test;
  * is a plain object on its owner's stack: it has no thread to wake or to end, which each test
  * asserts instead.
  */
+@ExtendWith(NothingLeaked.class)
 final class FaultOwnerDiesTest {
     private static final int PAUSED = 800;
     private static final int IDLE = 200;
-
-    private Snapshot before;
-
-    @BeforeEach
-    void snapshot() {
-        before = Snapshot.take();
-    }
-
-    @AfterEach
-    void nothingLeaked() {
-        before.assertNothingLeaked();
-    }
 
     /**
      * An owner thread with {@link #PAUSED} paused jobs and {@link #IDLE} idle pooled ones. It waits
@@ -148,7 +137,7 @@ final class FaultOwnerDiesTest {
     }
 
     @Test
-    void pausedAndIdleJobsAreNeverWokenWhileTheirOwnerLives() throws Exception {
+    void pausedAndIdleJobsAreNeverWokenWhileTheirOwnerLives(Snapshot before) throws Exception {
         Owner owner = new Owner(true, false);
         long wakeupsBefore = Fibers.idleWakeups();
         owner.start();
@@ -172,16 +161,16 @@ final class FaultOwnerDiesTest {
     }
 
     @Test
-    void anOwnerThatDiesEndsItsPausedAndIdleJobs() throws Exception {
-        anOwnerThatDies(false);
+    void anOwnerThatDiesEndsItsPausedAndIdleJobs(Snapshot before) throws Exception {
+        anOwnerThatDies(false, before);
     }
 
     @Test
-    void aVirtualOwnerThatDiesEndsItsPausedAndIdleJobs() throws Exception {
-        anOwnerThatDies(true);
+    void aVirtualOwnerThatDiesEndsItsPausedAndIdleJobs(Snapshot before) throws Exception {
+        anOwnerThatDies(true, before);
     }
 
-    private void anOwnerThatDies(boolean virtual) throws Exception {
+    private void anOwnerThatDies(boolean virtual, Snapshot before) throws Exception {
         Owner owner = new Owner(false, virtual);
         owner.start();
         if (!Fibers.continuations()) {
@@ -206,7 +195,7 @@ final class FaultOwnerDiesTest {
      * good (the leak check then fails).
      */
     @Test
-    void anOwnerDyingAsItsJobParksStillEndsTheJobThread() throws Exception {
+    void anOwnerDyingAsItsJobParksStillEndsTheJobThread(Snapshot before) throws Exception {
         int rounds = 2_000;
         ConcurrentLinkedQueue<Boolean> pauses = new ConcurrentLinkedQueue<>();
         AtomicReference<Throwable> error = new AtomicReference<>();

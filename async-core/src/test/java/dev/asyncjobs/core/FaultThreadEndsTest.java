@@ -3,17 +3,16 @@ package dev.asyncjobs.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.asyncjobs.core.FaultLeakCheckTest.HookRecorder;
+import dev.asyncjobs.core.FaultLeakCheckTest.NothingLeaked;
 import dev.asyncjobs.core.FaultLeakCheckTest.Probe;
-import dev.asyncjobs.core.FaultLeakCheckTest.Snapshot;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The user's thread goes away under its jobs: a thread-confined executor that ran jobs is shut down
@@ -21,19 +20,8 @@ import org.junit.jupiter.api.Test;
  * finished, or while one is paused on it. Nothing may be left behind and no job may be left without
  * its terminal signal.
  */
+@ExtendWith(NothingLeaked.class)
 final class FaultThreadEndsTest {
-    private Snapshot before;
-
-    @BeforeEach
-    void snapshot() {
-        before = Snapshot.take();
-    }
-
-    @AfterEach
-    void nothingLeaked() {
-        before.assertNothingLeaked();
-    }
-
     /**
      * A thread that ran jobs ends without calling {@link AsyncJob#cleanupThread()} (nobody calls it
      * on a scheduler's threads). Its pool's idle jobs must not outlive it: with the virtual-thread

@@ -3,8 +3,8 @@ package dev.asyncjobs.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.asyncjobs.core.FaultLeakCheckTest.HookRecorder;
+import dev.asyncjobs.core.FaultLeakCheckTest.NothingLeaked;
 import dev.asyncjobs.core.FaultLeakCheckTest.Probe;
-import dev.asyncjobs.core.FaultLeakCheckTest.Snapshot;
 import dev.asyncjobs.testsupport.Await;
 import java.io.IOException;
 import java.time.Duration;
@@ -14,8 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -28,19 +27,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * to {@link AsyncHooks} when nobody can take it), its cleanups run once, its slot is freed, the loop
  * or selector carries on, and nothing is left behind.
  */
+@ExtendWith(NothingLeaked.class)
 final class FaultUserCodeThrowsTest {
-    private Snapshot before;
-
-    @BeforeEach
-    void snapshot() {
-        before = Snapshot.take();
-    }
-
-    @AfterEach
-    void nothingLeaked() {
-        before.assertNothingLeaked();
-    }
-
     /** What user code throws. */
     enum Fault {
         CHECKED, RUNTIME, ERROR, STACK_OVERFLOW;

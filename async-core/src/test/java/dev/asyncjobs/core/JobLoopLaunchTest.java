@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -69,13 +71,82 @@ class JobLoopLaunchTest {
         };
     }
 
+    /**
+     * A job that waits on its own {@link WakeupFd} ({@link #waitOnFd}) and records what it returned,
+     * also when its outcome is not delivered; its observer's probe is the count of cleanups run, so
+     * the observer's call shows whether the ctx was closed before it.
+     */
+    private static final class FdJob {
+        final WakeupFd fd = WakeupFd.open();
+        final AtomicInteger cleanups = new AtomicInteger();
+        final CountDownLatch pausing;
+        final RecordingObserver<String> obs = new RecordingObserver<>(cleanups::get);
+        final AtomicReference<String> end = new AtomicReference<>();
+
+        FdJob() {
+            this(new CountDownLatch(1));
+        }
+
+        /** {@code pausing} is counted down once the job has set its fd (it pauses right after). */
+        FdJob(CountDownLatch pausing) {
+            this.pausing = pausing;
+        }
+
+        private JobFunction<String> function() {
+            JobFunction<String> job = waitOnFd(fd, cleanups, pausing);
+            return () -> {
+                String r = job.run();
+                end.set(r);
+                return r;
+            };
+        }
+
+        JobTicket launch(JobOptions options) {
+            return AsyncJobs.launch(function(), options, obs);
+        }
+
+        JobTicket launch(JobOptions options, Executor executor) {
+            return AsyncJobs.launch(function(), options, executor, obs);
+        }
+
+        void awaitPausing() {
+            CoreTestSupport.await(pausing, "the job to set its fd");
+        }
+    }
+
+    /** Launches {@code job} on the loop and returns once it has paused on its fd. */
+    private JobTicket launchAndLetItPause(FdJob job) {
+        JobTicket t = job.launch(options);
+        job.awaitPausing();
+        flush(group.loop(0)); // the segment that set the fd ends in the pause
+        return t;
+    }
+
+    /** Waits for the observer's call, lets the loop run what it queued meanwhile, and checks it was the only one. */
+    private RecordingObserver.Call onlyCall(RecordingObserver<String> obs) {
+        obs.await();
+        flush(group.loop(0));
+        return obs.only();
+    }
+
+    /**
+     * The job was told on the loop thread after its ctx closed (one cleanup, its fd closed), and left
+     * nothing behind: no live job, no pool slot in use.
+     */
+    private void assertToldOnTheLoopAndReleased(FdJob job, RecordingObserver.Call c) {
+        assertThat(c.probe()).as("cleanups run before the observer").isEqualTo(1);
+        assertThat(job.cleanups).hasValue(1);
+        assertThat(job.fd.channel().isOpen()).isFalse();
+        assertThat(c.thread()).isSameAs(group.loop(0).thread());
+        assertThat(group.liveJobs()).isZero();
+        assertThat(CoreTestSupport.onLoop(group.loop(0), CoreTestSupport::jobsInUse)).isZero();
+    }
+
     @Test
     void aValueIsDeliveredOnceOnTheLoopThread() {
         RecordingObserver<String> obs = new RecordingObserver<>();
         JobTicket t = AsyncJobs.launch(() -> "value", options, obs);
-        RecordingObserver.Call c = obs.await();
-        flush(group.loop(0));
-        assertThat(obs.only()).isEqualTo(c);
+        RecordingObserver.Call c = onlyCall(obs);
         assertThat(c.kind()).isEqualTo("success");
         assertThat(c.value()).isEqualTo("value");
         assertThat(c.thread().getName()).isEqualTo(name + "-0");
@@ -113,9 +184,7 @@ class JobLoopLaunchTest {
             AsyncJob.pause();
             throw boom;
         }, options, obs);
-        obs.await();
-        flush(group.loop(0));
-        RecordingObserver.Call c = obs.only();
+        RecordingObserver.Call c = onlyCall(obs);
         assertThat(c.kind()).isEqualTo("failure");
         assertThat(c.error()).isSameAs(boom);
         assertThat(c.thread()).isSameAs(group.loop(0).thread());
@@ -125,36 +194,23 @@ class JobLoopLaunchTest {
     void aNullResultIsDeliveredAsASuccess() {
         RecordingObserver<String> obs = new RecordingObserver<>();
         AsyncJobs.launch(() -> null, options, obs);
-        obs.await();
-        flush(group.loop(0));
-        RecordingObserver.Call c = obs.only();
+        RecordingObserver.Call c = onlyCall(obs);
         assertThat(c.kind()).isEqualTo("success");
         assertThat(c.value()).isNull();
     }
 
     @Test
     void anFdMakesThePausedJobResumeOnItsLoopAndItsCleanupRunsOnceBeforeTheObserver() {
-        WakeupFd fd = WakeupFd.open();
-        AtomicInteger cleanups = new AtomicInteger();
-        CountDownLatch pausing = new CountDownLatch(1);
-        RecordingObserver<String> obs = new RecordingObserver<>(cleanups::get);
-        JobTicket t = AsyncJobs.launch(waitOnFd(fd, cleanups, pausing), options, obs);
-        CoreTestSupport.await(pausing, "the job to set its fd");
-        flush(group.loop(0));
-        assertThat(obs.isCalled()).as("paused: no outcome yet").isFalse();
+        FdJob job = new FdJob();
+        JobTicket t = launchAndLetItPause(job);
+        assertThat(job.obs.isCalled()).as("paused: no outcome yet").isFalse();
         assertThat(group.liveJobs()).isEqualTo(1);
         assertThat(t.isDone()).isFalse();
-        fd.signal();
-        RecordingObserver.Call c = obs.await();
-        flush(group.loop(0));
-        assertThat(obs.only().kind()).isEqualTo("success");
+        job.fd.signal();
+        RecordingObserver.Call c = onlyCall(job.obs);
+        assertThat(c.kind()).isEqualTo("success");
         assertThat(c.value()).isEqualTo("woken");
-        assertThat(c.probe()).as("cleanups run before the observer").isEqualTo(1);
-        assertThat(cleanups).hasValue(1);
-        assertThat(fd.channel().isOpen()).isFalse();
-        assertThat(c.thread()).isSameAs(group.loop(0).thread());
-        assertThat(group.liveJobs()).isZero();
-        assertThat(CoreTestSupport.onLoop(group.loop(0), CoreTestSupport::jobsInUse)).isZero();
+        assertToldOnTheLoopAndReleased(job, c);
     }
 
     @Test
@@ -361,20 +417,17 @@ class JobLoopLaunchTest {
             Thread executorThread = single.submit(Thread::currentThread).get();
             JobOptions opts = JobOptions.builder().placement(JobPlacement.confined(sel, 4)).build();
             for (int i = 0; i < 20; i++) {
-                WakeupFd fd = WakeupFd.open();
-                AtomicInteger cleanups = new AtomicInteger();
-                CountDownLatch pausing = new CountDownLatch(1);
-                RecordingObserver<String> obs = new RecordingObserver<>(cleanups::get);
-                AsyncJobs.launch(waitOnFd(fd, cleanups, pausing), opts, single, obs);
-                CoreTestSupport.await(pausing, "the job to set its fd");
-                fd.signal();
-                RecordingObserver.Call c = obs.await();
+                FdJob job = new FdJob();
+                job.launch(opts, single);
+                job.awaitPausing();
+                job.fd.signal();
+                RecordingObserver.Call c = job.obs.await();
                 assertThat(c.kind()).isEqualTo("success");
                 assertThat(c.value()).isEqualTo("woken");
                 assertThat(c.thread()).isSameAs(executorThread);
                 assertThat(c.probe()).isEqualTo(1);
                 single.submit(() -> { }).get(); // flush
-                assertThat(obs.calls).hasSize(1);
+                assertThat(job.obs.calls).hasSize(1);
             }
             // the executor thread got a pool of poolSize, and every slot is free
             assertThat(single.submit(() -> CoreTestSupport.pool().max).get()).isEqualTo(4);
@@ -396,30 +449,21 @@ class JobLoopLaunchTest {
         AtomicInteger next = new AtomicInteger();
         Executor rotating = task -> threads.get(next.getAndIncrement() % threads.size()).execute(task);
         try (AsyncSelector sel = AsyncSelector.open(name + "-sel")) {
-            WakeupFd fd = WakeupFd.open();
-            AtomicInteger cleanups = new AtomicInteger();
-            CountDownLatch pausing = new CountDownLatch(1);
-            AtomicReference<String> jobEnd = new AtomicReference<>();
-            RecordingObserver<String> obs = new RecordingObserver<>(cleanups::get);
-            JobFunction<String> job = waitOnFd(fd, cleanups, pausing);
-            AsyncJobs.launch(() -> {
-                String r = job.run();
-                jobEnd.set(r);
-                return r;
-            }, JobOptions.builder().placement(JobPlacement.confined(sel, 0)).build(), rotating, obs);
-            CoreTestSupport.await(pausing, "the job to set its fd");
-            fd.signal();
-            RecordingObserver.Call c = obs.await();
+            FdJob job = new FdJob();
+            job.launch(JobOptions.builder().placement(JobPlacement.confined(sel, 0)).build(), rotating);
+            job.awaitPausing();
+            job.fd.signal();
+            RecordingObserver.Call c = job.obs.await();
             assertThat(c.kind()).isEqualTo("failure");
             assertThat(c.error()).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining(name + "-rot-0")
                     .hasMessageContaining("thread that")
                     .hasMessageContaining("scheduler");
-            assertThat(jobEnd.get()).as("the job was finished (cancelled), not abandoned").isEqualTo("cancelled true");
+            assertThat(job.end.get()).as("the job was finished (cancelled), not abandoned").isEqualTo("cancelled true");
             assertThat(c.probe()).as("its ctx was closed first").isEqualTo(1);
             CoreTestSupport.sleepMillis(50);
-            assertThat(obs.calls).hasSize(1);
-            assertThat(cleanups).hasValue(1);
+            assertThat(job.obs.calls).hasSize(1);
+            assertThat(job.cleanups).hasValue(1);
         } finally {
             for (ExecutorService e : threads) {
                 e.shutdown();
@@ -438,9 +482,8 @@ class JobLoopLaunchTest {
         assertThat(t.isDone()).isFalse();
         t.cancel();
         release.countDown();
-        RecordingObserver.Call c = obs.await();
-        flush(group.loop(0));
-        assertThat(obs.only().kind()).isEqualTo("dropped");
+        RecordingObserver.Call c = onlyCall(obs);
+        assertThat(c.kind()).isEqualTo("dropped");
         assertThat(c.value()).isNull();
         assertThat(c.error()).isNull();
         assertThat(runs).hasValue(0);
@@ -450,65 +493,58 @@ class JobLoopLaunchTest {
 
     @Test
     void cancellingAPausedJobResumesItCancelledClosesItsCtxAndDropsItsOutcome() {
-        WakeupFd fd = WakeupFd.open();
-        AtomicInteger cleanups = new AtomicInteger();
-        CountDownLatch pausing = new CountDownLatch(1);
-        RecordingObserver<String> obs = new RecordingObserver<>(cleanups::get);
-        JobTicket t = AsyncJobs.launch(waitOnFd(fd, cleanups, pausing), options, obs);
-        CoreTestSupport.await(pausing, "the job to set its fd");
-        flush(group.loop(0));
+        FdJob job = new FdJob();
+        JobTicket t = launchAndLetItPause(job);
         t.cancel();
-        RecordingObserver.Call c = obs.await();
-        flush(group.loop(0));
-        assertThat(obs.only().kind()).isEqualTo("dropped");
+        RecordingObserver.Call c = onlyCall(job.obs);
+        assertThat(c.kind()).isEqualTo("dropped");
         assertThat(c.value()).as("the job saw pause() == false and isCancelled()").isEqualTo("cancelled true");
         assertThat(c.error()).isNull();
-        assertThat(c.probe()).isEqualTo(1);
-        assertThat(c.thread()).isSameAs(group.loop(0).thread());
-        assertThat(fd.channel().isOpen()).isFalse();
         assertThat(t.isDone()).isTrue();
-        assertThat(group.liveJobs()).isZero();
-        assertThat(CoreTestSupport.onLoop(group.loop(0), CoreTestSupport::jobsInUse)).isZero();
+        assertToldOnTheLoopAndReleased(job, c);
         t.cancel(); // idempotent, after the end
         flush(group.loop(0));
-        assertThat(obs.calls).hasSize(1);
+        assertThat(job.obs.calls).hasSize(1);
     }
 
-    @Test
-    void aJobCancelledWhileItRunsSeesFalseAtItsNextPause() {
+    /**
+     * Launches the job {@code job} makes from a handle on its own ticket (it starts only once the
+     * launch has returned the ticket), and returns the value its dropped outcome carried.
+     */
+    private Object droppedValueOfAJobHoldingItsTicket(Function<Supplier<JobTicket>, JobFunction<String>> job) {
         AtomicReference<JobTicket> ticket = new AtomicReference<>();
         CountDownLatch go = new CountDownLatch(1);
         RecordingObserver<String> obs = new RecordingObserver<>();
+        JobFunction<String> body = job.apply(ticket::get);
         ticket.set(AsyncJobs.launch(() -> {
             CoreTestSupport.await(go, "the ticket");
-            ticket.get().cancel(); // cancelled while running its first segment
-            boolean first = AsyncJob.pause();
-            boolean second = AsyncJob.pause();
-            return first + " " + second + " " + AsyncJob.current().isCancelled();
+            return body.run();
         }, options, obs));
         go.countDown();
         RecordingObserver.Call c = obs.await();
         assertThat(c.kind()).isEqualTo("dropped");
-        assertThat(c.value()).isEqualTo("false false true");
+        return c.value();
+    }
+
+    @Test
+    void aJobCancelledWhileItRunsSeesFalseAtItsNextPause() {
+        assertThat(droppedValueOfAJobHoldingItsTicket(ticket -> () -> {
+            ticket.get().cancel(); // cancelled while running its first segment
+            boolean first = AsyncJob.pause();
+            boolean second = AsyncJob.pause();
+            return first + " " + second + " " + AsyncJob.current().isCancelled();
+        })).isEqualTo("false false true");
     }
 
     @Test
     void aJobCancelledFromInsideAfterAResumeSeesFalseAtItsNextPause() {
-        AtomicReference<JobTicket> ticket = new AtomicReference<>();
-        CountDownLatch go = new CountDownLatch(1);
-        RecordingObserver<String> obs = new RecordingObserver<>();
-        ticket.set(AsyncJobs.launch(() -> {
-            CoreTestSupport.await(go, "the ticket");
+        assertThat(droppedValueOfAJobHoldingItsTicket(ticket -> () -> {
             AsyncJob.current().waitCtx().getCallback().onWake(null); // a yield
             boolean yielded = AsyncJob.pause();
             ticket.get().cancel();
             boolean next = AsyncJob.pause();
             return yielded + " " + next;
-        }, options, obs));
-        go.countDown();
-        RecordingObserver.Call c = obs.await();
-        assertThat(c.kind()).isEqualTo("dropped");
-        assertThat(c.value()).isEqualTo("true false");
+        })).isEqualTo("true false");
     }
 
     @Test
@@ -519,37 +555,23 @@ class JobLoopLaunchTest {
         ExecutorService pool = Executors.newFixedThreadPool(4, r -> new Thread(r, name + "-fixed"));
         try (AsyncSelector sel = AsyncSelector.open(name + "-sel")) {
             int jobs = 100;
-            List<WakeupFd> fds = new ArrayList<>();
-            List<AtomicInteger> cleanups = new ArrayList<>();
-            List<RecordingObserver<String>> obs = new ArrayList<>();
-            List<AtomicReference<String>> ends = new ArrayList<>();
             CountDownLatch pausing = new CountDownLatch(jobs);
+            List<FdJob> all = new ArrayList<>();
             for (int i = 0; i < jobs; i++) {
-                WakeupFd fd = WakeupFd.open();
-                AtomicInteger cleanup = new AtomicInteger();
-                AtomicReference<String> end = new AtomicReference<>();
-                RecordingObserver<String> o = new RecordingObserver<>(cleanup::get);
-                JobFunction<String> job = waitOnFd(fd, cleanup, pausing);
-                AsyncJobs.launch(() -> {
-                    String r = job.run();
-                    end.set(r);
-                    return r;
-                }, JobOptions.builder().placement(JobPlacement.confined(sel, 0)).build(), pool, o);
-                fds.add(fd);
-                cleanups.add(cleanup);
-                obs.add(o);
-                ends.add(end);
+                FdJob job = new FdJob(pausing);
+                job.launch(JobOptions.builder().placement(JobPlacement.confined(sel, 0)).build(), pool);
+                all.add(job);
             }
             CoreTestSupport.await(pausing, "all jobs to set their fds");
-            fds.forEach(WakeupFd::signal);
+            all.forEach(job -> job.fd.signal());
             int failed = 0;
             for (int i = 0; i < jobs; i++) {
-                RecordingObserver.Call c = obs.get(i).await();
+                RecordingObserver.Call c = all.get(i).obs.await();
                 assertThat(c.probe()).as("job %d: ctx closed first", i).isEqualTo(1);
                 if (c.kind().equals("failure")) {
                     failed++;
                     assertThat(c.error()).isInstanceOf(IllegalStateException.class).hasMessageContaining("scheduler");
-                    assertThat(ends.get(i).get()).as("job %d finished cancelled", i).isEqualTo("cancelled true");
+                    assertThat(all.get(i).end.get()).as("job %d finished cancelled", i).isEqualTo("cancelled true");
                 } else {
                     assertThat(c.kind()).isEqualTo("success");
                     assertThat(c.value()).isEqualTo("woken");
@@ -558,8 +580,8 @@ class JobLoopLaunchTest {
             pool.submit(() -> { }).get();
             CoreTestSupport.sleepMillis(50);
             for (int i = 0; i < jobs; i++) {
-                assertThat(obs.get(i).calls).as("job %d", i).hasSize(1);
-                assertThat(cleanups.get(i)).as("job %d", i).hasValue(1);
+                assertThat(all.get(i).obs.calls).as("job %d", i).hasSize(1);
+                assertThat(all.get(i).cleanups).as("job %d", i).hasValue(1);
             }
             System.out.printf("fixed pool of 4: %d of %d jobs resumed on another thread and failed%n", failed, jobs);
         } finally {
@@ -598,10 +620,8 @@ class JobLoopLaunchTest {
                 });
                 return "value";
             }, options, obs);
-            obs.await();
-            flush(group.loop(0));
             // JobObserver: exactly one of onSuccess / onFailure / onDropped, once
-            RecordingObserver.Call c = obs.only();
+            RecordingObserver.Call c = onlyCall(obs);
             assertThat(c.kind()).isEqualTo("failure");
             assertThat(c.error()).isSameAs(cleanupError);
             assertThat(otherCleanup).as("the other cleanup still ran").hasValue(1);
@@ -623,9 +643,7 @@ class JobLoopLaunchTest {
                 });
                 throw jobError;
             }, options, obs);
-            obs.await();
-            flush(group.loop(0));
-            RecordingObserver.Call c = obs.only();
+            RecordingObserver.Call c = onlyCall(obs);
             assertThat(c.kind()).isEqualTo("failure");
             assertThat(c.error()).isSameAs(jobError);
             assertThat(jobError.getSuppressed()).containsExactly(cleanupError);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.asyncjobs.core.FaultLeakCheckTest.HookRecorder;
-import dev.asyncjobs.core.FaultLeakCheckTest.Snapshot;
+import dev.asyncjobs.core.FaultLeakCheckTest.NothingLeaked;
 import dev.asyncjobs.testsupport.Racer;
 import java.nio.channels.SelectableChannel;
 import java.util.ArrayList;
@@ -12,10 +12,9 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@link AsyncWaitCtx#close()} from another thread while the owner edits the fd list (issue 11,
@@ -27,21 +26,10 @@ import org.junit.jupiter.api.Timeout;
  * close had already taken away: cleanups were lost or run twice.
  */
 @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+@ExtendWith(NothingLeaked.class)
 final class WaitCtxCloseRaceTest {
     private static final int OLD = 4;      // entries from an earlier run: clearFd only marks them
     private static final int NEW = 24;     // entries the owner adds during the race
-    private Snapshot before;
-
-    @BeforeEach
-    void snapshot() {
-        before = Snapshot.take();
-    }
-
-    @AfterEach
-    void nothingLeaked() {
-        before.assertNothingLeaked();
-    }
-
     @Test
     void closeFromAnotherThreadRacingWithTheOwnerRunsEveryCleanupExactlyOnce() {
         int rounds = 10_000;

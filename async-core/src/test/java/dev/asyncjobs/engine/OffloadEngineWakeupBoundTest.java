@@ -1,26 +1,27 @@
 package dev.asyncjobs.engine;
 
+import static dev.asyncjobs.engine.OffloadEngineTestKit.assertEachSucceededWithItsIndex;
 import static dev.asyncjobs.engine.OffloadEngineTestKit.await;
+import static dev.asyncjobs.engine.OffloadEngineTestKit.everyJobOfALoadEnds;
+import static dev.asyncjobs.engine.OffloadEngineTestKit.launchEach;
+import static dev.asyncjobs.engine.OffloadEngineTestKit.openOnceQueuedAndTheLoopSleeps;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.asyncjobs.core.AsyncHooks;
 import dev.asyncjobs.core.AsyncJobs;
-import dev.asyncjobs.core.JobLoopGroup;
-import dev.asyncjobs.core.JobObserver;
-import dev.asyncjobs.core.JobOptions;
+import dev.asyncjobs.core.JobFunction;
 import dev.asyncjobs.core.RecordingObserver;
+import dev.asyncjobs.engine.OffloadEngineTestKit.TestLoops;
 import dev.asyncjobs.testsupport.Threads;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The bound on a held-back loop wake-up ({@link DeferredWakeups}) holds whatever the device thread
@@ -32,24 +33,8 @@ import org.junit.jupiter.api.Timeout;
  * by a generous wait); with the wake-up stuck behind the long call, that never happens.
  */
 class OffloadEngineWakeupBoundTest {
-    private final List<Throwable> hookErrors = new CopyOnWriteArrayList<>();
-    private JobLoopGroup loops;
-    private JobOptions options;
-
-    @BeforeEach
-    void setUp() {
-        AsyncHooks.setOnError(hookErrors::add);
-        loops = JobLoopGroup.builder().threads(1).name("bound-loop").build();
-        options = JobOptions.builder().loops(loops).build();
-    }
-
-    @AfterEach
-    void tearDown() {
-        await("no live jobs", () -> loops.liveJobs() == 0);
-        loops.close();
-        AsyncHooks.resetOnError();
-        assertThat(hookErrors).isEmpty();
-    }
+    @RegisterExtension
+    final TestLoops loops = new TestLoops("bound-loop", 1);
 
     /**
      * {@code devices} device threads; the first {@code devices} calls are gated so every other call
@@ -67,44 +52,31 @@ class OffloadEngineWakeupBoundTest {
             CountDownLatch gatedResumed = new CountDownLatch(devices);
             AtomicInteger longCallsThatSawTheResume = new AtomicInteger();
             AtomicInteger longCalls = new AtomicInteger();
-            List<RecordingObserver<Integer>> observers = new CopyOnWriteArrayList<>();
-            for (int i = 0; i < n; i++) {
-                int id = i;
-                RecordingObserver<Integer> obs = new RecordingObserver<>();
-                observers.add(obs);
-                AsyncJobs.launch(() -> {
-                    int v = engine.call(() -> {
-                        if (id < devices) {
-                            gatedStarted.countDown();
-                            gate.await(); // every device thread holds a gated call: all others queued
-                        } else if (id < 2 * devices) {
-                            // the long call: it ends only once the gated jobs were resumed
-                            longCalls.incrementAndGet();
-                            if (gatedResumed.await(10, TimeUnit.SECONDS)) {
-                                longCallsThatSawTheResume.incrementAndGet();
-                            }
-                        }
-                        return id;
-                    });
+            IntFunction<JobFunction<Integer>> jobs = id -> () -> {
+                int v = engine.call(() -> {
                     if (id < devices) {
-                        gatedResumed.countDown();
+                        gatedStarted.countDown();
+                        gate.await(); // every device thread holds a gated call: all others queued
+                    } else if (id < 2 * devices) {
+                        // the long call: it ends only once the gated jobs were resumed
+                        longCalls.incrementAndGet();
+                        if (gatedResumed.await(10, TimeUnit.SECONDS)) {
+                            longCallsThatSawTheResume.incrementAndGet();
+                        }
                     }
-                    return v;
-                }, options, obs);
-                if (i == devices - 1) {
-                    // each device thread takes one gated call before the rest is queued
-                    assertThat(gatedStarted.await(30, TimeUnit.SECONDS)).as("gated calls running").isTrue();
+                    return id;
+                });
+                if (id < devices) {
+                    gatedResumed.countDown();
                 }
-            }
-            // the loop has nothing left to do: let it reach select() before the device completes
-            await("the rest queued", () -> engine.queued() == n - devices);
-            Thread.sleep(100);
-            gate.countDown();
-            for (int i = 0; i < n; i++) {
-                RecordingObserver.Call c = observers.get(i).await();
-                assertThat(c.kind()).as("job %d", i).isEqualTo("success");
-                assertThat(c.value()).as("job %d", i).isEqualTo(i);
-            }
+                return v;
+            };
+            List<RecordingObserver<Integer>> observers = new ArrayList<>(launchEach(loops.options(), 0, devices, jobs));
+            // each device thread takes one gated call before the rest is queued
+            assertThat(gatedStarted.await(30, TimeUnit.SECONDS)).as("gated calls running").isTrue();
+            observers.addAll(launchEach(loops.options(), devices, n, jobs));
+            openOnceQueuedAndTheLoopSleeps(engine, n - devices, gate);
+            assertEachSucceededWithItsIndex(observers);
             assertThat(longCalls.get()).isEqualTo(devices);
             assertThat(longCallsThatSawTheResume.get())
                     .as("long calls during which the earlier completions' jobs were resumed").isEqualTo(devices);
@@ -137,50 +109,14 @@ class OffloadEngineWakeupBoundTest {
     @Test
     @Timeout(120)
     void wakeupsSentByTheTimerOrTheDeviceThreadAreNeverLost() throws Exception {
-        JobLoopGroup two = JobLoopGroup.builder().threads(2).name("bound-load").build();
-        try (OffloadEngine engine = OffloadEngine.builder().threads(2).queueCapacity(32).name("bound-load-dev")
-                .wakeupDelayNanos(TimeUnit.MICROSECONDS.toNanos(20)).build()) {
-            JobOptions opts = JobOptions.builder().loops(two).build();
-            int rounds = 20_000;
-            AtomicInteger ok = new AtomicInteger();
-            AtomicInteger bad = new AtomicInteger();
-            Semaphore inFlight = new Semaphore(200);
-            for (int i = 0; i < rounds; i++) {
-                inFlight.acquire();
-                int id = i;
-                int calls = 1 + (i % 3);
-                AsyncJobs.launch(() -> {
-                    int sum = 0;
-                    for (int c = 0; c < calls; c++) {
-                        sum += engine.call(() -> {
-                            if (id % 97 == 0) {
-                                Thread.sleep(0, 100_000); // now and then a call longer than the delay
-                            }
-                            return id;
-                        });
+        everyJobOfALoadEnds(OffloadEngine.builder().threads(2).queueCapacity(32).name("bound-load-dev")
+                .wakeupDelayNanos(TimeUnit.MICROSECONDS.toNanos(20)), "bound-load", 20_000, Duration.ofSeconds(60),
+                id -> () -> {
+                    if (id % 97 == 0) {
+                        Thread.sleep(0, 100_000); // now and then a call longer than the delay
                     }
-                    return sum;
-                }, opts, new JobObserver<Integer>() {
-                    @Override
-                    public void onSuccess(Integer value) {
-                        (value == id * calls ? ok : bad).incrementAndGet();
-                        inFlight.release();
-                    }
-
-                    @Override
-                    public void onFailure(Throwable error) {
-                        bad.incrementAndGet();
-                        inFlight.release();
-                    }
+                    return id;
                 });
-            }
-            assertThat(inFlight.tryAcquire(200, 60, TimeUnit.SECONDS)).as("every job ended").isTrue();
-            assertThat(bad.get()).isZero();
-            assertThat(ok.get()).isEqualTo(rounds);
-        } finally {
-            await("no live jobs", () -> two.liveJobs() == 0);
-            two.close();
-        }
     }
 
     /**
@@ -193,19 +129,11 @@ class OffloadEngineWakeupBoundTest {
         try (OffloadEngine engine = OffloadEngine.builder().threads(1).queueCapacity(16).name("bound-idle")
                 .wakeupDelayNanos(TimeUnit.MICROSECONDS.toNanos(20)).build();
                 OffloadEngine off = OffloadEngine.builder().threads(1).name("bound-off").wakeupDelayNanos(0).build()) {
-            List<RecordingObserver<Integer>> observers = new CopyOnWriteArrayList<>();
-            for (int i = 0; i < 200; i++) {
-                int id = i;
-                RecordingObserver<Integer> obs = new RecordingObserver<>();
-                observers.add(obs);
-                AsyncJobs.launch(() -> engine.call(() -> {
-                    Thread.sleep(0, 50_000);
-                    return id;
-                }), options, obs);
-            }
-            for (RecordingObserver<Integer> obs : observers) {
-                assertThat(obs.await().kind()).isEqualTo("success");
-            }
+            List<RecordingObserver<Integer>> observers = launchEach(loops.options(), 0, 200, id -> () -> engine.call(() -> {
+                Thread.sleep(0, 50_000);
+                return id;
+            }));
+            assertEachSucceededWithItsIndex(observers);
             Thread timer = engine.wakeupTimer();
             await("the timer parked", () -> {
                 Thread.State s = timer.getState();
@@ -224,7 +152,7 @@ class OffloadEngineWakeupBoundTest {
         String name = "bound-close";
         OffloadEngine engine = OffloadEngine.builder().threads(2).queueCapacity(8).name(name).build();
         RecordingObserver<Integer> obs = new RecordingObserver<>();
-        AsyncJobs.launch(() -> engine.call(() -> 7), options, obs);
+        AsyncJobs.launch(() -> engine.call(() -> 7), loops.options(), obs);
         assertThat(obs.await().value()).isEqualTo(7);
         engine.close();
         assertThat(engine.awaitTermination(Duration.ofSeconds(30))).isTrue();

@@ -1,24 +1,22 @@
 package dev.asyncjobs.engine;
 
-import static dev.asyncjobs.engine.OffloadEngineTestKit.await;
+import static dev.asyncjobs.engine.OffloadEngineTestKit.assertEachSucceededWithItsIndex;
+import static dev.asyncjobs.engine.OffloadEngineTestKit.everyJobOfALoadEnds;
+import static dev.asyncjobs.engine.OffloadEngineTestKit.launchEach;
+import static dev.asyncjobs.engine.OffloadEngineTestKit.openOnceQueuedAndTheLoopSleeps;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.asyncjobs.core.AsyncHooks;
-import dev.asyncjobs.core.AsyncJobs;
 import dev.asyncjobs.core.JobLoop;
-import dev.asyncjobs.core.JobLoopGroup;
-import dev.asyncjobs.core.JobObserver;
-import dev.asyncjobs.core.JobOptions;
 import dev.asyncjobs.core.RecordingObserver;
+import dev.asyncjobs.engine.OffloadEngineTestKit.TestLoops;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A saturated engine holds back the loop wake-ups of its completions ({@link DeferredWakeups}):
@@ -33,65 +31,35 @@ import org.junit.jupiter.api.Test;
 class OffloadEngineWakeupCoalescingTest {
     private static final long NEVER = TimeUnit.SECONDS.toNanos(600);
 
-    private final List<Throwable> hookErrors = new CopyOnWriteArrayList<>();
-    private JobLoopGroup loops;
-    private JobOptions options;
-
-    @BeforeEach
-    void setUp() {
-        AsyncHooks.setOnError(hookErrors::add);
-        loops = JobLoopGroup.builder().threads(1).name("coalesce-loop").build();
-        options = JobOptions.builder().loops(loops).build();
-    }
-
-    @AfterEach
-    void tearDown() {
-        await("no live jobs", () -> loops.liveJobs() == 0);
-        loops.close();
-        AsyncHooks.resetOnError();
-        assertThat(hookErrors).isEmpty();
-    }
+    @RegisterExtension
+    final TestLoops loops = new TestLoops("coalesce-loop", 1);
 
     /** {@code n} gated jobs, each one call whose work sleeps {@code workMillis}. */
     private final class Scenario {
         final CountDownLatch gate = new CountDownLatch(1);
         final AtomicInteger resumed = new AtomicInteger();
         final AtomicIntegerArray seenAtStart;
-        final List<RecordingObserver<Integer>> observers = new CopyOnWriteArrayList<>();
-        final OffloadEngine engine;
+        final List<RecordingObserver<Integer>> observers;
 
         Scenario(OffloadEngine engine, int n, long workMillis) throws InterruptedException {
-            this.engine = engine;
             seenAtStart = new AtomicIntegerArray(n);
-            for (int i = 0; i < n; i++) {
-                int id = i;
-                RecordingObserver<Integer> obs = new RecordingObserver<>();
-                observers.add(obs);
-                AsyncJobs.launch(() -> {
-                    int v = engine.call(() -> {
-                        if (id == 0) {
-                            gate.await();
-                        }
-                        seenAtStart.set(id, resumed.get());
-                        Thread.sleep(workMillis);
-                        return id;
-                    });
-                    resumed.incrementAndGet();
-                    return v;
-                }, options, obs);
-            }
-            await("every call but the first queued", () -> engine.queued() == n - 1);
-            // the loop has nothing left to do: let it reach select() before the device starts
-            Thread.sleep(100);
-            gate.countDown();
+            observers = launchEach(loops.options(), 0, n, id -> () -> {
+                int v = engine.call(() -> {
+                    if (id == 0) {
+                        gate.await();
+                    }
+                    seenAtStart.set(id, resumed.get());
+                    Thread.sleep(workMillis);
+                    return id;
+                });
+                resumed.incrementAndGet();
+                return v;
+            });
+            openOnceQueuedAndTheLoopSleeps(engine, n - 1, gate);
         }
 
         void awaitAll() {
-            for (int i = 0; i < observers.size(); i++) {
-                RecordingObserver.Call c = observers.get(i).await();
-                assertThat(c.kind()).as("job %d", i).isEqualTo("success");
-                assertThat(c.value()).as("job %d", i).isEqualTo(i);
-            }
+            assertEachSucceededWithItsIndex(observers);
         }
     }
 
@@ -140,45 +108,8 @@ class OffloadEngineWakeupCoalescingTest {
     @Test
     void heldBackWakeupsAreNeverLostUnderLoad() throws Exception {
         // a delay far beyond the test's wait: every job that ends was woken by low water or idleness
-        JobLoopGroup two = JobLoopGroup.builder().threads(2).name("coalesce-load").build();
-        try (OffloadEngine engine = OffloadEngine.builder().threads(2).queueCapacity(32).name("coalesce-load-dev")
-                .wakeupDelayNanos(NEVER).build()) {
-            JobOptions opts = JobOptions.builder().loops(two).build();
-            int rounds = 20_000;
-            AtomicInteger ok = new AtomicInteger();
-            AtomicInteger bad = new AtomicInteger();
-            java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(200);
-            for (int i = 0; i < rounds; i++) {
-                inFlight.acquire();
-                int id = i;
-                int calls = 1 + (i % 3);
-                AsyncJobs.launch(() -> {
-                    int sum = 0;
-                    for (int c = 0; c < calls; c++) {
-                        sum += engine.call(() -> id);
-                    }
-                    return sum;
-                }, opts, new JobObserver<Integer>() {
-                    @Override
-                    public void onSuccess(Integer value) {
-                        (value == id * calls ? ok : bad).incrementAndGet();
-                        inFlight.release();
-                    }
-
-                    @Override
-                    public void onFailure(Throwable error) {
-                        bad.incrementAndGet();
-                        inFlight.release();
-                    }
-                });
-            }
-            assertThat(inFlight.tryAcquire(200, 30, TimeUnit.SECONDS)).as("every job ended").isTrue();
-            assertThat(bad.get()).isZero();
-            assertThat(ok.get()).isEqualTo(rounds);
-        } finally {
-            await("no live jobs", () -> two.liveJobs() == 0);
-            two.close();
-        }
+        everyJobOfALoadEnds(OffloadEngine.builder().threads(2).queueCapacity(32).name("coalesce-load-dev")
+                .wakeupDelayNanos(NEVER), "coalesce-load", 20_000, Duration.ofSeconds(30), id -> () -> id);
     }
 
     @Test
@@ -187,33 +118,23 @@ class OffloadEngineWakeupCoalescingTest {
         // sleeping loop runs at once: only the completion's own wake-up may be held
         try (OffloadEngine engine = OffloadEngine.builder().threads(1).queueCapacity(16).name("coalesce-work")
                 .wakeupDelayNanos(NEVER).build()) {
-            JobLoop loop = loops.loop(0);
+            JobLoop loop = loops.group().loop(0);
             CountDownLatch gate = new CountDownLatch(1);
             AtomicInteger ranInTime = new AtomicInteger();
             int n = 12;
-            List<RecordingObserver<Integer>> observers = new CopyOnWriteArrayList<>();
-            for (int i = 0; i < n; i++) {
-                int id = i;
-                RecordingObserver<Integer> obs = new RecordingObserver<>();
-                observers.add(obs);
-                AsyncJobs.launch(() -> engine.call(() -> {
-                    if (id == 0) {
-                        gate.await();
-                    }
-                    CountDownLatch ran = new CountDownLatch(1);
-                    loop.execute(ran::countDown);
-                    if (ran.await(10, TimeUnit.SECONDS)) {
-                        ranInTime.incrementAndGet();
-                    }
-                    return id;
-                }), options, obs);
-            }
-            await("every call but the first queued", () -> engine.queued() == n - 1);
-            Thread.sleep(100);
-            gate.countDown();
-            for (RecordingObserver<Integer> obs : observers) {
-                assertThat(obs.await().kind()).isEqualTo("success");
-            }
+            List<RecordingObserver<Integer>> observers = launchEach(loops.options(), 0, n, id -> () -> engine.call(() -> {
+                if (id == 0) {
+                    gate.await();
+                }
+                CountDownLatch ran = new CountDownLatch(1);
+                loop.execute(ran::countDown);
+                if (ran.await(10, TimeUnit.SECONDS)) {
+                    ranInTime.incrementAndGet();
+                }
+                return id;
+            }));
+            openOnceQueuedAndTheLoopSleeps(engine, n - 1, gate);
+            assertEachSucceededWithItsIndex(observers);
             assertThat(ranInTime.get()).isEqualTo(n);
         }
     }

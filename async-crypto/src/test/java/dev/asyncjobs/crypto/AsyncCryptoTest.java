@@ -1,16 +1,14 @@
 package dev.asyncjobs.crypto;
 
+import static dev.asyncjobs.crypto.CryptoFixture.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.asyncjobs.core.AsyncJob;
 import dev.asyncjobs.core.AsyncJobs;
 import dev.asyncjobs.core.AsyncWaitCtx;
-import dev.asyncjobs.core.JobFunction;
 import dev.asyncjobs.core.JobHandle;
-import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobObserver;
-import dev.asyncjobs.core.JobOptions;
 import dev.asyncjobs.core.JobTicket;
 import dev.asyncjobs.core.StartStatus;
 import dev.asyncjobs.engine.OffloadEngine;
@@ -24,17 +22,14 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.SignatureException;
 import java.security.spec.ECGenParameterSpec;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -49,20 +44,18 @@ import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every operation inside jobs (through {@link AsyncJobs#launch}, the adapters' path) checked
  * cross-wise against plain JCA, and every failure surfacing as the JCA's own exception type.
  */
 class AsyncCryptoTest {
-    private static final SecureRandom RANDOM = new SecureRandom();
-    private static OffloadEngine engine;
+    @RegisterExtension
+    static final CryptoFixture JOBS = new CryptoFixture("crypto", 32);
     private static AsyncCrypto crypto;
-    private static JobLoopGroup loops;
-    private static JobOptions options;
     private static KeyPair ec;
     private static KeyPair ed;
     private static KeyPair rsa;
@@ -71,52 +64,12 @@ class AsyncCryptoTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        engine = OffloadEngine.builder().name("crypto-engine").threads(2).queueCapacity(32).build();
-        crypto = new AsyncCrypto(engine);
-        loops = JobLoopGroup.builder().threads(2).name("crypto-loop").build();
-        options = JobOptions.builder().loops(loops).build();
+        crypto = new AsyncCrypto(JOBS.engine());
         ec = SignatureScheme.ECDSA_P256_SHA256.generateKeyPair();
         ed = SignatureScheme.ED25519.generateKeyPair();
         rsa = SignatureScheme.RSA_PSS_SHA256.generateKeyPair();
         x1 = KeyPairGenerator.getInstance("X25519").generateKeyPair();
         x2 = KeyPairGenerator.getInstance("X25519").generateKeyPair();
-    }
-
-    @AfterAll
-    static void tearDown() throws InterruptedException {
-        engine.close();
-        assertThat(engine.awaitTermination(Duration.ofSeconds(10))).isTrue();
-        loops.close();
-    }
-
-    /** Runs {@code f} as a launched job and returns its value, or rethrows what it threw. */
-    static <R> R inJob(JobFunction<R> f) throws Exception {
-        CompletableFuture<R> result = new CompletableFuture<>();
-        AsyncJobs.launch(f, options, new JobObserver<R>() {
-            @Override
-            public void onSuccess(@Nullable R value) {
-                result.complete(value);
-            }
-
-            @Override
-            public void onFailure(Throwable error) {
-                result.completeExceptionally(error);
-            }
-        });
-        try {
-            return result.get(60, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception ex) {
-                throw ex;
-            }
-            throw (Error) e.getCause();
-        }
-    }
-
-    private static byte[] bytes(int n) {
-        byte[] b = new byte[n];
-        RANDOM.nextBytes(b);
-        return b;
     }
 
     private static SecretKey aes256() {
@@ -161,10 +114,10 @@ class AsyncCryptoTest {
             KeyPair kp = keysFor(s);
             for (int len : new int[] {0, 1, 32, 1000, 70_000}) {
                 byte[] msg = bytes(len);
-                byte[] asyncSig = inJob(() -> crypto.sign(s, kp.getPrivate(), msg));
+                byte[] asyncSig = JOBS.inJob(() -> crypto.sign(s, kp.getPrivate(), msg));
                 assertThat(plainVerify(s, kp, msg, asyncSig)).as("%s: async sign, plain verify", s).isTrue();
                 byte[] plainSig = plainSign(s, kp, msg);
-                assertThat(inJob(() -> crypto.verify(s, kp.getPublic(), msg, plainSig)))
+                assertThat(JOBS.inJob(() -> crypto.verify(s, kp.getPublic(), msg, plainSig)))
                         .as("%s: plain sign, async verify", s).isTrue();
                 byte[] other = msg.clone();
                 if (other.length > 0) {
@@ -173,7 +126,7 @@ class AsyncCryptoTest {
                     other = new byte[] {1};
                 }
                 byte[] tampered = other;
-                assertThat(inJob(() -> crypto.verify(s, kp.getPublic(), tampered, asyncSig)))
+                assertThat(JOBS.inJob(() -> crypto.verify(s, kp.getPublic(), tampered, asyncSig)))
                         .as("%s: another message does not verify", s).isFalse();
                 assertThat(plainVerify(s, kp, tampered, asyncSig)).isFalse();
             }
@@ -183,14 +136,14 @@ class AsyncCryptoTest {
     @Test
     void ed25519SignaturesAreByteForByteThePlainOnes() throws Exception {
         byte[] msg = "deterministic".getBytes(StandardCharsets.UTF_8);
-        byte[] asyncSig = inJob(() -> crypto.sign(SignatureScheme.ED25519, ed.getPrivate(), msg));
+        byte[] asyncSig = JOBS.inJob(() -> crypto.sign(SignatureScheme.ED25519, ed.getPrivate(), msg));
         assertThat(asyncSig).hasSize(64).isEqualTo(plainSign(SignatureScheme.ED25519, ed, msg));
     }
 
     @Test
     void rsaPssUsesSha256Mgf1AndSalt32() throws Exception {
         byte[] msg = bytes(100);
-        byte[] sig = inJob(() -> crypto.sign(SignatureScheme.RSA_PSS_SHA256, rsa.getPrivate(), msg));
+        byte[] sig = JOBS.inJob(() -> crypto.sign(SignatureScheme.RSA_PSS_SHA256, rsa.getPrivate(), msg));
         assertThat(sig).hasSize(256);
         // a verifier with the same named parameters, built independently, accepts it
         Signature v = Signature.getInstance("RSASSA-PSS");
@@ -220,18 +173,18 @@ class AsyncCryptoTest {
     void genericAlgorithmOverloadsWorkAndRejectUnknownNames() throws Exception {
         byte[] msg = bytes(50);
         KeyPair p384 = ecPair("secp384r1");
-        byte[] sig = inJob(() -> crypto.sign("SHA384withECDSA", null, p384.getPrivate(), msg));
+        byte[] sig = JOBS.inJob(() -> crypto.sign("SHA384withECDSA", null, p384.getPrivate(), msg));
         Signature v = Signature.getInstance("SHA384withECDSA");
         v.initVerify(p384.getPublic());
         v.update(msg);
         assertThat(v.verify(sig)).isTrue();
-        assertThat(inJob(() -> crypto.verify("SHA384withECDSA", null, p384.getPublic(), msg, sig))).isTrue();
-        assertThat(inJob(() -> crypto.verify(SignatureScheme.RSA_PSS_SHA256.algorithm(),
+        assertThat(JOBS.inJob(() -> crypto.verify("SHA384withECDSA", null, p384.getPublic(), msg, sig))).isTrue();
+        assertThat(JOBS.inJob(() -> crypto.verify(SignatureScheme.RSA_PSS_SHA256.algorithm(),
                 SignatureScheme.RSA_PSS_SHA256.parameters(), rsa.getPublic(), msg,
                 plainSign(SignatureScheme.RSA_PSS_SHA256, rsa, msg)))).isTrue();
-        assertThatThrownBy(() -> inJob(() -> crypto.sign("SHA256withNothing", null, ec.getPrivate(), msg)))
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.sign("SHA256withNothing", null, ec.getPrivate(), msg)))
                 .isInstanceOf(NoSuchAlgorithmException.class);
-        assertThatThrownBy(() -> inJob(() -> crypto.digest("SHA-999", msg)))
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.digest("SHA-999", msg)))
                 .isInstanceOf(NoSuchAlgorithmException.class);
     }
 
@@ -240,26 +193,26 @@ class AsyncCryptoTest {
         byte[] msg = bytes(10);
         KeyPair p384 = ecPair("secp384r1");
         KeyPair p521 = ecPair("secp521r1");
-        assertThatThrownBy(() -> inJob(() -> crypto.sign(SignatureScheme.ECDSA_P256_SHA256, rsa.getPrivate(), msg)))
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.sign(SignatureScheme.ECDSA_P256_SHA256, rsa.getPrivate(), msg)))
                 .isInstanceOf(InvalidKeyException.class);
-        assertThatThrownBy(() -> inJob(() -> crypto.sign(SignatureScheme.ECDSA_P256_SHA256, p384.getPrivate(), msg)))
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.sign(SignatureScheme.ECDSA_P256_SHA256, p384.getPrivate(), msg)))
                 .isInstanceOf(InvalidKeyException.class).hasMessageContaining("P-256");
-        assertThatThrownBy(() -> inJob(() -> crypto.verify(SignatureScheme.ECDSA_P256_SHA256, p521.getPublic(), msg,
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.verify(SignatureScheme.ECDSA_P256_SHA256, p521.getPublic(), msg,
                 new byte[70]))).isInstanceOf(InvalidKeyException.class);
-        assertThatThrownBy(() -> inJob(() -> crypto.sign(SignatureScheme.ED25519, ec.getPrivate(), msg)))
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.sign(SignatureScheme.ED25519, ec.getPrivate(), msg)))
                 .isInstanceOf(InvalidKeyException.class);
-        assertThatThrownBy(() -> inJob(() -> crypto.sign(SignatureScheme.RSA_PSS_SHA256, ed.getPrivate(), msg)))
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.sign(SignatureScheme.RSA_PSS_SHA256, ed.getPrivate(), msg)))
                 .isInstanceOf(InvalidKeyException.class);
-        assertThatThrownBy(() -> inJob(() -> crypto.verify(SignatureScheme.ED25519, rsa.getPublic(), msg,
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.verify(SignatureScheme.ED25519, rsa.getPublic(), msg,
                 new byte[64]))).isInstanceOf(InvalidKeyException.class);
     }
 
     @Test
     void malformedSignaturesAreSignatureExceptions() {
         byte[] msg = bytes(10);
-        assertThatThrownBy(() -> inJob(() -> crypto.verify(SignatureScheme.ECDSA_P256_SHA256, ec.getPublic(), msg,
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.verify(SignatureScheme.ECDSA_P256_SHA256, ec.getPublic(), msg,
                 new byte[] {1, 2, 3}))).isInstanceOf(SignatureException.class);
-        assertThatThrownBy(() -> inJob(() -> crypto.verify(SignatureScheme.RSA_PSS_SHA256, rsa.getPublic(), msg,
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.verify(SignatureScheme.RSA_PSS_SHA256, rsa.getPublic(), msg,
                 new byte[300]))).isInstanceOf(SignatureException.class);
     }
 
@@ -272,7 +225,7 @@ class AsyncCryptoTest {
             for (byte[] aad : new byte[][] {null, bytes(20)}) {
                 byte[] pt = bytes(len);
                 byte[] iv = bytes(12);
-                byte[] ct = inJob(() -> crypto.encryptAesGcm(key, iv, pt, aad));
+                byte[] ct = JOBS.inJob(() -> crypto.encryptAesGcm(key, iv, pt, aad));
                 assertThat(ct).hasSize(len + 16);
                 Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
                 c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, iv));
@@ -287,9 +240,9 @@ class AsyncCryptoTest {
                     e.updateAAD(aad);
                 }
                 byte[] plainCt = e.doFinal(pt);
-                assertThat(inJob(() -> crypto.decryptAesGcm(key, iv2, plainCt, aad))).isEqualTo(pt);
+                assertThat(JOBS.inJob(() -> crypto.decryptAesGcm(key, iv2, plainCt, aad))).isEqualTo(pt);
                 SecretKey sameKey = new SecretKeySpec(key.getEncoded(), "AES");
-                assertThat(inJob(() -> crypto.encryptAesGcm(sameKey, iv2, pt, aad)))
+                assertThat(JOBS.inJob(() -> crypto.encryptAesGcm(sameKey, iv2, pt, aad)))
                         .as("same key, IV, AAD: same ciphertext as plain JCA").isEqualTo(plainCt);
             }
         }
@@ -300,40 +253,40 @@ class AsyncCryptoTest {
         SecretKey key = aes256();
         byte[] iv = bytes(12);
         byte[] aad = bytes(8);
-        byte[] ct = inJob(() -> crypto.encryptAesGcm(key, iv, bytes(64), aad));
+        byte[] ct = JOBS.inJob(() -> crypto.encryptAesGcm(key, iv, bytes(64), aad));
         for (int i : new int[] {0, 31, ct.length - 1}) {
             byte[] bad = ct.clone();
             bad[i] ^= 0x40;
-            assertThatThrownBy(() -> inJob(() -> crypto.decryptAesGcm(key, iv, bad, aad)))
+            assertThatThrownBy(() -> JOBS.inJob(() -> crypto.decryptAesGcm(key, iv, bad, aad)))
                     .isInstanceOf(AEADBadTagException.class);
         }
-        assertThatThrownBy(() -> inJob(() -> crypto.decryptAesGcm(key, iv, ct, bytes(8))))
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.decryptAesGcm(key, iv, ct, bytes(8))))
                 .as("other AAD").isInstanceOf(AEADBadTagException.class);
-        assertThatThrownBy(() -> inJob(() -> crypto.decryptAesGcm(aes256(), iv, ct, aad)))
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.decryptAesGcm(aes256(), iv, ct, aad)))
                 .as("other key").isInstanceOf(AEADBadTagException.class);
-        assertThatThrownBy(() -> inJob(() -> crypto.decryptAesGcm(key, bytes(12), ct, aad)))
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.decryptAesGcm(key, bytes(12), ct, aad)))
                 .as("other IV").isInstanceOf(AEADBadTagException.class);
-        assertThatThrownBy(() -> inJob(() -> crypto.decryptAesGcm(key, iv, Arrays.copyOf(ct, 10), aad)))
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.decryptAesGcm(key, iv, Arrays.copyOf(ct, 10), aad)))
                 .as("shorter than a tag").isInstanceOf(AEADBadTagException.class);
         // the device threads' cached ciphers still work after all those failures
         for (int i = 0; i < 20; i++) {
             byte[] pt = bytes(i * 7);
             byte[] ivi = bytes(12);
-            byte[] c = inJob(() -> crypto.encryptAesGcm(key, ivi, pt, aad));
-            assertThat(inJob(() -> crypto.decryptAesGcm(key, ivi, c, aad))).isEqualTo(pt);
+            byte[] c = JOBS.inJob(() -> crypto.encryptAesGcm(key, ivi, pt, aad));
+            assertThat(JOBS.inJob(() -> crypto.decryptAesGcm(key, ivi, c, aad))).isEqualTo(pt);
         }
     }
 
     @Test
     void badAesKeysAndIvsAreTheJcaExceptionTypes() {
         byte[] iv = bytes(12);
-        assertThatThrownBy(() -> inJob(() -> crypto.encryptAesGcm(new SecretKeySpec(bytes(16), "AES"), iv, bytes(5),
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.encryptAesGcm(new SecretKeySpec(bytes(16), "AES"), iv, bytes(5),
                 null))).isInstanceOf(InvalidKeyException.class).hasMessageContaining("256-bit");
-        assertThatThrownBy(() -> inJob(() -> crypto.encryptAesGcm(new SecretKeySpec(bytes(32), "HmacSHA256"), iv,
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.encryptAesGcm(new SecretKeySpec(bytes(32), "HmacSHA256"), iv,
                 bytes(5), null))).isInstanceOf(InvalidKeyException.class);
-        assertThatThrownBy(() -> inJob(() -> crypto.encryptAesGcm(aes256(), bytes(16), bytes(5), null)))
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.encryptAesGcm(aes256(), bytes(16), bytes(5), null)))
                 .isInstanceOf(InvalidAlgorithmParameterException.class);
-        assertThatThrownBy(() -> inJob(() -> crypto.decryptAesGcm(aes256(), new byte[0], bytes(32), null)))
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.decryptAesGcm(aes256(), new byte[0], bytes(32), null)))
                 .isInstanceOf(InvalidAlgorithmParameterException.class);
     }
 
@@ -345,10 +298,10 @@ class AsyncCryptoTest {
             SecretKey key = aes256();
             byte[] iv = bytes(12);
             byte[] pt = bytes(32);
-            byte[] first = inJob(() -> c.encryptAesGcm(key, iv, pt, null));
-            assertThatThrownBy(() -> inJob(() -> c.encryptAesGcm(key, iv, pt, null)))
+            byte[] first = JOBS.inJob(() -> c.encryptAesGcm(key, iv, pt, null));
+            assertThatThrownBy(() -> JOBS.inJob(() -> c.encryptAesGcm(key, iv, pt, null)))
                     .isInstanceOf(InvalidAlgorithmParameterException.class);
-            assertThat(inJob(() -> c.decryptAesGcm(key, iv, first, null))).isEqualTo(pt);
+            assertThat(JOBS.inJob(() -> c.decryptAesGcm(key, iv, first, null))).isEqualTo(pt);
         } finally {
             one.close();
         }
@@ -358,7 +311,7 @@ class AsyncCryptoTest {
     void rsaOaepCrossDecryptsWithPlainJca() throws Exception {
         for (int len : new int[] {0, 1, 32, 190}) {
             byte[] pt = bytes(len);
-            byte[] ct = inJob(() -> crypto.encryptRsaOaep(rsa.getPublic(), pt));
+            byte[] ct = JOBS.inJob(() -> crypto.encryptRsaOaep(rsa.getPublic(), pt));
             assertThat(ct).hasSize(256);
             Cipher d = Cipher.getInstance("RSA/ECB/OAEPWithSHA-256AndMGF1Padding");
             d.init(Cipher.DECRYPT_MODE, rsa.getPrivate(), AsyncCrypto.OAEP_SHA256);
@@ -367,29 +320,29 @@ class AsyncCryptoTest {
             e.init(Cipher.ENCRYPT_MODE, rsa.getPublic(), new javax.crypto.spec.OAEPParameterSpec("SHA-256", "MGF1",
                     java.security.spec.MGF1ParameterSpec.SHA256, javax.crypto.spec.PSource.PSpecified.DEFAULT));
             byte[] plainCt = e.doFinal(pt);
-            assertThat(inJob(() -> crypto.decryptRsaOaep(rsa.getPrivate(), plainCt))).isEqualTo(pt);
+            assertThat(JOBS.inJob(() -> crypto.decryptRsaOaep(rsa.getPrivate(), plainCt))).isEqualTo(pt);
         }
     }
 
     @Test
     void rsaOaepFailuresAreTheJcaExceptionTypes() throws Exception {
-        byte[] ct = inJob(() -> crypto.encryptRsaOaep(rsa.getPublic(), bytes(20)));
+        byte[] ct = JOBS.inJob(() -> crypto.encryptRsaOaep(rsa.getPublic(), bytes(20)));
         byte[] bad = ct.clone();
         bad[100] ^= 1;
-        assertThatThrownBy(() -> inJob(() -> crypto.decryptRsaOaep(rsa.getPrivate(), bad)))
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.decryptRsaOaep(rsa.getPrivate(), bad)))
                 .isInstanceOf(BadPaddingException.class);
         KeyPair other = SignatureScheme.RSA_PSS_SHA256.generateKeyPair();
-        assertThatThrownBy(() -> inJob(() -> crypto.decryptRsaOaep(other.getPrivate(), ct)))
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.decryptRsaOaep(other.getPrivate(), ct)))
                 .isInstanceOf(BadPaddingException.class);
-        assertThatThrownBy(() -> inJob(() -> crypto.encryptRsaOaep(rsa.getPublic(), bytes(191))))
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.encryptRsaOaep(rsa.getPublic(), bytes(191))))
                 .isInstanceOf(IllegalBlockSizeException.class);
-        assertThatThrownBy(() -> inJob(() -> crypto.encryptRsaOaep(ec.getPublic(), bytes(10))))
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.encryptRsaOaep(ec.getPublic(), bytes(10))))
                 .isInstanceOf(InvalidKeyException.class);
         // a SHA-1 OAEP ciphertext (the JDK's default MGF1) is not accepted as SHA-256
         Cipher sha1 = Cipher.getInstance("RSA/ECB/OAEPWithSHA-1AndMGF1Padding");
         sha1.init(Cipher.ENCRYPT_MODE, rsa.getPublic());
         byte[] sha1Ct = sha1.doFinal(bytes(10));
-        assertThatThrownBy(() -> inJob(() -> crypto.decryptRsaOaep(rsa.getPrivate(), sha1Ct)))
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.decryptRsaOaep(rsa.getPrivate(), sha1Ct)))
                 .isInstanceOf(BadPaddingException.class);
     }
 
@@ -399,37 +352,37 @@ class AsyncCryptoTest {
     void digestsAndHmacEqualPlainJca() throws Exception {
         for (int len : new int[] {0, 3, 64, 1 << 20}) {
             byte[] data = bytes(len);
-            assertThat(inJob(() -> crypto.sha256(data))).isEqualTo(MessageDigest.getInstance("SHA-256").digest(data));
-            assertThat(inJob(() -> crypto.sha512(data))).isEqualTo(MessageDigest.getInstance("SHA-512").digest(data));
-            assertThat(inJob(() -> crypto.digest("SHA-512", data))).hasSize(64);
+            assertThat(JOBS.inJob(() -> crypto.sha256(data))).isEqualTo(MessageDigest.getInstance("SHA-256").digest(data));
+            assertThat(JOBS.inJob(() -> crypto.sha512(data))).isEqualTo(MessageDigest.getInstance("SHA-512").digest(data));
+            assertThat(JOBS.inJob(() -> crypto.digest("SHA-512", data))).hasSize(64);
             SecretKey k = new SecretKeySpec(bytes(len % 100 + 1), "HmacSHA256");
             Mac m = Mac.getInstance("HmacSHA256");
             m.init(k);
-            assertThat(inJob(() -> crypto.hmacSha256(k, data))).isEqualTo(m.doFinal(data));
+            assertThat(JOBS.inJob(() -> crypto.hmacSha256(k, data))).isEqualTo(m.doFinal(data));
         }
         // RFC 4231 test case 2
         SecretKey jefe = new SecretKeySpec("Jefe".getBytes(StandardCharsets.US_ASCII), "HmacSHA256");
-        byte[] mac = inJob(() -> crypto.hmacSha256(jefe,
+        byte[] mac = JOBS.inJob(() -> crypto.hmacSha256(jefe,
                 "what do ya want for nothing?".getBytes(StandardCharsets.US_ASCII)));
         assertThat(java.util.HexFormat.of().formatHex(mac))
                 .isEqualTo("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
         // SHA-256("abc"), FIPS 180-2
-        assertThat(java.util.HexFormat.of().formatHex(inJob(() -> crypto.sha256("abc".getBytes(StandardCharsets.US_ASCII)))))
+        assertThat(java.util.HexFormat.of().formatHex(JOBS.inJob(() -> crypto.sha256("abc".getBytes(StandardCharsets.US_ASCII)))))
                 .isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
     @Test
     void x25519BothSidesAgreeAndMatchPlainJca() throws Exception {
-        byte[] a = inJob(() -> crypto.x25519(x1.getPrivate(), x2.getPublic()));
-        byte[] b = inJob(() -> crypto.x25519(x2.getPrivate(), x1.getPublic()));
+        byte[] a = JOBS.inJob(() -> crypto.x25519(x1.getPrivate(), x2.getPublic()));
+        byte[] b = JOBS.inJob(() -> crypto.x25519(x2.getPrivate(), x1.getPublic()));
         assertThat(a).hasSize(32).isEqualTo(b);
         KeyAgreement ka = KeyAgreement.getInstance("X25519");
         ka.init(x1.getPrivate());
         ka.doPhase(x2.getPublic(), true);
         assertThat(a).isEqualTo(ka.generateSecret());
-        assertThatThrownBy(() -> inJob(() -> crypto.x25519(ed.getPrivate(), x2.getPublic())))
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.x25519(ed.getPrivate(), x2.getPublic())))
                 .isInstanceOf(InvalidKeyException.class);
-        assertThatThrownBy(() -> inJob(() -> crypto.x25519(x1.getPrivate(), ec.getPublic())))
+        assertThatThrownBy(() -> JOBS.inJob(() -> crypto.x25519(x1.getPrivate(), ec.getPublic())))
                 .isInstanceOf(InvalidKeyException.class);
     }
 
@@ -442,9 +395,7 @@ class AsyncCryptoTest {
         List<CompletableFuture<Boolean>> all = new ArrayList<>();
         for (int i = 0; i < jobs; i++) {
             int n = i;
-            CompletableFuture<Boolean> f = new CompletableFuture<>();
-            all.add(f);
-            AsyncJobs.launch(() -> {
+            all.add(JOBS.launch(() -> {
                 byte[] msg = ("message " + n).getBytes(StandardCharsets.UTF_8);
                 SignatureScheme s = SignatureScheme.values()[n % 3];
                 KeyPair kp = keysFor(s);
@@ -457,17 +408,7 @@ class AsyncCryptoTest {
                 ok &= Arrays.equals(crypto.decryptAesGcm(key, iv, ct, null), msg);
                 ok &= Arrays.equals(crypto.sha256(msg), MessageDigest.getInstance("SHA-256").digest(msg));
                 return ok && plainVerify(s, kp, msg, sig);
-            }, options, new JobObserver<Boolean>() {
-                @Override
-                public void onSuccess(@Nullable Boolean value) {
-                    f.complete(value);
-                }
-
-                @Override
-                public void onFailure(Throwable error) {
-                    f.completeExceptionally(error);
-                }
-            });
+            }));
         }
         for (CompletableFuture<Boolean> f : all) {
             assertThat(f.get(60, TimeUnit.SECONDS)).isTrue();
@@ -507,7 +448,7 @@ class AsyncCryptoTest {
         JobTicket t = AsyncJobs.launch(() -> {
             started.incrementAndGet();
             return crypto.generateKeyPair(SignatureScheme.RSA_PSS_SHA256);
-        }, options, new JobObserver<KeyPair>() {
+        }, JOBS.options(), new JobObserver<KeyPair>() {
             @Override
             public void onSuccess(@Nullable KeyPair value) {
                 succeeded.set(true);
@@ -540,7 +481,7 @@ class AsyncCryptoTest {
         OffloadEngine closed = OffloadEngine.builder().name("closed-crypto").threads(1).build();
         closed.close();
         AsyncCrypto c = new AsyncCrypto(closed);
-        assertThatThrownBy(() -> inJob(() -> c.sha256(new byte[1]))).isInstanceOf(RejectedExecutionException.class);
+        assertThatThrownBy(() -> JOBS.inJob(() -> c.sha256(new byte[1]))).isInstanceOf(RejectedExecutionException.class);
         assertThatThrownBy(() -> c.sha256(new byte[1])).isInstanceOf(RejectedExecutionException.class);
         assertThat(c.engine()).isSameAs(closed);
     }
@@ -586,7 +527,7 @@ class AsyncCryptoTest {
         assertThat(((java.security.interfaces.RSAKey) rsa.getPublic()).getModulus().bitLength()).isEqualTo(2048);
         assertThat(((java.security.interfaces.ECKey) ec.getPublic()).getParams().getCurve().getField().getFieldSize())
                 .isEqualTo(256);
-        KeyPair viaEngine = inJob(() -> crypto.generateKeyPair(SignatureScheme.ED25519));
+        KeyPair viaEngine = JOBS.inJob(() -> crypto.generateKeyPair(SignatureScheme.ED25519));
         byte[] msg = bytes(5);
         assertThat(plainVerify(SignatureScheme.ED25519, viaEngine, msg,
                 plainSign(SignatureScheme.ED25519, viaEngine, msg))).isTrue();

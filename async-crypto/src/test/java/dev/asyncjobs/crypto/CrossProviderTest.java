@@ -1,43 +1,33 @@
 package dev.asyncjobs.crypto;
 
+import static dev.asyncjobs.crypto.CryptoFixture.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.asyncjobs.core.AsyncJobs;
-import dev.asyncjobs.core.JobFunction;
-import dev.asyncjobs.core.JobLoopGroup;
-import dev.asyncjobs.core.JobObserver;
-import dev.asyncjobs.core.JobOptions;
-import dev.asyncjobs.engine.OffloadEngine;
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Provider;
-import java.security.SecureRandom;
 import java.security.Security;
 import java.security.spec.ECGenParameterSpec;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.BadPaddingException;
 import javax.crypto.KeyGenerator;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Keys made by one provider used by another, signatures made by one verified by another,
@@ -49,33 +39,21 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(300)
 class CrossProviderTest {
-    private static final SecureRandom RANDOM = new SecureRandom();
+    @RegisterExtension
+    static final CryptoFixture JOBS = new CryptoFixture("cross", 0);
     /** The known gaps: Conscrypt 2.5 has no Ed25519, RSASSA-PSS or X25519, ACCP 2.5 no X25519. */
     private static final Set<String> EXPECTED_GAPS = Set.of(
             "Conscrypt ED25519_SIGN", "Conscrypt ED25519_VERIFY", "Conscrypt RSA_PSS_SIGN",
             "Conscrypt RSA_PSS_VERIFY", "Conscrypt X25519", "AmazonCorrettoCryptoProvider X25519");
 
-    private static OffloadEngine engine;
-    private static JobLoopGroup loops;
-    private static JobOptions options;
     /** Provider name -> the provider; "JDK" is the JDK's own per operation. */
     private static final Map<String, Provider[]> PROVIDERS = new LinkedHashMap<>();
 
     @BeforeAll
     static void setUp() {
-        engine = OffloadEngine.builder().name("cross-engine").threads(2).build();
-        loops = JobLoopGroup.builder().threads(2).name("cross-loop").build();
-        options = JobOptions.builder().loops(loops).build();
         PROVIDERS.put("JDK", CryptoPolicyTest.jdkProviders());
         PROVIDERS.put(ProviderTable.ACCP, new Provider[] {CryptoPolicyTest.ACCP});
         PROVIDERS.put(ProviderTable.CONSCRYPT, new Provider[] {CryptoPolicyTest.CONSCRYPT});
-    }
-
-    @AfterAll
-    static void tearDown() throws InterruptedException {
-        engine.close();
-        assertThat(engine.awaitTermination(Duration.ofSeconds(10))).isTrue();
-        loops.close();
     }
 
     /** The provider called {@code name} that runs {@code op}, or null if it lacks it. */
@@ -98,36 +76,7 @@ class CrossProviderTest {
         for (CryptoOperation op : ops) {
             assertThat(p.provider(op).getName()).isEqualTo(name.equals("JDK") ? p.provider(op).getName() : name);
         }
-        return new AsyncCrypto(engine, p);
-    }
-
-    private static <R> R inJob(JobFunction<R> f) throws Exception {
-        CompletableFuture<R> result = new CompletableFuture<>();
-        AsyncJobs.launch(f, options, new JobObserver<R>() {
-            @Override
-            public void onSuccess(@Nullable R value) {
-                result.complete(value);
-            }
-
-            @Override
-            public void onFailure(Throwable error) {
-                result.completeExceptionally(error);
-            }
-        });
-        try {
-            return result.get(60, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception ex) {
-                throw ex;
-            }
-            throw (Error) e.getCause();
-        }
-    }
-
-    private static byte[] bytes(int n) {
-        byte[] b = new byte[n];
-        RANDOM.nextBytes(b);
-        return b;
+        return new AsyncCrypto(JOBS.engine(), p);
     }
 
     /** A key pair for {@code scheme} made by the provider called {@code name}, or null if it cannot. */
@@ -189,17 +138,17 @@ class CrossProviderTest {
                         continue; // reported above
                     }
                     AsyncCrypto a = pinned(signer, signOp);
-                    byte[] sig = inJob(() -> a.sign(s, kp.getPrivate(), msg));
+                    byte[] sig = JOBS.inJob(() -> a.sign(s, kp.getPrivate(), msg));
                     for (String verifier : names) {
                         if (provider(verifier, verifyOp) == null) {
                             continue;
                         }
                         AsyncCrypto b = pinned(verifier, verifyOp);
-                        assertThat(inJob(() -> b.verify(s, kp.getPublic(), msg, sig)))
+                        assertThat(JOBS.inJob(() -> b.verify(s, kp.getPublic(), msg, sig)))
                                 .as("%s: keys %s, signed %s, verified %s", s, keyMaker, signer, verifier).isTrue();
                         byte[] other = msg.clone();
                         other[7] ^= 1;
-                        assertThat(inJob(() -> b.verify(s, kp.getPublic(), other, sig)))
+                        assertThat(JOBS.inJob(() -> b.verify(s, kp.getPublic(), other, sig)))
                                 .as("%s: another message, keys %s, signed %s, verified %s", s, keyMaker, signer,
                                         verifier).isFalse();
                         checked.add(s + " " + keyMaker + "/" + signer + "/" + verifier);
@@ -218,14 +167,14 @@ class CrossProviderTest {
             for (String enc : names) {
                 AsyncCrypto a = pinned(enc, CryptoOperation.RSA_OAEP);
                 byte[] pt = bytes(100);
-                byte[] ct = inJob(() -> a.encryptRsaOaep(rsa.getPublic(), pt));
+                byte[] ct = JOBS.inJob(() -> a.encryptRsaOaep(rsa.getPublic(), pt));
                 for (String dec : names) {
                     AsyncCrypto b = pinned(dec, CryptoOperation.RSA_OAEP);
-                    assertThat(inJob(() -> b.decryptRsaOaep(rsa.getPrivate(), ct)))
+                    assertThat(JOBS.inJob(() -> b.decryptRsaOaep(rsa.getPrivate(), ct)))
                             .as("OAEP: keys %s, encrypted %s, decrypted %s", keyMaker, enc, dec).isEqualTo(pt);
                     byte[] bad = ct.clone();
                     bad[50] ^= 1;
-                    assertThatThrownBy(() -> inJob(() -> b.decryptRsaOaep(rsa.getPrivate(), bad)))
+                    assertThatThrownBy(() -> JOBS.inJob(() -> b.decryptRsaOaep(rsa.getPrivate(), bad)))
                             .as("OAEP tampered: %s/%s/%s", keyMaker, enc, dec).isInstanceOf(BadPaddingException.class);
                 }
             }
@@ -242,15 +191,15 @@ class CrossProviderTest {
                     byte[] pt = bytes(len);
                     byte[] iv = bytes(12);
                     byte[] aad = bytes(13);
-                    byte[] ct = inJob(() -> a.encryptAesGcm(aes, iv, pt, aad));
+                    byte[] ct = JOBS.inJob(() -> a.encryptAesGcm(aes, iv, pt, aad));
                     for (String dec : names) {
                         AsyncCrypto b = pinned(dec, CryptoOperation.AES_GCM);
-                        assertThat(inJob(() -> b.decryptAesGcm(aes, iv, ct, aad)))
+                        assertThat(JOBS.inJob(() -> b.decryptAesGcm(aes, iv, ct, aad)))
                                 .as("AES-GCM %d B: key %s, encrypted %s, decrypted %s", len, keyMaker, enc, dec)
                                 .isEqualTo(pt);
                         byte[] bad = ct.clone();
                         bad[bad.length - 1] ^= 1;
-                        assertThatThrownBy(() -> inJob(() -> b.decryptAesGcm(aes, iv, bad, aad)))
+                        assertThatThrownBy(() -> JOBS.inJob(() -> b.decryptAesGcm(aes, iv, bad, aad)))
                                 .isInstanceOf(AEADBadTagException.class);
                     }
                 }
@@ -265,9 +214,9 @@ class CrossProviderTest {
             byte[] mac = null;
             for (String n : names) {
                 AsyncCrypto c = pinned(n, CryptoOperation.SHA256, CryptoOperation.SHA512, CryptoOperation.HMAC_SHA256);
-                byte[] d1 = inJob(() -> c.sha256(data));
-                byte[] d2 = inJob(() -> c.sha512(data));
-                byte[] m = inJob(() -> c.hmacSha256(mk, data));
+                byte[] d1 = JOBS.inJob(() -> c.sha256(data));
+                byte[] d2 = JOBS.inJob(() -> c.sha512(data));
+                byte[] m = JOBS.inJob(() -> c.hmacSha256(mk, data));
                 if (sha256 == null) {
                     sha256 = d1;
                     sha512 = d2;
@@ -283,8 +232,8 @@ class CrossProviderTest {
         KeyPair x1 = keys("JDK", "X25519");
         KeyPair x2 = keys("JDK", "X25519");
         AsyncCrypto c = pinned("JDK", CryptoOperation.X25519);
-        assertThat(inJob(() -> c.x25519(x1.getPrivate(), x2.getPublic())))
-                .isEqualTo(inJob(() -> c.x25519(x2.getPrivate(), x1.getPublic())));
+        assertThat(JOBS.inJob(() -> c.x25519(x1.getPrivate(), x2.getPublic())))
+                .isEqualTo(JOBS.inJob(() -> c.x25519(x2.getPrivate(), x1.getPublic())));
     }
 
     private static int jdk(String name) {
@@ -303,13 +252,13 @@ class CrossProviderTest {
         KeyPair rsa = keys("JDK", "RSA");
         for (String n : PROVIDERS.keySet()) {
             AsyncCrypto c = pinned(n, CryptoOperation.ECDSA_P256_SIGN, CryptoOperation.ECDSA_P256_VERIFY);
-            assertThatThrownBy(() -> inJob(() -> c.sign(SignatureScheme.ECDSA_P256_SHA256, rsa.getPrivate(), bytes(5))))
+            assertThatThrownBy(() -> JOBS.inJob(() -> c.sign(SignatureScheme.ECDSA_P256_SHA256, rsa.getPrivate(), bytes(5))))
                     .as(n).isInstanceOf(InvalidKeyException.class);
             // a malformed signature: the JDK's throws SignatureException; ACCP and Conscrypt answer
             // false (the JCA allows both); never true, never another exception
             Boolean malformed;
             try {
-                malformed = inJob(() -> c.verify(SignatureScheme.ECDSA_P256_SHA256, ec.getPublic(), bytes(5),
+                malformed = JOBS.inJob(() -> c.verify(SignatureScheme.ECDSA_P256_SHA256, ec.getPublic(), bytes(5),
                         new byte[] {1, 2, 3}));
             } catch (java.security.SignatureException e) {
                 malformed = null;
@@ -322,8 +271,8 @@ class CrossProviderTest {
             reporter.publishEntry("malformed ECDSA signature on " + n, malformed == null ? "SignatureException" : "false");
             // the pooled instances still work after those failures
             byte[] m = bytes(9);
-            byte[] sig = inJob(() -> c.sign(SignatureScheme.ECDSA_P256_SHA256, ec.getPrivate(), m));
-            assertThat(inJob(() -> c.verify(SignatureScheme.ECDSA_P256_SHA256, ec.getPublic(), m, sig))).as(n).isTrue();
+            byte[] sig = JOBS.inJob(() -> c.sign(SignatureScheme.ECDSA_P256_SHA256, ec.getPrivate(), m));
+            assertThat(JOBS.inJob(() -> c.verify(SignatureScheme.ECDSA_P256_SHA256, ec.getPublic(), m, sig))).as(n).isTrue();
         }
     }
 

@@ -1,40 +1,54 @@
 package dev.asyncjobs.rxjava;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import dev.asyncjobs.core.JobFunction;
-import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
+import io.reactivex.rxjava3.core.Scheduler;
 import io.reactivex.rxjava3.observers.TestObserver;
 import io.reactivex.rxjava3.plugins.RxJavaPlugins;
 import io.reactivex.rxjava3.schedulers.Schedulers;
-import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
-class AsyncMaybeTest extends TestSupport {
-    static JobLoopGroup loops;
-    static JobOptions opts;
+/** {@link AsyncMaybe}: the {@link FromJobContract}, a value is a success and a null result an empty completion. */
+class AsyncMaybeTest extends FromJobContract<String> {
 
-    @BeforeAll
-    static void startLoops() {
-        loops = JobLoopGroup.builder().threads(2).name("maybe-test").build();
-        opts = JobOptions.builder().loops(loops).build();
+    @Override
+    Object fromJob(@Nullable JobFunction<String> func) {
+        return AsyncMaybe.fromJob(func);
     }
 
-    @AfterAll
-    static void stopLoops() {
-        loops.close();
+    @Override
+    Object fromJob(@Nullable JobFunction<String> func, @Nullable JobOptions options) {
+        return AsyncMaybe.fromJob(func, options);
     }
 
-    @AfterEach
-    void noJobLeft() {
-        await("every job done", () -> loops.liveJobs() == 0);
+    @Override
+    Object fromJob(@Nullable JobFunction<String> func, @Nullable JobOptions options, @Nullable Scheduler scheduler) {
+        return AsyncMaybe.fromJob(func, options, scheduler);
+    }
+
+    @Override
+    TestObserver<String> subscribe(JobFunction<String> func) {
+        return AsyncMaybe.fromJob(func, opts).test();
+    }
+
+    @Override
+    void assertResultOf(TestObserver<String> to, @Nullable String value) {
+        if (value == null) {
+            to.assertResult();
+        } else {
+            to.assertResult(value);
+        }
+    }
+
+    @Override
+    void countAssemblies(AtomicInteger count) {
+        RxJavaPlugins.setOnMaybeAssembly(m -> {
+            count.incrementAndGet();
+            return m;
+        });
     }
 
     @Test
@@ -50,46 +64,7 @@ class AsyncMaybeTest extends TestSupport {
 
     @Test
     void nullResultAfterAPauseCompletesEmpty() {
-        PausingJob<String> job = new PausingJob<>(null);
-        TestObserver<String> to = AsyncMaybe.fromJob(job, opts).test();
-        job.awaitPaused();
-        to.assertEmpty();
-        job.signalFd();
-        to.awaitDone(10, TimeUnit.SECONDS).assertResult();
-        assertThat(job.cleanups).hasValue(1);
-    }
-
-    @Test
-    void failureIsOnError() {
-        IOException boom = new IOException();
-        AsyncMaybe.fromJob(() -> {
-            throw boom;
-        }, opts).test().awaitDone(10, TimeUnit.SECONDS).assertError(boom);
-    }
-
-    @Test
-    void disposeCancelsThePausedJob() {
-        PausingJob<String> job = new PausingJob<>("never");
-        TestObserver<String> to = AsyncMaybe.fromJob(job, opts).test();
-        job.awaitPaused();
-        to.dispose();
-        job.awaitEnded();
-        flush(loops);
-        assertThat(job.cancelledSeen).isTrue();
-        assertThat(job.cleanups).hasValue(1);
-        to.assertEmpty();
-    }
-
-    @Test
-    void failureAfterDisposeIsUndeliverable() {
-        IOException late = new IOException("late");
-        PausingJob<String> job = new PausingJob<String>("never").failOnCancel(late);
-        TestObserver<String> to = AsyncMaybe.fromJob(job, opts).test();
-        job.awaitPaused();
-        to.dispose();
-        job.awaitEnded();
-        await("the undeliverable error", () -> !rxErrors.isEmpty());
-        assertThat(takeUndeliverables()).containsExactly(late);
+        resumedByItsFdSignals(null);
     }
 
     @Test
@@ -102,28 +77,5 @@ class AsyncMaybeTest extends TestSupport {
         job.callBack();
         to.awaitDone(10, TimeUnit.SECONDS).assertValue(v -> v.startsWith("c@RxComputationThreadPool"));
         await("worker disposed", () -> counting.disposed.get() == 1);
-    }
-
-    @Test
-    void isLazyAndGoesThroughOnAssembly() {
-        AtomicInteger assembled = new AtomicInteger();
-        RxJavaPlugins.setOnMaybeAssembly(m -> {
-            assembled.incrementAndGet();
-            return m;
-        });
-        AtomicInteger runs = new AtomicInteger();
-        AsyncMaybe.fromJob(runs::incrementAndGet);
-        AsyncMaybe.fromJob(runs::incrementAndGet, opts);
-        AsyncMaybe.fromJob(runs::incrementAndGet, JobOptions.defaults(), Schedulers.single());
-        assertThat(assembled).hasValue(3);
-        assertThat(runs).hasValue(0);
-    }
-
-    @Test
-    void argumentsAreChecked() {
-        JobFunction<Integer> f = () -> 1;
-        assertThatThrownBy(() -> AsyncMaybe.fromJob(null)).hasMessage("func is null");
-        assertThatThrownBy(() -> AsyncMaybe.fromJob(f, null)).hasMessage("options is null");
-        assertThatThrownBy(() -> AsyncMaybe.fromJob(f, opts, null)).hasMessage("scheduler is null");
     }
 }

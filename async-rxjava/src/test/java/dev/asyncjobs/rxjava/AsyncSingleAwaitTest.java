@@ -3,7 +3,6 @@ package dev.asyncjobs.rxjava;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.asyncjobs.core.AsyncJob;
-import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
 import io.reactivex.rxjava3.disposables.Disposable;
 import io.reactivex.rxjava3.observers.TestObserver;
@@ -17,9 +16,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,26 +23,8 @@ import org.junit.jupiter.api.Test;
  * {@code Single}'s signals, on the job loops and on an RxJava scheduler, and a dispose cancels the
  * awaited future and ends the job with a {@link CancellationException} that nobody reports.
  */
-class AsyncSingleAwaitTest extends TestSupport {
-    static JobLoopGroup loops;
-    static JobOptions opts;
-
-    @BeforeAll
-    static void startLoops() {
-        loops = JobLoopGroup.builder().threads(1).name("single-await-test").build();
-        opts = JobOptions.builder().loops(loops).build();
-    }
-
-    @AfterAll
-    static void stopLoops() {
-        loops.close();
-    }
-
-    @AfterEach
-    void noJobLeft() {
-        await("every job done", () -> loops.liveJobs() == 0);
-    }
-
+@LoopTestSupport.LoopThreads(1)
+class AsyncSingleAwaitTest extends LoopTestSupport {
     @Test
     void twoAwaitsInOneJobEmitTheValue() {
         CompletableFuture<String> first = new CompletableFuture<>();

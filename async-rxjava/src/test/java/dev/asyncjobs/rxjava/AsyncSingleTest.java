@@ -1,7 +1,6 @@
 package dev.asyncjobs.rxjava;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.asyncjobs.core.JobFunction;
 import dev.asyncjobs.core.JobLoopGroup;
@@ -26,32 +25,48 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-class AsyncSingleTest extends TestSupport {
-    static JobLoopGroup loops;
-    static JobOptions opts;
-
-    @BeforeAll
-    static void startLoops() {
-        loops = JobLoopGroup.builder().threads(2).name("single-test").build();
-        opts = JobOptions.builder().loops(loops).build();
+/**
+ * {@link AsyncSingle}: the {@link FromJobContract}, a value is a success and a null result a
+ * {@code NullPointerException}; resumes by callback, late signals, NO_JOBS and user schedulers.
+ */
+class AsyncSingleTest extends FromJobContract<String> {
+    @Override
+    Object fromJob(@Nullable JobFunction<String> func) {
+        return AsyncSingle.fromJob(func);
     }
 
-    @AfterAll
-    static void stopLoops() {
-        loops.close();
+    @Override
+    Object fromJob(@Nullable JobFunction<String> func, @Nullable JobOptions options) {
+        return AsyncSingle.fromJob(func, options);
     }
 
-    @AfterEach
-    void noJobLeft() {
-        await("every job done", () -> loops.liveJobs() == 0);
+    @Override
+    Object fromJob(@Nullable JobFunction<String> func, @Nullable JobOptions options, @Nullable Scheduler scheduler) {
+        return AsyncSingle.fromJob(func, options, scheduler);
+    }
+
+    @Override
+    TestObserver<String> subscribe(JobFunction<String> func) {
+        return AsyncSingle.fromJob(func, opts).test();
+    }
+
+    @Override
+    void assertResultOf(TestObserver<String> to, @Nullable String value) {
+        to.assertResult(value);
+    }
+
+    @Override
+    void countAssemblies(AtomicInteger count) {
+        RxJavaPlugins.setOnSingleAssembly(s -> {
+            count.incrementAndGet();
+            return s;
+        });
     }
 
     @Test
@@ -64,7 +79,7 @@ class AsyncSingleTest extends TestSupport {
         AsyncSingle.fromJob(() -> 1, opts)
                 .map(v -> Thread.currentThread().getName())
                 .test().awaitDone(10, TimeUnit.SECONDS)
-                .assertValue(name -> name.startsWith("single-test-"));
+                .assertValue(name -> name.startsWith("AsyncSingleTest-"));
     }
 
     @Test
@@ -73,19 +88,6 @@ class AsyncSingleTest extends TestSupport {
                 .map(v -> Thread.currentThread().getName())
                 .test().awaitDone(10, TimeUnit.SECONDS)
                 .assertValue(name -> name.startsWith("asyncjobs-loop-"));
-    }
-
-    @Test
-    void pausedJobIsResumedWhenItsFdBecomesReadable() {
-        PausingJob<String> job = new PausingJob<>("done");
-        TestObserver<String> to = AsyncSingle.fromJob(job, opts).test();
-        job.awaitPaused();
-        to.assertEmpty();
-        job.signalFd();
-        to.awaitDone(10, TimeUnit.SECONDS).assertResult("done");
-        assertThat(job.cancelledSeen).isFalse();
-        assertThat(job.cleanups).hasValue(1);
-        assertThat(job.starts).hasValue(1);
     }
 
     @Test
@@ -109,14 +111,6 @@ class AsyncSingleTest extends TestSupport {
     }
 
     @Test
-    void failureOfTheJobIsEmittedAsOnError() {
-        IOException boom = new IOException("boom");
-        AsyncSingle.fromJob(() -> {
-            throw boom;
-        }, opts).test().awaitDone(10, TimeUnit.SECONDS).assertFailure(IOException.class).assertError(boom);
-    }
-
-    @Test
     void failureAfterAPauseIsEmittedAsOnError() {
         IOException late = new IOException("after the pause");
         PausingJob<String> job = new PausingJob<>("x").failAfterResume(late);
@@ -134,38 +128,6 @@ class AsyncSingleTest extends TestSupport {
         assertThat(runs).hasValue(0);
         single.test().awaitDone(10, TimeUnit.SECONDS).assertResult(1);
         single.test().awaitDone(10, TimeUnit.SECONDS).assertResult(2);
-    }
-
-    @Test
-    void disposeResumesThePausedJobCancelledAndReleasesEverything() {
-        PausingJob<String> job = new PausingJob<>("never");
-        TestObserver<String> to = AsyncSingle.fromJob(job, opts).test();
-        job.awaitPaused();
-        to.dispose();
-        job.awaitEnded();
-        await("job done", () -> loops.liveJobs() == 0);
-        flush(loops);
-        assertThat(job.cancelledSeen).isTrue();
-        assertThat(job.cleanups).hasValue(1);
-        assertThat(job.ends).hasValue(1);
-        to.assertEmpty();
-        assertThat(to.isDisposed()).isTrue();
-        // the CancellationException the job ended with acknowledges the dispose: not an error
-        assertThat(rxErrors).isEmpty();
-    }
-
-    @Test
-    void failureAfterDisposeGoesToRxJavaPluginsAsUndeliverable() {
-        IOException late = new IOException("after dispose");
-        PausingJob<String> job = new PausingJob<String>("never").failOnCancel(late);
-        TestObserver<String> to = AsyncSingle.fromJob(job, opts).test();
-        job.awaitPaused();
-        to.dispose();
-        job.awaitEnded();
-        flush(loops);
-        await("the undeliverable error", () -> !rxErrors.isEmpty());
-        assertThat(takeUndeliverables()).containsExactly(late);
-        to.assertEmpty();
     }
 
     @Test
@@ -210,32 +172,6 @@ class AsyncSingleTest extends TestSupport {
         job.awaitEnded();
         assertThat(job.cancelledSeen).isTrue();
         assertThat(job.cleanups).hasValue(1);
-    }
-
-    @Test
-    void goesThroughOnAssembly() {
-        AtomicInteger assembled = new AtomicInteger();
-        RxJavaPlugins.setOnSingleAssembly(s -> {
-            assembled.incrementAndGet();
-            return s;
-        });
-        AsyncSingle.fromJob(() -> 1);
-        AsyncSingle.fromJob(() -> 1, opts);
-        AsyncSingle.fromJob(() -> 1, JobOptions.defaults(), Schedulers.single());
-        assertThat(assembled).hasValue(3);
-    }
-
-    @Test
-    void argumentsAreCheckedTheRxJavaWay() {
-        JobFunction<Integer> f = () -> 1;
-        assertThatThrownBy(() -> AsyncSingle.fromJob(null)).isInstanceOf(NullPointerException.class)
-                .hasMessage("func is null");
-        assertThatThrownBy(() -> AsyncSingle.fromJob(f, null)).isInstanceOf(NullPointerException.class)
-                .hasMessage("options is null");
-        assertThatThrownBy(() -> AsyncSingle.fromJob(null, JobOptions.defaults(), Schedulers.single()))
-                .isInstanceOf(NullPointerException.class).hasMessage("func is null");
-        assertThatThrownBy(() -> AsyncSingle.fromJob(f, opts, null)).isInstanceOf(NullPointerException.class)
-                .hasMessage("scheduler is null");
     }
 
     // ---------------------------------------------------------------- NO_JOBS
@@ -314,7 +250,7 @@ class AsyncSingleTest extends TestSupport {
                 Arguments.of("single", (Supplier<Scheduler>) Schedulers::single, "RxSingleScheduler"),
                 Arguments.of("io", (Supplier<Scheduler>) Schedulers::io, "RxCachedThreadScheduler"),
                 Arguments.of("newThread", (Supplier<Scheduler>) Schedulers::newThread, "RxNewThreadScheduler"),
-                Arguments.of("jobLoops", (Supplier<Scheduler>) () -> JobLoopScheduler.create(loops), "single-test-"));
+                Arguments.of("jobLoops", (Supplier<Scheduler>) () -> JobLoopScheduler.create(loops), "AsyncSingleTest-"));
     }
 
     @ParameterizedTest(name = "{0}")

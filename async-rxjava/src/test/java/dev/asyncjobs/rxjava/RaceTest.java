@@ -2,8 +2,6 @@ package dev.asyncjobs.rxjava;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.asyncjobs.core.JobLoopGroup;
-import dev.asyncjobs.core.JobOptions;
 import io.reactivex.rxjava3.core.Single;
 import io.reactivex.rxjava3.core.SingleObserver;
 import io.reactivex.rxjava3.disposables.Disposable;
@@ -11,9 +9,6 @@ import io.reactivex.rxjava3.observers.TestObserver;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,27 +17,9 @@ import org.junit.jupiter.api.Test;
  * reached exactly one place (the observer, or RxJavaPlugins for an undeliverable error, or nowhere
  * for a dropped value).
  */
-class RaceTest extends TestSupport {
+@LoopTestSupport.LoopThreads(1)
+class RaceTest extends LoopTestSupport {
     static final int ROUNDS = 2_000;
-    static JobLoopGroup loops;
-    static JobOptions opts;
-
-    @BeforeAll
-    static void startLoops() {
-        loops = JobLoopGroup.builder().threads(1).name("race-test").build();
-        opts = JobOptions.builder().loops(loops).build();
-    }
-
-    @AfterAll
-    static void stopLoops() {
-        loops.close();
-    }
-
-    @AfterEach
-    void noJobLeft() {
-        await("every job done", () -> loops.liveJobs() == 0);
-    }
-
     @Test
     void disposeVersusFdReady() {
         int delivered = 0;

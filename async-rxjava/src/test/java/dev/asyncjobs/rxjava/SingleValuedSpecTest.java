@@ -2,7 +2,6 @@ package dev.asyncjobs.rxjava;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -10,9 +9,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -29,26 +25,7 @@ import org.reactivestreams.Subscription;
  * Long.MAX_VALUE} is not an error).
  */
 @Timeout(60)
-class SingleValuedSpecTest extends TestSupport {
-    static JobLoopGroup loops;
-    static JobOptions opts;
-
-    @BeforeAll
-    static void startLoops() {
-        loops = JobLoopGroup.builder().threads(2).name("spec-test").build();
-        opts = JobOptions.builder().loops(loops).build();
-    }
-
-    @AfterAll
-    static void stopLoops() {
-        loops.close();
-    }
-
-    @AfterEach
-    void noJobLeft() {
-        await("every job done", () -> loops.liveJobs() == 0);
-    }
-
+class SingleValuedSpecTest extends LoopTestSupport {
     static Stream<Arguments> kinds() {
         return Stream.of(
                 Arguments.of("single", (BiFunction<PausingJob<String>, JobOptions, Publisher<String>>)

@@ -257,26 +257,10 @@ final class Workload implements AutoCloseable {
         var mono = route == Route.MONO
                 ? AsyncMono.fromJob(job(rec, pauses), loopOpts)
                 : AsyncMono.fromJob(job(rec, pauses), selectorOpts, reactorSingle);
-        reactor.core.Disposable d = mono.subscribe(
-                v -> {
-                    if (ledger.success(rec, v)) {
-                        permits.release();
-                    }
-                },
-                e -> {
-                    if (ledger.signal(rec, Outcome.FAILED)) {
-                        permits.release();
-                    }
-                },
-                () -> {
-                    // a Mono of a job that returned a value completes after onNext: nothing to book
-                });
-        maybeCancel(() -> {
-            d.dispose();
-            if (ledger.cancelledByUs(rec)) {
-                permits.release();
-            }
+        reactor.core.Disposable d = mono.subscribe(v -> succeeded(rec, v), e -> failed(rec), () -> {
+            // a Mono of a job that returned a value completes after onNext: nothing to book
         });
+        maybeDispose(rec, d::dispose);
     }
 
     private void launchSingle(int pauses) {
@@ -285,19 +269,28 @@ final class Workload implements AutoCloseable {
         var single = onScheduler
                 ? AsyncSingle.<Long>fromJob(job(rec, pauses), selectorOpts, rxSingle)
                 : AsyncSingle.<Long>fromJob(job(rec, pauses), loopOpts);
-        Disposable d = single.subscribe(
-                v -> {
-                    if (ledger.success(rec, v)) {
-                        permits.release();
-                    }
-                },
-                e -> {
-                    if (ledger.signal(rec, Outcome.FAILED)) {
-                        permits.release();
-                    }
-                });
+        Disposable d = single.subscribe(v -> succeeded(rec, v), e -> failed(rec));
+        maybeDispose(rec, d::dispose);
+    }
+
+    /** Books the value of a job seen by a subscriber; the permit is freed if that resolved the job. */
+    private void succeeded(Rec rec, Object value) {
+        if (ledger.success(rec, value)) {
+            permits.release();
+        }
+    }
+
+    /** Books the error a subscriber got for a job; the permit is freed if that resolved the job. */
+    private void failed(Rec rec) {
+        if (ledger.signal(rec, Outcome.FAILED)) {
+            permits.release();
+        }
+    }
+
+    /** Now and then ({@link #maybeCancel}) disposes a job's subscription and books it cancelled by the soak. */
+    private void maybeDispose(Rec rec, Runnable dispose) {
         maybeCancel(() -> {
-            d.dispose();
+            dispose.run();
             if (ledger.cancelledByUs(rec)) {
                 permits.release();
             }
@@ -518,7 +511,8 @@ final class Workload implements AutoCloseable {
 
         void onError(Throwable e) {
             state = "errored (" + e + ")";
-            Rec failedRec = e instanceof Failing f ? open.remove(f.rec().id) : null;
+            Rec tagged = JobTag.of(e);
+            Rec failedRec = tagged != null ? open.remove(tagged.id) : null;
             if (failedRec != null) {
                 ledger.signal(failedRec, Outcome.FAILED);
             }
@@ -572,72 +566,60 @@ final class Workload implements AutoCloseable {
 
     // ---------------------------------------------------------------- the jobs
 
-    /** Marks an exception thrown by a job with its record. */
-    interface Failing {
-        Rec rec();
-    }
-
-    static final class InjectedException extends Exception implements Failing {
+    /**
+     * The cause of every exception a job throws on purpose: it names the job's record, so the
+     * stream that gets the exception can book that job's failure. Stackless: it only carries the
+     * record (and shows the job in a printed trace).
+     */
+    static final class JobTag extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
         private final transient Rec rec;
+
+        JobTag(Rec rec) {
+            super(String.valueOf(rec), null, false, false);
+            this.rec = rec;
+        }
+
+        /** The record of the job that threw {@code e} on purpose, or null if it was not such an exception. */
+        static Rec of(Throwable e) {
+            return e.getCause() instanceof JobTag t ? t.rec : null;
+        }
+    }
+
+    /** A job's checked failure (stackless: the soak throws many). */
+    static final class InjectedException extends Exception {
+        private static final long serialVersionUID = 1L;
 
         InjectedException(Rec rec, String msg) {
-            super(msg, null, false, false);
-            this.rec = rec;
-        }
-
-        @Override
-        public Rec rec() {
-            return rec;
+            super(msg, new JobTag(rec), false, false);
         }
     }
 
-    static final class InjectedRuntimeException extends IllegalStateException implements Failing {
+    /** A job's unchecked failure. */
+    static final class InjectedRuntimeException extends IllegalStateException {
         private static final long serialVersionUID = 1L;
-
-        private final transient Rec rec;
 
         InjectedRuntimeException(Rec rec) {
-            super("injected runtime failure");
-            this.rec = rec;
-        }
-
-        @Override
-        public Rec rec() {
-            return rec;
+            super("injected runtime failure", new JobTag(rec));
         }
     }
 
-    static final class InjectedError extends Error implements Failing {
+    /** A job's {@link Error} (stackless). */
+    static final class InjectedError extends Error {
         private static final long serialVersionUID = 1L;
-
-        private final transient Rec rec;
 
         InjectedError(Rec rec) {
-            super("injected error", null, false, false);
-            this.rec = rec;
-        }
-
-        @Override
-        public Rec rec() {
-            return rec;
+            super("injected error", new JobTag(rec), false, false);
         }
     }
 
-    static final class ClosedFdException extends IOException implements Failing {
+    /** The failure of a job whose wait fd was closed under it. */
+    static final class ClosedFdException extends IOException {
         private static final long serialVersionUID = 1L;
 
-        private final transient Rec rec;
-
         ClosedFdException(Rec rec) {
-            super("the wait fd was closed under the job");
-            this.rec = rec;
-        }
-
-        @Override
-        public Rec rec() {
-            return rec;
+            super("the wait fd was closed under the job", new JobTag(rec));
         }
     }
 

@@ -3,7 +3,6 @@ package dev.asyncjobs.stress;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
-import dev.asyncjobs.core.AsyncJob;
 import dev.asyncjobs.core.AsyncJobs;
 import dev.asyncjobs.core.AsyncWaitCtx;
 import dev.asyncjobs.core.JobOptions;
@@ -30,39 +29,26 @@ import org.openjdk.jcstress.infra.results.IIIII_Result;
 @Outcome(expect = FORBIDDEN, desc = "lost, resumed twice, or not exactly one terminal signal and cleanup")
 @State
 public class FdWakeVsCallbackWakeStress {
-    private final Probe probe = new Probe();
-    private volatile WakeupFd fd;
-    private volatile AsyncWaitCtx ctx;
+    private final FdPausedJob job = new FdPausedJob();
 
     public FdWakeVsCallbackWakeStress() {
-        AsyncJobs.launch(() -> {
-            AsyncWaitCtx c = AsyncJob.current().waitCtx();
-            WakeupFd f = WakeupFd.open();
-            c.setWaitFd(this, f.channel(), f, probe.cleanup());
-            fd = f;
-            ctx = c;
-            AsyncJob.pause();
-            return "done";
-        }, JobOptions.builder().loops(Probe.LOOP).build(), probe);
+        AsyncJobs.launch(job.function(), JobOptions.builder().loops(Probe.LOOP).build(), job.probe);
         Probe.barrier(Probe.LOOP.loop(0));
     }
 
     @Actor
     public void fd() {
-        fd.signal();
+        job.fd.signal();
     }
 
     @Actor
     public void callback(IIIII_Result r) {
-        AsyncWaitCtx c = ctx;
+        AsyncWaitCtx c = job.ctx;
         r.r1 = c.getCallback().onWake(c.getCallbackArg()) ? 1 : 0;
     }
 
     @Arbiter
     public void arbiter(IIIII_Result r) {
-        r.r2 = probe.awaitKind();
-        r.r3 = probe.terminals.get() + 10 * Probe.hookErrors();
-        r.r4 = probe.segments.get();
-        r.r5 = probe.cleanups.get();
+        job.record(r);
     }
 }

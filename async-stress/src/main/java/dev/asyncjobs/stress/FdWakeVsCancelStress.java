@@ -4,9 +4,7 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
-import dev.asyncjobs.core.AsyncJob;
 import dev.asyncjobs.core.AsyncJobs;
-import dev.asyncjobs.core.AsyncWaitCtx;
 import dev.asyncjobs.core.JobOptions;
 import dev.asyncjobs.core.JobTicket;
 import dev.asyncjobs.core.WakeupFd;
@@ -30,26 +28,17 @@ import org.openjdk.jcstress.infra.results.IIIII_Result;
 @Outcome(expect = FORBIDDEN, desc = "lost, resumed twice, not exactly one terminal signal and cleanup")
 @State
 public class FdWakeVsCancelStress {
-    private final Probe probe = new Probe();
+    private final FdPausedJob job = new FdPausedJob();
     private final JobTicket ticket;
-    private volatile WakeupFd fd;
-    private volatile int pauseResult = -1;
 
     public FdWakeVsCancelStress() {
-        ticket = AsyncJobs.launch(() -> {
-            AsyncWaitCtx c = AsyncJob.current().waitCtx();
-            WakeupFd f = WakeupFd.open();
-            c.setWaitFd(this, f.channel(), f, probe.cleanup());
-            fd = f;
-            pauseResult = AsyncJob.pause() ? 1 : 0;
-            return "done";
-        }, JobOptions.builder().loops(Probe.LOOP).build(), probe);
+        ticket = AsyncJobs.launch(job.function(), JobOptions.builder().loops(Probe.LOOP).build(), job.probe);
         Probe.barrier(Probe.LOOP.loop(0));
     }
 
     @Actor
     public void fd() {
-        fd.signal();
+        job.fd.signal();
     }
 
     @Actor
@@ -59,10 +48,7 @@ public class FdWakeVsCancelStress {
 
     @Arbiter
     public void arbiter(IIIII_Result r) {
-        r.r2 = probe.awaitKind();
-        r.r1 = pauseResult;
-        r.r3 = probe.terminals.get() + 10 * Probe.hookErrors();
-        r.r4 = probe.segments.get();
-        r.r5 = probe.cleanups.get();
+        job.record(r); // first: it waits for the job's end
+        r.r1 = job.pauseResult;
     }
 }

@@ -4,14 +4,11 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
-import dev.asyncjobs.core.AsyncJob;
 import dev.asyncjobs.core.AsyncJobs;
 import dev.asyncjobs.core.AsyncSelector;
-import dev.asyncjobs.core.AsyncWaitCtx;
 import dev.asyncjobs.core.JobOptions;
 import dev.asyncjobs.core.JobPlacement;
 import dev.asyncjobs.core.JobTicket;
-import dev.asyncjobs.core.WakeupFd;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.openjdk.jcstress.annotations.Actor;
@@ -48,26 +45,18 @@ public class SelectorLaunchFdVsCancelStress {
         });
     }
 
-    private final Probe probe = new Probe();
+    private final FdPausedJob job = new FdPausedJob();
     private final JobTicket ticket;
-    private volatile WakeupFd fd;
-    private volatile int pauseResult = -1;
 
     public SelectorLaunchFdVsCancelStress() {
-        ticket = AsyncJobs.launch(() -> {
-            AsyncWaitCtx c = AsyncJob.current().waitCtx();
-            WakeupFd f = WakeupFd.open();
-            c.setWaitFd(this, f.channel(), f, probe.cleanup());
-            fd = f;
-            pauseResult = AsyncJob.pause() ? 1 : 0;
-            return "done";
-        }, JobOptions.builder().placement(JobPlacement.confined(SELECTOR, 0)).build(), CONFINED, probe);
+        ticket = AsyncJobs.launch(job.function(), JobOptions.builder().placement(JobPlacement.confined(SELECTOR, 0)).build(),
+                CONFINED, job.probe);
         Probe.barrier(CONFINED);
     }
 
     @Actor
     public void fd() {
-        fd.signal();
+        job.fd.signal();
     }
 
     @Actor
@@ -77,10 +66,7 @@ public class SelectorLaunchFdVsCancelStress {
 
     @Arbiter
     public void arbiter(IIIII_Result r) {
-        r.r2 = probe.awaitKind();
-        r.r1 = pauseResult;
-        r.r3 = probe.terminals.get() + 10 * Probe.hookErrors();
-        r.r4 = probe.segments.get();
-        r.r5 = probe.cleanups.get();
+        job.record(r); // first: it waits for the job's end
+        r.r1 = job.pauseResult;
     }
 }
