@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.asyncjobs.core.AsyncJob;
 import dev.asyncjobs.core.AsyncSelector;
 import dev.asyncjobs.core.JobFunction;
-import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
 import dev.asyncjobs.core.JobPlacement;
 import io.reactivex.rxjava3.core.Flowable;
@@ -24,30 +23,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class AsyncFlowableTest extends TestSupport {
-    static JobLoopGroup loops;
-    static JobOptions opts;
-
-    @BeforeAll
-    static void startLoops() {
-        loops = JobLoopGroup.builder().threads(2).name("flowable-test").build();
-        opts = JobOptions.builder().loops(loops).build();
-    }
-
-    @AfterAll
-    static void stopLoops() {
-        loops.close();
-    }
-
-    @AfterEach
-    void noJobLeft() {
-        await("every job done", () -> loops.liveJobs() == 0);
-    }
+class AsyncFlowableTest extends LoopTestSupport {
 
     @Test
     void atMostMaxInFlightJobsAreAliveAndResultsComeInSourceOrder() {
