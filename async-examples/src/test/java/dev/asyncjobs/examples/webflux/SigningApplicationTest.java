@@ -41,6 +41,8 @@ import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.server.WebFilter;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
@@ -67,18 +69,40 @@ class SigningApplicationTest {
     @LocalServerPort
     int port;
 
-    /** Counts the requests the server is handling at once. */
+    /**
+     * Counts the requests the server is handling at once. With {@link #holdUntil} set, requests
+     * wait (without blocking their event loop) before the handler until that many are in flight,
+     * or 10 s: signing on the event loops with a fast provider ends each request in microseconds,
+     * so without the hold the clients alone decide how many overlap (36 to 96 seen of 1,000), and a
+     * server that handled them one at a time could not reach the count at all.
+     */
     @TestConfiguration(proxyBeanMethods = false)
     static class InFlight {
         final AtomicInteger now = new AtomicInteger();
         final AtomicInteger peak = new AtomicInteger();
+        volatile int holdUntil;
+        volatile Sinks.Empty<Void> released = Sinks.empty();
+
+        void hold(int count) {
+            released = Sinks.empty();
+            holdUntil = count;
+        }
 
         @Bean
         WebFilter inFlightCounter() {
-            return (exchange, chain) -> {
-                peak.accumulateAndGet(now.incrementAndGet(), Math::max);
-                return chain.filter(exchange).doFinally(s -> now.decrementAndGet());
-            };
+            return (exchange, chain) -> Mono.defer(() -> {
+                int n = now.incrementAndGet();
+                peak.accumulateAndGet(n, Math::max);
+                int until = holdUntil;
+                if (until <= 0) {
+                    return chain.filter(exchange);
+                }
+                Sinks.Empty<Void> gate = released;
+                if (n >= until) {
+                    gate.tryEmitEmpty();
+                }
+                return gate.asMono().timeout(Duration.ofSeconds(10), Mono.empty()).then(chain.filter(exchange));
+            }).doFinally(s -> now.decrementAndGet());
         }
     }
 
@@ -209,6 +233,7 @@ class SigningApplicationTest {
         WebTestClient wide = WebTestClient.bindToServer(new ReactorClientHttpConnector(HttpClient.create(pool)))
                 .baseUrl("http://localhost:" + port).responseTimeout(Duration.ofSeconds(60)).build();
         inFlight.peak.set(0);
+        inFlight.hold(150);
         try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
             // each client thread blocks on its own exchange; a gate starts them together
             CountDownLatch gate = new CountDownLatch(1);
@@ -231,6 +256,7 @@ class SigningApplicationTest {
                 assertThat(plainVerify(key, ("message " + i).getBytes(StandardCharsets.UTF_8), sig)).as("signature %d", i).isTrue();
             }
             int signPeak = inFlight.peak.get();
+            inFlight.hold(0);
 
             // the same signatures back through /verify, every third one against the wrong message
             CountDownLatch gate2 = new CountDownLatch(1);
@@ -255,6 +281,7 @@ class SigningApplicationTest {
             // the requests really were in flight together, not one after another
             assertThat(signPeak).as("peak requests in flight while signing").isGreaterThan(100);
         } finally {
+            inFlight.hold(0);
             pool.disposeLater().block(Duration.ofSeconds(10));
         }
     }

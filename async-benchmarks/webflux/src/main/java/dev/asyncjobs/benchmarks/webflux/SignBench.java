@@ -76,8 +76,9 @@ public class SignBench {
 
     @Bean(destroyMethod = "close")
     OffloadEngine benchEngine() {
-        // as the WebFlux example: one device thread per core
-        return OffloadEngine.builder().name("bench-device").threads(Runtime.getRuntime().availableProcessors()).build();
+        // as the WebFlux example: one device thread per core (-Dbench.deviceThreads=N to try others)
+        int threads = Integer.getInteger("bench.deviceThreads", Runtime.getRuntime().availableProcessors());
+        return OffloadEngine.builder().name("bench-device").threads(threads).build();
     }
 
     @Bean(destroyMethod = "dispose")
