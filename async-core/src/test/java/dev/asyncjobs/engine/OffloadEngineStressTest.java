@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.function.IntUnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -88,17 +89,11 @@ class OffloadEngineStressTest {
         int dropped = 0;
         for (int base = 0; base < rounds; base += batch) {
             List<Outcome<Integer>> outcomes = new ArrayList<>();
-            List<JobTicket> tickets = new ArrayList<>();
-            for (int i = base; i < base + batch; i++) {
-                int n = i;
-                Outcome<Integer> o = new Outcome<>();
-                outcomes.add(o);
-                tickets.add(AsyncJobs.launch(() -> engine.call(() -> {
-                    runs.incrementAndGet(n);
-                    spin(ThreadLocalRandom.current().nextInt(30));
-                    return n;
-                }), options, o));
-            }
+            List<JobTicket> tickets = launchBatch(engine, base, batch, outcomes, n -> {
+                runs.incrementAndGet(n);
+                spin(ThreadLocalRandom.current().nextInt(30));
+                return n;
+            });
             for (JobTicket t : tickets) {
                 spin(ThreadLocalRandom.current().nextInt(5));
                 if (ThreadLocalRandom.current().nextBoolean()) {
@@ -185,16 +180,10 @@ class OffloadEngineStressTest {
             int ok = 0;
             for (int base = 0; base < rounds; base += batch) {
                 List<Outcome<Integer>> outcomes = new ArrayList<>();
-                List<JobTicket> tickets = new ArrayList<>();
-                for (int i = base; i < base + batch; i++) {
-                    int n = i;
-                    Outcome<Integer> o = new Outcome<>();
-                    outcomes.add(o);
-                    tickets.add(AsyncJobs.launch(() -> tiny.call(() -> {
-                        spin(ThreadLocalRandom.current().nextInt(10));
-                        return n;
-                    }), options, o));
-                }
+                List<JobTicket> tickets = launchBatch(tiny, base, batch, outcomes, n -> {
+                    spin(ThreadLocalRandom.current().nextInt(10));
+                    return n;
+                });
                 for (JobTicket t : tickets) {
                     if (ThreadLocalRandom.current().nextInt(3) == 0) {
                         spin(ThreadLocalRandom.current().nextInt(5));
@@ -340,5 +329,18 @@ class OffloadEngineStressTest {
         assertThat(engine.deviceThreads()).allSatisfy(t -> assertThat(t.isAlive()).isTrue());
         await("the device is idle", () -> engine.queued() == 0);
         assertThat(fdChanged.get()).as("each job kept its one open wake-up fd").isZero();
+    }
+
+    /** Launches jobs {@code base .. base + batch - 1}, each one engine call of {@code work}; outcomes in order. */
+    private List<JobTicket> launchBatch(OffloadEngine on, int base, int batch, List<Outcome<Integer>> outcomes,
+            IntUnaryOperator work) {
+        List<JobTicket> tickets = new ArrayList<>();
+        for (int i = base; i < base + batch; i++) {
+            int n = i;
+            Outcome<Integer> o = new Outcome<>();
+            outcomes.add(o);
+            tickets.add(AsyncJobs.launch(() -> on.call(() -> work.applyAsInt(n)), options, o));
+        }
+        return tickets;
     }
 }
