@@ -21,8 +21,8 @@ import org.jspecify.annotations.Nullable;
  * subscription. A job outcome that finds it already set was disposed: a value is dropped, an error
  * goes to {@link RxJavaPlugins#onError}. {@link #dispose()} that flips it cancels the ticket.
  *
- * <p>The ticket arrives after the launch returns, which may be after the job already ended (a launch
- * from a loop thread runs the job inline), and a dispose may come from any thread at any time. Both
+ * <p>The ticket arrives after the launch returns, which may be after the job already ended (its loop
+ * can run it to its end before {@code launch} returns), and a dispose may come from any thread at any time. Both
  * sides write their volatile, then read the other's (launch: ticket, then flag; dispose: flag, then
  * ticket), so at least one of them sees both and cancels; {@link JobTicket#cancel()} is idempotent
  * and a no-op on a finished job.
@@ -97,10 +97,14 @@ abstract class JobDisposable<R> extends AtomicBoolean implements JobObserver<R>,
                 } catch (Throwable t) {
                     downstreamThrew(t);
                 }
-            } else {
+            } else if (!(error instanceof WorkerExecutor.TaskDropped)) {
                 // disposed between the cancel and the end of the job (e.g. the job loops closed)
                 RxJavaPlugins.onError(error);
             }
+            // else: the worker refused the job's resume while the subscription was being disposed
+            // (the dispose's cancel came just after the core had ended the job on the refusal, so
+            // it ends as a failure, not a drop); RxJava's scheduler reported its own refusal
+            // already, and the job ended as the dispose asked: nothing is lost (DroppedTaskTest)
         } finally {
             disposeWorker();
         }

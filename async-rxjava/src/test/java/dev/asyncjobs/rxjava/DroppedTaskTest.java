@@ -231,6 +231,33 @@ class DroppedTaskTest extends TestSupport {
     }
 
     /**
+     * The narrow window of the race below, pinned: the core already ended the job on the worker's
+     * refusal, as a failure, when the dispose's cancel arrives (too late to make it a drop). The
+     * refusal is not a lost failure of the job (RxJava's scheduler reported its own, and the job
+     * ended as the dispose asked), so nothing more reaches the plugins; any other failure that
+     * arrives after a dispose still does.
+     */
+    @Test
+    void aRefusalEndingTheJobJustAfterTheDisposeIsNotReportedAgainButAnyOtherLateFailureIs() {
+        TestObserver<String> to = new TestObserver<>();
+        SingleFromJob.JobSingleObserver<String> parent = new SingleFromJob.JobSingleObserver<>(to);
+        to.onSubscribe(parent);
+        to.dispose();
+        parent.onFailure(new WorkerExecutor.TaskDropped("refused"));
+        to.assertEmpty();
+        assertThat(takeUndeliverables()).isEmpty();
+
+        TestObserver<String> to2 = new TestObserver<>();
+        SingleFromJob.JobSingleObserver<String> parent2 = new SingleFromJob.JobSingleObserver<>(to2);
+        to2.onSubscribe(parent2);
+        to2.dispose();
+        java.io.IOException late = new java.io.IOException("late"); // not one RxJava takes for a bug: wrapped as undeliverable
+        parent2.onFailure(late);
+        to2.assertEmpty();
+        assertThat(takeUndeliverables()).containsExactly(late);
+    }
+
+    /**
      * The subscriber disposes while the executor shuts down: the cancel-resume either gets in
      * before (the job ends cancelled on its thread) or is refused (the job ends cancelled here);
      * either way it ends once, silently but for RxJava's own report of the refusal.
