@@ -219,8 +219,11 @@ if [[ -n "$cp" ]]; then
     esac
     if [[ ${#monos[@]} -gt 0 ]]; then
         program monos "$CONT_FLAG" -- PausedMonos "${monos[@]}"
-        program crypto "$CONT_FLAG" -- CryptoConcurrency --op ecdsa-p256-sign "${crypto[@]}"
-        program crypto "$CONT_FLAG" -- CryptoConcurrency --op aes-gcm-16k "${crypto[@]}"
+        # a fixed, pre-touched heap: a heap that grows during a round faults in fresh pages under
+        # the AES requests (16 KiB each), 2-4 faults per request, 5-20x slower rounds (RESULTS.md)
+        fixed_heap=(-Xms2g -Xmx2g -XX:+AlwaysPreTouch)
+        program crypto "$CONT_FLAG" "${fixed_heap[@]}" -- CryptoConcurrency --op ecdsa-p256-sign "${crypto[@]}"
+        program crypto "$CONT_FLAG" "${fixed_heap[@]}" -- CryptoConcurrency --op aes-gcm-16k "${crypto[@]}"
     fi
 fi
 

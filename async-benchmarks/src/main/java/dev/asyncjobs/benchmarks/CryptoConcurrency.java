@@ -36,11 +36,12 @@ import reactor.core.scheduler.Schedulers;
  * a full GC once a tenth of the requests have completed, minus before).
  *
  * <pre>
- * java --add-exports=java.base/jdk.internal.vm=ALL-UNNAMED -cp benchmarks.jar \
+ * java -Xms2g -Xmx2g -XX:+AlwaysPreTouch --add-exports=java.base/jdk.internal.vm=ALL-UNNAMED -cp benchmarks.jar \
  *     dev.asyncjobs.benchmarks.CryptoConcurrency --op ecdsa-p256-sign [--requests 10000] [--rounds 3] \
  *     --out target/crypto.metrics.jsonl
  * </pre>
- * Writes {@code java.crypto10k.OP.WAY.{throughput,latency,threads,heap}}.
+ * Writes {@code java.crypto10k.OP.WAY.{throughput,latency,threads,heap}}. A fixed, pre-touched heap
+ * (as {@code run.sh} gives it) keeps the kernel's first-touch page faults out of the AES rounds.
  */
 public final class CryptoConcurrency {
     /** Jobs alive at most: the engine's queue capacity (64 per device thread), as in {@link CryptoThroughput}. */

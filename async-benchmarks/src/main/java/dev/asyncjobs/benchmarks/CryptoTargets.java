@@ -23,15 +23,25 @@ import java.util.Locale;
  * when idle. Both are printed; the CPU ratios are the ones to read when the load average is above
  * the core count.
  *
+ * <p>{@code reactorPlainJca} runs too: the same Reactor pipeline with the plain JCA on the same
+ * number of threads and no job, so the table tells what the in-order pipeline costs apart from
+ * what the jobs add.
+ *
+ * <p>Run it with a fixed, pre-touched heap: a heap that grows during the run puts the AES rows
+ * (16 KiB of new ciphertext per request) on pages the kernel has to fault in and zero, 2 to 4
+ * faults per request, which made 10,000-request AES bursts 5 to 20 times slower in the rounds
+ * where it happened (RESULTS.md).
+ *
  * <pre>
- * java --add-exports=java.base/jdk.internal.vm=ALL-UNNAMED --enable-native-access=ALL-UNNAMED \
+ * java -Xms2g -Xmx2g -XX:+AlwaysPreTouch --add-exports=java.base/jdk.internal.vm=ALL-UNNAMED --enable-native-access=ALL-UNNAMED \
  *     -Drounds=5 -DbudgetMs=1000 -cp target/benchmarks.jar dev.asyncjobs.benchmarks.CryptoTargets
  * </pre>
  */
 public final class CryptoTargets {
     private static final com.sun.management.OperatingSystemMXBean OS =
             (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-    private static final String[] WAYS = {"engineMapJobs", "engineMapJobsNoInline", "plainDirect", "plainJca"};
+    private static final String[] WAYS = {"engineMapJobs", "engineMapJobsNoInline", "plainDirect", "plainJca",
+        "reactorPlainJca"};
 
     private CryptoTargets() {
     }
@@ -79,6 +89,9 @@ public final class CryptoTargets {
                         op, median(vsDirect), min(vsDirect), max(vsDirect)));
                 rows.add(String.format(Locale.ROOT, "| %s | engine / engine without inline | %.2fx | %.2f-%.2fx |", op,
                         median(inline), min(inline), max(inline)));
+                double[] vsPipeline = ratios(r[0], r[4]);
+                rows.add(String.format(Locale.ROOT, "| %s | engine / reactorPlainJca (same pipeline, no job) | %.2fx | %.2f-%.2fx |",
+                        op, median(vsPipeline), min(vsPipeline), max(vsPipeline)));
                 for (int w = 0; w < WAYS.length; w++) {
                     rows.add(String.format(Locale.ROOT, "| %s | %s, requests per CPU-second | %,.0f | %,.0f-%,.0f |", op,
                             WAYS[w], median(c[w]), min(c[w]), max(c[w])));
@@ -92,6 +105,9 @@ public final class CryptoTargets {
                         op, median(cDirect), min(cDirect), max(cDirect)));
                 rows.add(String.format(Locale.ROOT, "| %s | CPU: engine / engine without inline | %.2fx | %.2f-%.2fx |", op,
                         median(cInline), min(cInline), max(cInline)));
+                double[] cPipeline = ratios(c[0], c[4]);
+                rows.add(String.format(Locale.ROOT, "| %s | CPU: engine / reactorPlainJca (same pipeline, no job) | %.2fx | %.2f-%.2fx |",
+                        op, median(cPipeline), min(cPipeline), max(cPipeline)));
             } finally {
                 b.tearDown();
             }
@@ -114,6 +130,7 @@ public final class CryptoTargets {
                 case "engineMapJobsNoInline" -> b.engineMapJobsNoInline();
                 case "plainDirect" -> b.plainDirect();
                 case "plainJca" -> b.plainJca();
+                case "reactorPlainJca" -> b.reactorPlainJca();
                 default -> throw new IllegalArgumentException(way);
             };
             t = System.nanoTime();

@@ -64,7 +64,9 @@ import reactor.core.scheduler.Schedulers;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 3, jvmArgsAppend = {Backends.CONTINUATION_FLAG, "--enable-native-access=ALL-UNNAMED"})
+@Fork(value = 3, jvmArgsAppend = {Backends.CONTINUATION_FLAG, "--enable-native-access=ALL-UNNAMED",
+    // a fixed, pre-touched heap: a growing one faults in fresh pages under the AES rows (CryptoTargets)
+    "-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch"})
 public class CryptoThroughput {
     static final int DEVICE_THREADS = 2;
     static final int BATCH = 1000;
