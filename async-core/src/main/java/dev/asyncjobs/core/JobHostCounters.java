@@ -135,9 +135,11 @@ public final class JobHostCounters {
          * throws is reported to {@link AsyncHooks#onError} and stays registered.
          *
          * @param listener told of each host once
+         * @return a task that removes the listener (it hears of no host after it ran; a group that
+         *     outlives its listeners, as a JVM-wide one does, must not keep them)
          * @throws NullPointerException if {@code listener} is null
          */
-        public void onRegister(Consumer<? super JobHostCounters> listener) {
+        public Runnable onRegister(Consumer<? super JobHostCounters> listener) {
             Objects.requireNonNull(listener, "listener");
             synchronized (lock) {
                 listeners.add(listener);
@@ -145,6 +147,11 @@ public final class JobHostCounters {
                     tell(listener, c);
                 }
             }
+            return () -> {
+                synchronized (lock) {
+                    listeners.remove(listener);
+                }
+            };
         }
 
         /**

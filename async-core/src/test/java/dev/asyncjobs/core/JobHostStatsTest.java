@@ -299,10 +299,17 @@ class JobHostStatsTest {
             throw new IllegalStateException("a broken listener is reported, the others still hear");
         });
         try (CountingHost a = new CountingHost(name + "-a", group)) {
-            group.onRegister(c -> late.add(c.name()));
+            Runnable stopLate = group.onRegister(c -> late.add(c.name()));
             try (CountingHost b = new CountingHost(name + "-b", group)) {
                 assertThat(early).containsExactly(name + "-a", name + "-b");
                 assertThat(late).containsExactly(name + "-a", name + "-b");
+                stopLate.run();
+                stopLate.run();
+                try (CountingHost c = new CountingHost(name + "-c", group)) {
+                    assertThat(early).containsExactly(name + "-a", name + "-b", name + "-c");
+                    assertThat(late).as("removed: hears no more").containsExactly(name + "-a", name + "-b");
+                    c.counters.remove();
+                }
                 assertThat(group.hosts()).containsExactly(a.counters, b.counters);
                 assertThat(a.counters.group()).isSameAs(group);
                 b.counters.remove();
