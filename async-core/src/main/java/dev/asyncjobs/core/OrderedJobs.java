@@ -552,17 +552,6 @@ public final class OrderedJobs<R> {
         static final int FAILED = 2;
         static final int CANCELLED = 3;
 
-        /** Stands for "cancelled" in {@link #ticket}. */
-        static final JobTicket CANCELLED_TICKET = new JobTicket() {
-            @Override
-            public void cancel() {
-            }
-
-            @Override
-            public boolean isDone() {
-                return true;
-            }
-        };
 
         final OrderedJobs<R> parent;
 
@@ -600,7 +589,7 @@ public final class OrderedJobs<R> {
                 value = null;
                 parent.discard(v);
             } else if (s == RUNNING) {
-                JobTicket t = TICKET.getAndSet(this, CANCELLED_TICKET);
+                JobTicket t = TICKET.getAndSet(this, JobTicket.CANCELLED);
                 if (t != null) {
                     t.cancel();
                 }

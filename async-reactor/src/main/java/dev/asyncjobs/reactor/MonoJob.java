@@ -163,17 +163,6 @@ final class MonoJob<R> extends Mono<R> implements Scannable {
         static final int TERMINATED = 3;
         static final int CANCELLED = 4;
 
-        /** Stands for "cancelled" in {@link #ticket}. */
-        static final JobTicket CANCELLED_TICKET = new JobTicket() {
-            @Override
-            public void cancel() {
-            }
-
-            @Override
-            public boolean isDone() {
-                return true;
-            }
-        };
 
         final CoreSubscriber<? super R> actual;
         final Scheduler.@Nullable Worker worker;
@@ -270,7 +259,7 @@ final class MonoJob<R> extends Mono<R> implements Scannable {
                         value = null;
                         discard(v);
                     } else {
-                        JobTicket t = TICKET.getAndSet(this, CANCELLED_TICKET);
+                        JobTicket t = TICKET.getAndSet(this, JobTicket.CANCELLED);
                         if (t != null) {
                             t.cancel();
                         }
