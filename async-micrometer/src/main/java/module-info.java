@@ -1,6 +1,7 @@
 /**
  * asyncjobs for Micrometer: {@code MeterBinder}s over async-core's counters, for job loop groups
- * ({@link dev.asyncjobs.micrometer.JobLoopMetrics}) and offload engines
+ * ({@link dev.asyncjobs.micrometer.JobLoopMetrics}), the jobs on host threads such as Netty event
+ * loops ({@link dev.asyncjobs.micrometer.JobHostMetrics}) and offload engines
  * ({@link dev.asyncjobs.micrometer.OffloadEngineMetrics}). The meters are listed, with what each
  * means and how to alert on it, in docs/spring-boot.md.
  */

@@ -45,4 +45,15 @@ public interface JobHost extends Executor {
      * @return the watch, to cancel when the job is resumed some other way
      */
     AsyncSelector.Registration watch(AsyncWaitCtx ctx, Runnable onReady);
+
+    /**
+     * The counters the jobs on this host count themselves in ({@link JobHostCounters}), or {@code
+     * null} (the default) when they are counted nowhere. Called once per job, on the launching
+     * thread, before the job is queued; the counters' writer must be this host's thread.
+     *
+     * @return the counters, or null
+     */
+    default @Nullable JobHostCounters counters() {
+        return null;
+    }
 }

@@ -4,8 +4,10 @@ import java.util.Objects;
 
 /**
  * A read-only snapshot of one {@link JobLoop}'s counters ({@link JobLoop#stats()}), or of a whole
- * {@link JobLoopGroup}'s, summed over its loops ({@link JobLoopGroup#stats()}). For metrics
- * systems: async-micrometer turns it into meters.
+ * {@link JobLoopGroup}'s, summed over its loops ({@link JobLoopGroup#stats()}); also of the jobs
+ * on one {@link JobHost} thread, a Netty event loop say ({@link JobHostCounters#stats()}), or on a
+ * group of them ({@link JobHostCounters.Group#stats()}): a host is counted as a loop is. For
+ * metrics systems: async-micrometer turns it into meters.
  *
  * <p>Cheap to take and free on the jobs' path: each loop thread keeps plain counters of its own
  * jobs (no shared atomic per job), and a snapshot reads them with opaque reads. The fields are
@@ -14,7 +16,7 @@ import java.util.Objects;
  * Counters ({@code jobsStarted} ... {@code slotWaitNanos}) only ever grow; the others are gauges.
  * With {@code -Dasyncjobs.stats=false} the counters stay at 0 (the gauges still work).
  *
- * @param name the loop's thread name, or the group's name for a group total
+ * @param name the loop's (or host's) thread name, or the group's name for a group total
  * @param loops the loops counted: 1 for a loop, the group's size for a group
  * @param loopsRunning loops whose thread still runs (0 once closed, or stopped for good by a
  *     broken selector: a group whose value is below {@code loops} while it is not closed has lost

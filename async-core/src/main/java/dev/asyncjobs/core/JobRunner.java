@@ -62,6 +62,8 @@ final class JobRunner<R extends @Nullable Object>
     private final @Nullable JobLoop loop;
     /** Set when the job runs on a {@link JobHost}: it is then also {@link #executor}. */
     private final @Nullable JobHost host;
+    /** The loop's or host's counters; null on a user's executor or a host that counts nothing. */
+    private final @Nullable LoopCounters counters;
     /** Whether the host was asked to watch fds at an earlier pause (it must then see them go). */
     private boolean hostWatched;
     private final JobHandle<R> handle = new JobHandle<>();
@@ -94,6 +96,8 @@ final class JobRunner<R extends @Nullable Object>
         this.executor = executor;
         this.loop = loop;
         this.host = host;
+        JobHostCounters hc = host != null ? host.counters() : null;
+        this.counters = loop != null ? loop.counters : hc != null ? hc.counters : null;
         ctx.setCallback(this, null); // before the first start, as the adapters' contract says
     }
 
@@ -279,8 +283,13 @@ final class JobRunner<R extends @Nullable Object>
             owner = Thread.currentThread();
             if (loop != null) {
                 loop.addLive(this);
-            } else if (options.confinedPoolSize() > 0) {
-                AsyncJob.initThread(options.confinedPoolSize(), 0); // no-op if the thread has a pool
+            } else {
+                if (options.confinedPoolSize() > 0) {
+                    AsyncJob.initThread(options.confinedPoolSize(), 0); // no-op if the thread has a pool
+                }
+                if (counters != null) {
+                    hostStarted(counters);
+                }
             }
         }
         if (loop != null && loop.isShuttingDown()) {
@@ -404,8 +413,8 @@ final class JobRunner<R extends @Nullable Object>
         waitQueue = q;
         waitNode = q.add(this, waitedForSlot);
         waitedForSlot = true;
-        if (loop != null) {
-            slotWaitSince = loop.counters.slotWaitBegins();
+        if (counters != null && linked) {
+            slotWaitSince = counters.slotWaitBegins();
         }
     }
 
@@ -566,6 +575,9 @@ final class JobRunner<R extends @Nullable Object>
     private void unlink() {
         if (loop != null) {
             loop.removeLive(this);
+        } else if (linked && counters != null) {
+            linked = false;
+            counters.alive(-1);
         }
         done = true;
     }
@@ -611,18 +623,34 @@ final class JobRunner<R extends @Nullable Object>
         }
     }
 
-    /** Counts on the job's loop; only jobs that started there (a refused launch never did). */
+    /**
+     * Counts on the job's loop or host; only jobs that started there (a refused launch never did).
+     * {@code linked} says so on both: a loop links its live runners, a host's are only marked.
+     */
     private void count(int counter) {
-        if (loop != null && linked) {
-            loop.counters.inc(counter);
+        LoopCounters c = counters;
+        if (c != null && linked) {
+            c.inc(counter);
+        }
+    }
+
+    /** First start on a host (its thread): counted as a loop's addLive counts. */
+    private void hostStarted(LoopCounters c) {
+        linked = true;
+        c.alive(1);
+        c.inc(LoopCounters.STARTED);
+        JobPool pool = ThreadState.get().pool;
+        if (pool != null && pool.max > 0) {
+            c.maxJobs(pool.max);
         }
     }
 
     private void slotWaitEnded() {
         long since = slotWaitSince;
-        if (since != LoopCounters.NOT_WAITING && loop != null) {
+        LoopCounters c = counters;
+        if (since != LoopCounters.NOT_WAITING && c != null) {
             slotWaitSince = LoopCounters.NOT_WAITING;
-            loop.counters.slotWaitEnds(since);
+            c.slotWaitEnds(since);
         }
     }
 

@@ -41,7 +41,7 @@
  *       {@code JobLoop}, {@code JobLoopGroup}, {@code JobOptions}, {@code NoJobsPolicy}, {@code
  *       JobRunner}, {@code JobTicket}, {@code JobObserver}, {@code AsyncJobs}, {@code
  *       SlotWaiters}, {@code JobPlacement}, {@code LoopTask}, {@code TimerHeap}, {@code LoopThread},
- *       {@code LoopCounters}, {@code JobLoopStats}, {@code JobHost}, {@code OrderedJobs} (the
+ *       {@code LoopCounters}, {@code JobLoopStats}, {@code JobHost}, {@code JobHostCounters}, {@code OrderedJobs} (the
  *       adapters' {@code mapJobs}, on {@code AsyncJobs.launch} alone). Uses layer 1.</li>
  *   <li><b>The offload engine</b>, package {@code dev.asyncjobs.engine}: uses the public API of
  *       layers 1 and 2 only (a third party could have written it), never {@code .internal},

@@ -3,6 +3,7 @@ package dev.asyncjobs.netty;
 import dev.asyncjobs.core.AsyncSelector;
 import dev.asyncjobs.core.AsyncWaitCtx;
 import dev.asyncjobs.core.JobHost;
+import dev.asyncjobs.core.JobHostCounters;
 import io.netty.channel.EventLoop;
 import org.jspecify.annotations.Nullable;
 
@@ -17,11 +18,15 @@ final class EventLoopHost implements JobHost {
     /** Null: {@link AsyncSelector#shared()}, only started when a job needs it (not on NIO). */
     private final @Nullable AsyncSelector fallback;
     private final @Nullable NioFdWatcher nio;
+    /** The loop's counters, shared by every lookup's host of this loop. */
+    private final JobHostCounters counters;
 
-    EventLoopHost(EventLoop loop, @Nullable AsyncSelector fallback, @Nullable NioFdWatcher nio) {
+    EventLoopHost(EventLoop loop, @Nullable AsyncSelector fallback, @Nullable NioFdWatcher nio,
+            JobHostCounters counters) {
         this.loop = loop;
         this.fallback = fallback;
         this.nio = nio;
+        this.counters = counters;
     }
 
     EventLoop loop() {
@@ -54,6 +59,11 @@ final class EventLoopHost implements JobHost {
         }
         AsyncSelector s = fallback;
         return (s != null ? s : AsyncSelector.shared()).watch(ctx, onReady);
+    }
+
+    @Override
+    public JobHostCounters counters() {
+        return counters;
     }
 
     @Override

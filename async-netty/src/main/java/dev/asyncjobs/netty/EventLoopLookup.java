@@ -2,11 +2,15 @@ package dev.asyncjobs.netty;
 
 import dev.asyncjobs.core.AsyncSelector;
 import dev.asyncjobs.core.JobHost;
+import dev.asyncjobs.core.JobHostCounters;
 import io.netty.channel.EventLoop;
 import io.netty.channel.IoEventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
 import io.netty.util.internal.ThreadExecutorMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,6 +23,14 @@ final class EventLoopLookup implements JobHost.Lookup {
     private static final FastThreadLocal<NioFdWatcher> WATCHERS = new FastThreadLocal<>();
 
     static final EventLoopLookup SHARED = new EventLoopLookup(null);
+
+    /** The counters of every event loop that ran a job, whichever lookup placed it (NettyJobs.eventLoopCounters()). */
+    static final JobHostCounters.Group COUNTERS = new JobHostCounters.Group("event-loops");
+    /**
+     * Each event loop's counters, until it terminates: made on the loop's own thread (their one
+     * writer), so one key is only ever put by one thread.
+     */
+    private static final ConcurrentMap<EventExecutor, JobHostCounters> BY_LOOP = new ConcurrentHashMap<>();
 
     private final FastThreadLocal<EventLoopHost> hosts = new FastThreadLocal<>();
     private final @Nullable AsyncSelector fallback;
@@ -37,9 +49,31 @@ final class EventLoopLookup implements JobHost.Lookup {
         if (!(e instanceof EventLoop loop) || !loop.inEventLoop()) {
             return null;
         }
-        h = new EventLoopHost(loop, fallback, watcherOf(loop));
+        h = new EventLoopHost(loop, fallback, watcherOf(loop), countersOf(loop));
         hosts.set(h);
         return h;
+    }
+
+    /** The counters of {@code loop}, or null when no job ran there yet (or it terminated). */
+    static @Nullable JobHostCounters countersIfAny(EventExecutor loop) {
+        return BY_LOOP.get(loop);
+    }
+
+    /** The calling loop's counters, made and registered on its first job. */
+    private static JobHostCounters countersOf(EventLoop loop) {
+        JobHostCounters c = BY_LOOP.get(loop);
+        if (c != null) {
+            return c;
+        }
+        JobHostCounters made = COUNTERS.register(() -> !loop.isShuttingDown(),
+                () -> loop instanceof SingleThreadEventExecutor s ? s.pendingTasks() : 0);
+        BY_LOOP.put(loop, made);
+        // a terminated loop's thread is gone: no more jobs there, and the map must not keep the loop
+        loop.terminationFuture().addListener(f -> {
+            BY_LOOP.remove(loop, made);
+            made.remove();
+        });
+        return made;
     }
 
     /** The calling loop thread's NIO watcher, if one was made (tests). */

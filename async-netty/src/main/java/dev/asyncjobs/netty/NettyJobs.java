@@ -2,11 +2,17 @@ package dev.asyncjobs.netty;
 
 import dev.asyncjobs.core.AsyncSelector;
 import dev.asyncjobs.core.JobHost;
+import dev.asyncjobs.core.JobHostCounters;
 import dev.asyncjobs.core.JobLoopGroup;
+import dev.asyncjobs.core.JobLoopStats;
 import dev.asyncjobs.core.JobOptions;
 import dev.asyncjobs.core.JobPlacement;
 import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoEventLoop;
+import io.netty.util.concurrent.EventExecutor;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -38,6 +44,11 @@ import org.jspecify.annotations.Nullable;
  * io_uring, kqueue) Netty's selector cannot take a JDK channel, so the fds are watched by an
  * {@link AsyncSelector} (the shared one unless given) and a readable fd costs one extra thread wake
  * before the one {@code execute}. A closed fd wakes its job in both cases.
+ *
+ * <p><b>Counters.</b> The jobs on each event loop are counted as on a job loop (started, ended by
+ * outcome, alive, paused, slot waits): {@link #stats(EventLoopGroup)} reads a group's loops, {@link
+ * #eventLoopCounters()} every loop's, for metrics (async-micrometer's {@code JobHostMetrics}) and
+ * health checks.
  *
  * <p><b>Rules</b> (as on the job loops): the job body runs on the event loop (continuation backend)
  * or on a virtual thread the loop waits for (virtual-thread backend), so it must not block: offload
@@ -147,5 +158,39 @@ public final class NettyJobs {
     public static boolean watchesFdsOnLoop(EventLoop loop) {
         Objects.requireNonNull(loop, "loop");
         return loop instanceof IoEventLoop io && NioFdWatcher.supports(io);
+    }
+
+    /**
+     * The counters of the jobs on every Netty event loop of this JVM that has run one (whatever
+     * lookup placed it), one {@link JobHostCounters} per event loop, named after its thread, in a
+     * group named {@code "event-loops"}. An event loop joins at its first job and leaves when it
+     * terminates. For metrics binders ({@link JobHostCounters.Group#onRegister} hears of each loop
+     * as it joins) and health checks ({@link JobHostCounters.Group#stats()} is the total).
+     *
+     * @return the group
+     */
+    public static JobHostCounters.Group eventLoopCounters() {
+        return EventLoopLookup.COUNTERS;
+    }
+
+    /**
+     * A snapshot of the counters of {@code group}'s event loops that have run a job (one per loop, in
+     * the group's order; a loop that never ran one, or has terminated, is left out). See {@link
+     * JobLoopStats}: {@code name} is the loop's thread name and {@code loops} is 1.
+     *
+     * @param group the event loops
+     * @return the snapshots, possibly empty
+     * @throws NullPointerException if {@code group} is null
+     */
+    public static List<JobLoopStats> stats(EventLoopGroup group) {
+        Objects.requireNonNull(group, "group");
+        List<JobLoopStats> all = new ArrayList<>();
+        for (EventExecutor e : group) {
+            JobHostCounters c = EventLoopLookup.countersIfAny(e);
+            if (c != null) {
+                all.add(c.stats());
+            }
+        }
+        return all;
     }
 }

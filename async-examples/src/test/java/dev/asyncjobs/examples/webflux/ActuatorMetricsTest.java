@@ -30,21 +30,22 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.test.web.reactive.server.FluxExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
 /**
  * {@code /actuator/health} and {@code /actuator/metrics} of the service on the starter, under load:
- * the jobs completed equal the requests served, the engine's queue is seen above zero while one
- * device thread is saturated, and everything is back to zero after.
+ * the jobs started and completed equal the requests served, the engine's queue is seen above zero
+ * while one device thread is saturated, and everything is back to zero after.
  *
- * <p>On the job loops ({@code asyncjobs.placement=loops}, the starter's default, not the service's):
- * the {@code asyncjobs.jobs.*} meters are the job loops' counters, and jobs on the Netty event
- * loops have none yet (their engine calls do count, {@link EventLoopSigningTest}).
+ * <p>With the service's own placement ({@code asyncjobs.placement=event-loop}): each request's job
+ * runs on the Netty event loop that took it, and is counted there: the {@code asyncjobs.jobs.*}
+ * meters tagged {@code group=event-loops} and the health's {@code eventLoops} entry; the job loops
+ * ({@code group=asyncjobs-loop-web}) count only the test's own job, launched off the event loops.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
-        properties = {"asyncjobs.engine.threads=1", "asyncjobs.placement=loops"})
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "asyncjobs.engine.threads=1")
 @Timeout(180)
 class ActuatorMetricsTest {
     private static final Base64.Encoder B64 = Base64.getEncoder();
@@ -78,7 +79,9 @@ class ActuatorMetricsTest {
                     .jsonPath("$.components.asyncJobs.details.loops.maxJobsPerLoop").isEqualTo(1024)
                     .jsonPath("$.components.asyncJobs.details.engine.name").isEqualTo("signing-device")
                     .jsonPath("$.components.asyncJobs.details.engine.closed").isEqualTo(false)
-                    .jsonPath("$.components.asyncJobs.details.engine.threads").isEqualTo(1);
+                    .jsonPath("$.components.asyncJobs.details.engine.threads").isEqualTo(1)
+                    .jsonPath("$.components.asyncJobs.details.eventLoops.name").isEqualTo("event-loops")
+                    .jsonPath("$.components.asyncJobs.details.eventLoops.jobsStarted").exists();
         } finally {
             pool.disposeLater().block(Duration.ofSeconds(10));
         }
@@ -90,9 +93,14 @@ class ActuatorMetricsTest {
         ConnectionProvider pool = ConnectionProvider.builder("load").maxConnections(n + 8).pendingAcquireMaxCount(-1).build();
         WebTestClient web = client(pool);
         try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
-            assertThat(metric(web, "asyncjobs.jobs.active", null)).isZero();
-            double succeededBefore = metric(web, "asyncjobs.jobs.completed", "outcome:success");
-            double submittedBefore = metric(web, "asyncjobs.engine.calls.submitted", null);
+            assertThat(metric(web, "asyncjobs.jobs.active")).isZero();
+            // an event loop's meters appear with its first job: none yet reads as 0
+            double startedBefore = metric(web, "asyncjobs.jobs.started", "group:event-loops");
+            double succeededBefore = metric(web, "asyncjobs.jobs.completed", "group:event-loops", "outcome:success");
+            double loopsSucceededBefore = metric(web, "asyncjobs.jobs.completed", "group:asyncjobs-loop-web",
+                    "outcome:success");
+            double submittedBefore = metric(web, "asyncjobs.engine.calls.submitted");
+            Map<String, Object> healthBefore = eventLoopHealth(web);
 
             // watch the engine's queue and busy threads through the endpoint while the load runs
             AtomicBoolean loading = new AtomicBoolean(true);
@@ -101,9 +109,9 @@ class ActuatorMetricsTest {
             AtomicLong peakBusy = new AtomicLong();
             Future<?> watcher = clients.submit(() -> {
                 while (loading.get()) {
-                    peakQueue.accumulateAndGet((long) metric(web, "asyncjobs.engine.queue.size", null), Math::max);
-                    peakActive.accumulateAndGet((long) metric(web, "asyncjobs.jobs.active", null), Math::max);
-                    peakBusy.accumulateAndGet((long) metric(web, "asyncjobs.engine.threads.busy", null), Math::max);
+                    peakQueue.accumulateAndGet((long) metric(web, "asyncjobs.engine.queue.size"), Math::max);
+                    peakActive.accumulateAndGet((long) metric(web, "asyncjobs.jobs.active"), Math::max);
+                    peakBusy.accumulateAndGet((long) metric(web, "asyncjobs.engine.threads.busy"), Math::max);
                 }
                 return null;
             });
@@ -157,22 +165,34 @@ class ActuatorMetricsTest {
             watcher.get(30, TimeUnit.SECONDS);
             assertThat(served.get()).isEqualTo(n);
 
-            // one job per request, each ended with its signature; one engine call each
-            // (+ 1: the job that held the device)
-            awaitMetric(web, "asyncjobs.jobs.completed", "outcome:success", succeededBefore + n + 1);
-            assertThat(metric(web, "asyncjobs.jobs.completed", "outcome:success") - succeededBefore - 1)
-                    .as("jobs completed = requests served").isEqualTo(served.get());
-            assertThat(metric(web, "asyncjobs.jobs.completed", "outcome:failure")).isZero();
-            assertThat(metric(web, "asyncjobs.engine.calls.submitted", null) - submittedBefore).isEqualTo(n + 1);
+            // one job per request on the event loops, each ended with its signature; one engine
+            // call each (+ 1: the test's job that held the device, on the job loops)
+            awaitMetric(web, "asyncjobs.jobs.completed", succeededBefore + n, "group:event-loops", "outcome:success");
+            assertThat(metric(web, "asyncjobs.jobs.started", "group:event-loops") - startedBefore)
+                    .as("jobs started on the event loops = requests served").isEqualTo(served.get());
+            assertThat(metric(web, "asyncjobs.jobs.completed", "group:event-loops", "outcome:success") - succeededBefore)
+                    .as("jobs completed on the event loops = requests served").isEqualTo(served.get());
+            assertThat(metric(web, "asyncjobs.jobs.completed", "group:event-loops", "outcome:failure")).isZero();
+            assertThat(metric(web, "asyncjobs.jobs.completed", "group:event-loops", "outcome:cancelled")).isZero();
+            assertThat(metric(web, "asyncjobs.jobs.completed", "group:asyncjobs-loop-web", "outcome:success")
+                    - loopsSucceededBefore).as("the job loops ran the test's job only").isEqualTo(1);
+            assertThat(metric(web, "asyncjobs.engine.calls.submitted") - submittedBefore).isEqualTo(n + 1);
+            Map<String, Object> healthAfter = eventLoopHealth(web);
+            assertThat(count(healthAfter, "jobsStarted") - count(healthBefore, "jobsStarted"))
+                    .as("the health's eventLoops entry counts the requests' jobs").isEqualTo(n);
+            assertThat(count(healthAfter, "jobsSucceeded") - count(healthBefore, "jobsSucceeded")).isEqualTo(n);
+            assertThat(count(healthAfter, "jobsFailed")).isZero();
+            assertThat(count(healthAfter, "loops")).as("event loops that ran jobs").isPositive();
             assertThat(peakQueue.get()).as("the engine's queue seen above zero while saturated").isPositive();
             assertThat(peakActive.get()).as("jobs seen active").isPositive();
             assertThat(peakBusy.get()).as("the device thread seen busy").isEqualTo(1);
 
             // and back to zero
-            awaitMetric(web, "asyncjobs.jobs.active", null, 0);
-            assertThat(metric(web, "asyncjobs.jobs.paused", null)).isZero();
-            assertThat(metric(web, "asyncjobs.engine.queue.size", null)).isZero();
-            awaitMetric(web, "asyncjobs.engine.threads.busy", null, 0);
+            awaitMetric(web, "asyncjobs.jobs.active", 0);
+            assertThat(metric(web, "asyncjobs.jobs.paused")).isZero();
+            assertThat(metric(web, "asyncjobs.engine.queue.size")).isZero();
+            awaitMetric(web, "asyncjobs.engine.threads.busy", 0);
+            assertThat(count(eventLoopHealth(web), "jobsActive")).isZero();
             assertThat(metric(web, "asyncjobs.engine.calls", "outcome:success")).as("the calls timer's count")
                     .isGreaterThanOrEqualTo(n);
         } finally {
@@ -180,24 +200,59 @@ class ActuatorMetricsTest {
         }
     }
 
-    /** The first measurement of {@code /actuator/metrics/NAME[?tag=TAG]} (VALUE or COUNT: summed over loops). */
-    private static double metric(WebTestClient web, String name, String tag) {
-        Map<String, Object> body = web.get().uri(u -> tag == null ? u.path("/actuator/metrics/" + name).build()
-                        : u.path("/actuator/metrics/" + name).queryParam("tag", tag).build())
-                .exchange().expectStatus().isOk().expectBody(SigningApplicationTest.JSON).returnResult().getResponseBody();
+    /**
+     * The first measurement of {@code /actuator/metrics/NAME[?tag=TAG&...]} (VALUE or COUNT: summed
+     * over the meters that match); 0 when no meter matches yet (404: an event loop's meters are
+     * registered with its first job).
+     */
+    private static double metric(WebTestClient web, String name, String... tags) {
+        FluxExchangeResult<Map<String, Object>> r = web.get().uri(u -> {
+            u.path("/actuator/metrics/" + name);
+            for (String t : tags) {
+                u.queryParam("tag", t);
+            }
+            return u.build();
+        }).exchange().returnResult(SigningApplicationTest.JSON);
+        if (r.getStatus().value() == 404) {
+            return 0;
+        }
+        assertThat(r.getStatus().is2xxSuccessful()).as(name + " " + List.of(tags) + ": " + r.getStatus()).isTrue();
+        Map<String, Object> body = r.getResponseBody().blockFirst(Duration.ofSeconds(30));
+        assertThat(body).isNotNull();
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> ms = (List<Map<String, Object>>) body.get("measurements");
         return ((Number) ms.get(0).get("value")).doubleValue();
     }
 
-    private static void awaitMetric(WebTestClient web, String name, String tag, double expected) throws InterruptedException {
+    private static void awaitMetric(WebTestClient web, String name, double expected, String... tags)
+            throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         double v;
-        while ((v = metric(web, name, tag)) != expected) {
+        while ((v = metric(web, name, tags)) != expected) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError(name + (tag == null ? "" : "{" + tag + "}") + " stayed at " + v + ", expected " + expected);
+                throw new AssertionError(name + List.of(tags) + " stayed at " + v + ", expected " + expected);
             }
             Thread.sleep(10);
         }
+    }
+
+    /** {@code /actuator/health}'s {@code asyncJobs.details.eventLoops}. */
+    private static Map<String, Object> eventLoopHealth(WebTestClient web) {
+        Map<String, Object> body = web.get().uri("/actuator/health").exchange().expectStatus().isOk()
+                .expectBody(SigningApplicationTest.JSON).returnResult().getResponseBody();
+        assertThat(body).isNotNull();
+        Map<String, Object> e = at(at(at(at(body, "components"), "asyncJobs"), "details"), "eventLoops");
+        assertThat(e).containsEntry("name", "event-loops");
+        return e;
+    }
+
+    @SuppressWarnings("unchecked") // JSON objects are read as maps
+    private static Map<String, Object> at(Map<String, Object> m, String key) {
+        assertThat(m).containsKey(key);
+        return (Map<String, Object>) m.get(key);
+    }
+
+    private static long count(Map<String, Object> m, String key) {
+        return ((Number) m.get(key)).longValue();
     }
 }

@@ -1,5 +1,6 @@
 package dev.asyncjobs.spring.boot;
 
+import dev.asyncjobs.core.JobHostCounters;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobOptions;
 import dev.asyncjobs.engine.OffloadEngine;
@@ -14,6 +15,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 
 /**
@@ -79,6 +81,19 @@ public final class AsyncJobsAutoConfiguration {
         @Bean
         EventLoopPlacement asyncJobsEventLoopPlacement() {
             return NettyJobs::preferEventLoop;
+        }
+
+        /**
+         * The counters of the jobs on the event loops, with {@code asyncjobs.placement=event-loop}:
+         * the metrics and the health indicator read them alongside the job loops'.
+         *
+         * @return async-netty's JVM-wide group of event-loop counters
+         */
+        @Bean
+        @ConditionalOnMissingBean
+        @Conditional(OnEventLoopPlacement.class)
+        JobHostCounters.Group asyncJobsEventLoopCounters() {
+            return NettyJobs.eventLoopCounters();
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.asyncjobs.spring.boot;
 
+import dev.asyncjobs.core.JobHostCounters;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.engine.OffloadEngine;
 import org.springframework.beans.factory.ObjectProvider;
@@ -27,7 +28,7 @@ public final class AsyncJobsHealthAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(name = "asyncJobsHealthIndicator")
     AsyncJobsHealthIndicator asyncJobsHealthIndicator(ObjectProvider<JobLoopGroup> loops,
-            ObjectProvider<OffloadEngine> engine) {
-        return new AsyncJobsHealthIndicator(loops.getIfUnique(), engine.getIfUnique());
+            ObjectProvider<OffloadEngine> engine, ObjectProvider<JobHostCounters.Group> eventLoops) {
+        return new AsyncJobsHealthIndicator(loops.getIfUnique(), engine.getIfUnique(), eventLoops.getIfUnique());
     }
 }

@@ -1,5 +1,6 @@
 package dev.asyncjobs.spring.boot;
 
+import dev.asyncjobs.core.JobHostCounters;
 import dev.asyncjobs.core.JobLoopGroup;
 import dev.asyncjobs.core.JobLoopStats;
 import dev.asyncjobs.engine.OffloadEngine;
@@ -17,10 +18,16 @@ import org.springframework.boot.health.contributor.Health;
  * carry the figures of {@link JobLoopStats} and {@link OffloadEngineStats}: an engine whose queue
  * stays full, or loops whose pending tasks grow, are {@code UP} but saturated, which is the
  * metrics' job to alert on (docs/spring-boot.md), not a health check's.
+ *
+ * <p>With jobs on Netty event loops ({@code asyncjobs.placement=event-loop}), the details also carry
+ * their counts under {@code eventLoops} (the sum over the event loops that have run a job). They do
+ * not change the status: the event loops are the web server's, and its own health is not ours to
+ * report.
  */
 public final class AsyncJobsHealthIndicator extends AbstractHealthIndicator {
     private final @Nullable JobLoopGroup loops;
     private final @Nullable OffloadEngine engine;
+    private final JobHostCounters.@Nullable Group eventLoops;
 
     /**
      * Health of {@code loops} and {@code engine}, either of which may be absent.
@@ -29,9 +36,23 @@ public final class AsyncJobsHealthIndicator extends AbstractHealthIndicator {
      * @param engine the engine, or null
      */
     public AsyncJobsHealthIndicator(@Nullable JobLoopGroup loops, @Nullable OffloadEngine engine) {
+        this(loops, engine, null);
+    }
+
+    /**
+     * Health of {@code loops} and {@code engine}, with the counts of the jobs on the hosts of {@code
+     * eventLoops} (async-netty's {@code NettyJobs.eventLoopCounters()}); any may be absent.
+     *
+     * @param loops the group, or null
+     * @param engine the engine, or null
+     * @param eventLoops the event loops' job counters, or null
+     */
+    public AsyncJobsHealthIndicator(@Nullable JobLoopGroup loops, @Nullable OffloadEngine engine,
+            JobHostCounters.@Nullable Group eventLoops) {
         super("asyncjobs health check failed");
         this.loops = loops;
         this.engine = engine;
+        this.eventLoops = eventLoops;
     }
 
     @Override
@@ -56,6 +77,23 @@ public final class AsyncJobsHealthIndicator extends AbstractHealthIndicator {
             d.put("jobsCancelled", s.jobsCancelled());
             builder.withDetail("loops", d);
             up = !g.isClosed() && s.loopsRunning() == s.loops();
+        }
+        JobHostCounters.Group hosts = eventLoops;
+        if (hosts != null) {
+            JobLoopStats s = hosts.stats();
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("name", s.name());
+            d.put("loops", s.loops());
+            d.put("loopsRunning", s.loopsRunning());
+            d.put("jobsActive", s.jobsAlive());
+            d.put("jobsPaused", s.jobsPaused());
+            d.put("jobsWaitingForSlot", s.jobsWaitingForSlot());
+            d.put("pendingTasks", s.pendingTasks());
+            d.put("jobsStarted", s.jobsStarted());
+            d.put("jobsSucceeded", s.jobsSucceeded());
+            d.put("jobsFailed", s.jobsFailed());
+            d.put("jobsCancelled", s.jobsCancelled());
+            builder.withDetail("eventLoops", d);
         }
         OffloadEngine e = engine;
         if (e != null) {
