@@ -24,7 +24,7 @@ import reactor.core.scheduler.Schedulers;
  * <ul>
  *   <li>{@code engine}: {@code AsyncFlux.mapJobs(requests, i -> () -> crypto.sign(...), maxInFlight)}
  *       on the shared job loops, an {@link OffloadEngine} of one device thread per core and
- *       maxInFlight its queue capacity (64 per device thread);</li>
+ *       maxInFlight 64 per device thread (the engine's queue holds them all);</li>
  *   <li>{@code bounded_elastic}: the naive way, every request
  *       {@code Mono.fromCallable(work(i)).subscribeOn(Schedulers.boundedElastic())}, all 10,000
  *       subscribed at once ({@code flatMap} with concurrency 10,000).</li>
@@ -44,7 +44,7 @@ import reactor.core.scheduler.Schedulers;
  * (as {@code run.sh} gives it) keeps the kernel's first-touch page faults out of the AES rounds.
  */
 public final class CryptoConcurrency {
-    /** Jobs alive at most: the engine's queue capacity (64 per device thread), as in {@link CryptoThroughput}. */
+    /** Jobs alive at most: 64 per device thread, as in {@link CryptoThroughput}. */
     static final int MAX_IN_FLIGHT = Integer.getInteger("bench.maxInFlight",
             64 * Runtime.getRuntime().availableProcessors());
 

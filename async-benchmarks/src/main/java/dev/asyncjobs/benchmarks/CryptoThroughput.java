@@ -72,10 +72,11 @@ public class CryptoThroughput {
     static final int BATCH = 1000;
 
     /**
-     * Jobs alive at most: the engine's queue capacity (64 per device thread, its default) unless
-     * {@code -Dbench.maxInFlight} says otherwise. More jobs than the queue holds only adds jobs that
-     * wait for room, and each of those costs a wake-up when a device thread takes a call (what twice
-     * the queue's worth in flight cost AES-GCM: RESULTS.md, figures behind choices in the source).
+     * Jobs alive at most: 64 per device thread (the figures in RESULTS.md were taken with it)
+     * unless {@code -Dbench.maxInFlight} says otherwise; the engine's queue (256 per device thread
+     * by default) holds them all. More jobs than the queue holds only adds jobs that wait for room,
+     * and each of those costs a wake-up when a device thread takes a call (what twice the queue's
+     * worth in flight cost AES-GCM: RESULTS.md, figures behind choices in the source).
      */
     static final int MAX_IN_FLIGHT = Integer.getInteger("bench.maxInFlight", 64 * DEVICE_THREADS);
 

@@ -68,8 +68,8 @@ import org.jspecify.annotations.Nullable;
  * A job launched on a job loop ({@link AsyncJobs#loopOf}) is not woken one completion at a time:
  * each device thread gathers the completions for each loop into a batch and hands the loop one
  * task per batch, which calls the jobs' ctx callbacks on the loop thread (each resumes its job
- * there, with no further hop). While the queue holds more than a quarter of its capacity, a batch
- * is held for at most about 1 ms ({@code -Dasyncjobs.engine.wakeupDelayMicros}, {@code 0} turns
+ * there, with no further hop). While the queue holds more than a quarter of its capacity (or 16
+ * calls per device thread, if fewer), a batch is held for at most about 1 ms ({@code -Dasyncjobs.engine.wakeupDelayMicros}, {@code 0} turns
  * holding off) and then handed over whole: interrupt coalescing, as QAT's polling and network
  * cards do it, so a sleeping loop is woken once for all the jobs completed meanwhile. Nothing is
  * held once the queue runs low or the device thread has no more work, and at light load nothing is
@@ -99,6 +99,20 @@ import org.jspecify.annotations.Nullable;
  * it holds one of the {@code N} threads while it runs.
  */
 public final class OffloadEngine implements AutoCloseable {
+    /**
+     * The queue depth above which completions are held back to be batched: a quarter of the
+     * queue, but no more than 16 calls per device thread (a device backed up that far finishes
+     * nothing sooner for an early wake-up, whatever the capacity), and at least one per thread.
+     * The cap keeps a large queue (the default, or a server's) batching as the old default of 64
+     * calls per thread did.
+     */
+    static int holdAbove(int capacity, int threads) {
+        return Math.max(threads, Math.min(capacity / 4, 16 * threads));
+    }
+
+    /** The queue's default capacity per device thread ({@link Builder#queueCapacity}). */
+    public static final int DEFAULT_QUEUE_PER_THREAD = 256;
+
     private static final int BLOCKED = 0;
     private static final int RESUMED = 1;
     private static final int CANCELLED = 2;
@@ -123,13 +137,18 @@ public final class OffloadEngine implements AutoCloseable {
     private OffloadEngine(Builder b) {
         this.name = b.name;
         this.strict = b.strict;
-        this.queue = new OffloadQueue(b.queueCapacity > 0 ? b.queueCapacity : 64 * b.threads, b.threads);
+        // 256 per device thread: a job that finds the queue full yields, then waits for room and is
+        // woken again, two more resumes per call; at 512 WebFlux connections on 2 device threads the
+        // old default (64 per thread) spent ~15 us more of the event loops' CPU per request on that
+        // (RESULTS.md, WebFlux section). The queue is linked, so room costs nothing until used.
+        this.queue = new OffloadQueue(b.queueCapacity > 0 ? b.queueCapacity : DEFAULT_QUEUE_PER_THREAD * b.threads,
+                b.threads);
         this.threads = new Thread[b.threads];
         this.counters = new EngineCounters(threads);
         this.timer = new DeferredWakeups.Timer(name + ".wakeup-timer", b.threads);
         DeferredWakeups[] wakeups = new DeferredWakeups[b.threads];
         for (int i = 0; i < threads.length; i++) {
-            wakeups[i] = new DeferredWakeups(b.wakeupDelayNanos, Math.max(b.threads, queue.capacity() / 4), timer);
+            wakeups[i] = new DeferredWakeups(b.wakeupDelayNanos, holdAbove(queue.capacity(), b.threads), timer);
             Thread t = new DeviceThread(this::work, name + "-" + i, wakeups[i]);
             t.setDaemon(true);
             threads[i] = t;
@@ -144,7 +163,7 @@ public final class OffloadEngine implements AutoCloseable {
     }
 
     /**
-     * A builder: one device thread per core and a queue of 64 calls per thread unless set.
+     * A builder: one device thread per core and a queue of {@value #DEFAULT_QUEUE_PER_THREAD} calls per thread unless set.
      *
      * @return a new builder
      */
@@ -546,7 +565,9 @@ public final class OffloadEngine implements AutoCloseable {
 
         /**
          * Sets the submission queue's capacity ({@code Q}): how many calls may wait for a device
-         * thread before jobs yield. Default: 64 per device thread.
+         * thread before jobs yield. Default: {@value OffloadEngine#DEFAULT_QUEUE_PER_THREAD} per device
+         * thread. Jobs beyond it each pay two more resumes (a yield, then a wait for room), so size
+         * it to the calls expected in flight (e.g. a server's connections).
          *
          * @param queueCapacity at least 1
          * @return this builder

@@ -79,6 +79,15 @@ class OffloadEngineTest {
     }
 
     @Test
+    void completionsAreHeldBackAboveAQuarterOfTheQueueButNoMoreThan16CallsPerDeviceThread() {
+        assertThat(OffloadEngine.holdAbove(64 * 2, 2)).isEqualTo(32); // the old default: as before
+        assertThat(OffloadEngine.holdAbove(256 * 2, 2)).isEqualTo(32); // the default: the same depth
+        assertThat(OffloadEngine.holdAbove(1_024, 2)).isEqualTo(32);
+        assertThat(OffloadEngine.holdAbove(16, 2)).isEqualTo(4); // a small queue: its quarter
+        assertThat(OffloadEngine.holdAbove(4, 2)).isEqualTo(2); // at least one per device thread
+    }
+
+    @Test
     void deviceThreadsAreNamedDaemonsAndDefaultsFollowTheCores() throws InterruptedException {
         assertThat(Threads.named("test-engine-").size()).isEqualTo(2);
         for (Thread t : engine.deviceThreads()) {
@@ -89,7 +98,7 @@ class OffloadEngineTest {
         try {
             int cores = Runtime.getRuntime().availableProcessors();
             assertThat(d.threads()).isEqualTo(cores);
-            assertThat(d.queueCapacity()).isEqualTo(64 * cores);
+            assertThat(d.queueCapacity()).isEqualTo(256 * cores);
             assertThat(d.name()).isEqualTo("asyncjobs-engine");
             assertThat(d.deviceThreads()[0].getName()).isEqualTo("asyncjobs-engine-0");
         } finally {

@@ -7,7 +7,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * The starter's settings, under {@code asyncjobs.*}. Unset sizes take the library's defaults (one
- * loop and one device thread per core; a queue of 64 calls per device thread; no pool limit).
+ * loop and one device thread per core; a queue of 256 calls per device thread; no pool limit).
  */
 @ConfigurationProperties("asyncjobs")
 public class AsyncJobsProperties {
@@ -242,7 +242,7 @@ public class AsyncJobsProperties {
         /** Number of device threads. Default: one per core. */
         private @Nullable Integer threads;
 
-        /** Calls that may wait for a device thread before jobs yield and wait for room. Default: 64 per device thread. */
+        /** Calls that may wait for a device thread before jobs yield and wait for room. Default: 256 per device thread. */
         private @Nullable Integer queueCapacity;
 
         /**
@@ -310,7 +310,7 @@ public class AsyncJobsProperties {
         /**
          * Sets the queue capacity.
          *
-         * @param queueCapacity at least 1, or null for 64 per device thread
+         * @param queueCapacity at least 1, or null for 256 per device thread
          */
         public void setQueueCapacity(@Nullable Integer queueCapacity) {
             this.queueCapacity = queueCapacity;

@@ -76,7 +76,7 @@ class AsyncJobsAutoConfigurationTest {
             OffloadEngine engine = ctx.getBean(OffloadEngine.class);
             assertThat(engine.name()).isEqualTo("asyncjobs-engine");
             assertThat(engine.threads()).isEqualTo(cores);
-            assertThat(engine.queueCapacity()).isEqualTo(64 * cores);
+            assertThat(engine.queueCapacity()).isEqualTo(256 * cores);
             assertThat(engine.isStrict()).isFalse();
             assertThat(ctx.getBean(AsyncCrypto.class).engine()).isSameAs(engine);
             assertThat(ctx).hasSingleBean(JobLoopMetrics.class).hasSingleBean(OffloadEngineMetrics.class)

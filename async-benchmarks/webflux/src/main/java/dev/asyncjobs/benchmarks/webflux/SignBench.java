@@ -76,9 +76,11 @@ public class SignBench {
 
     @Bean(destroyMethod = "close")
     OffloadEngine benchEngine() {
-        // as the WebFlux example: one device thread per core (-Dbench.deviceThreads=N to try others)
+        // as the WebFlux example: one device thread per core (-Dbench.deviceThreads=N, -Dbench.queueCapacity=N to try others)
         int threads = Integer.getInteger("bench.deviceThreads", Runtime.getRuntime().availableProcessors());
-        return OffloadEngine.builder().name("bench-device").threads(threads).build();
+        OffloadEngine.Builder b = OffloadEngine.builder().name("bench-device").threads(threads);
+        Integer capacity = Integer.getInteger("bench.queueCapacity"); // default: the engine's, 256 per device thread
+        return (capacity != null ? b.queueCapacity(capacity) : b).build();
     }
 
     @Bean(destroyMethod = "dispose")
