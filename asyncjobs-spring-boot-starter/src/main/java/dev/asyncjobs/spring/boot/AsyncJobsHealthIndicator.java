@@ -61,39 +61,12 @@ public final class AsyncJobsHealthIndicator extends AbstractHealthIndicator {
         JobLoopGroup g = loops;
         if (g != null) {
             JobLoopStats s = g.stats();
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("name", s.name());
-            d.put("closed", g.isClosed());
-            d.put("loops", s.loops());
-            d.put("loopsRunning", s.loopsRunning());
-            d.put("jobsActive", s.jobsAlive());
-            d.put("jobsPaused", s.jobsPaused());
-            d.put("jobsWaitingForSlot", s.jobsWaitingForSlot());
-            d.put("pendingTasks", s.pendingTasks());
-            d.put("maxJobsPerLoop", s.loops() == 0 ? 0 : s.maxJobs() / s.loops());
-            d.put("jobsStarted", s.jobsStarted());
-            d.put("jobsSucceeded", s.jobsSucceeded());
-            d.put("jobsFailed", s.jobsFailed());
-            d.put("jobsCancelled", s.jobsCancelled());
-            builder.withDetail("loops", d);
+            builder.withDetail("loops", details(s, g));
             up = !g.isClosed() && s.loopsRunning() == s.loops();
         }
         JobHostCounters.Group hosts = eventLoops;
         if (hosts != null) {
-            JobLoopStats s = hosts.stats();
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("name", s.name());
-            d.put("loops", s.loops());
-            d.put("loopsRunning", s.loopsRunning());
-            d.put("jobsActive", s.jobsAlive());
-            d.put("jobsPaused", s.jobsPaused());
-            d.put("jobsWaitingForSlot", s.jobsWaitingForSlot());
-            d.put("pendingTasks", s.pendingTasks());
-            d.put("jobsStarted", s.jobsStarted());
-            d.put("jobsSucceeded", s.jobsSucceeded());
-            d.put("jobsFailed", s.jobsFailed());
-            d.put("jobsCancelled", s.jobsCancelled());
-            builder.withDetail("eventLoops", d);
+            builder.withDetail("eventLoops", details(hosts.stats(), null));
         }
         OffloadEngine e = engine;
         if (e != null) {
@@ -117,5 +90,28 @@ public final class AsyncJobsHealthIndicator extends AbstractHealthIndicator {
         } else {
             builder.down();
         }
+    }
+
+    /** The job counts of loops or event loops; {@code group} adds what only job loops have. */
+    private static Map<String, Object> details(JobLoopStats s, @Nullable JobLoopGroup group) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("name", s.name());
+        if (group != null) {
+            d.put("closed", group.isClosed());
+        }
+        d.put("loops", s.loops());
+        d.put("loopsRunning", s.loopsRunning());
+        d.put("jobsActive", s.jobsAlive());
+        d.put("jobsPaused", s.jobsPaused());
+        d.put("jobsWaitingForSlot", s.jobsWaitingForSlot());
+        d.put("pendingTasks", s.pendingTasks());
+        if (group != null) {
+            d.put("maxJobsPerLoop", s.loops() == 0 ? 0 : s.maxJobs() / s.loops());
+        }
+        d.put("jobsStarted", s.jobsStarted());
+        d.put("jobsSucceeded", s.jobsSucceeded());
+        d.put("jobsFailed", s.jobsFailed());
+        d.put("jobsCancelled", s.jobsCancelled());
+        return d;
     }
 }
