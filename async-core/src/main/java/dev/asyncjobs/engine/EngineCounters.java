@@ -11,8 +11,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * opaque write), so the device side pays no shared atomic per call; readers sum the devices with
  * opaque reads. The job side counts nothing per call: a submitted call is one a device thread
  * took, one withdrawn or drained (both rare, counted atomically here) or one still queued. That
- * sum is read in pieces while calls move from one piece to the next, so it can be one off for a
- * moment; {@link #submitted} never reports less than it did before, which keeps it a counter.
+ * sum is read in pieces while calls move from one piece to the next, in the order that can only
+ * miss a moving call for a moment, never count it twice; the running maximum never reports less
+ * than before, which keeps it a counter.
  * {@code -Dasyncjobs.stats=false} turns it all off, as for the loops.
  */
 final class EngineCounters {
@@ -95,19 +96,23 @@ final class EngineCounters {
         return n;
     }
 
-    private long submitted(int queued) {
-        long now = sum(TAKEN) + withdrawn.get() + drained.get() + queued;
-        return submittedSeen.accumulateAndGet(now, Math::max);
-    }
-
     OffloadEngineStats snapshot(OffloadEngine e) {
         int busy = 0;
         for (Device d : devices) {
             busy += (int) BUSY.getOpaque(d);
         }
+        // The calls that left the queue first, the queue after: a call leaves the queue (its slot
+        // given back) before it is counted taken, withdrawn or drained, so read in this order a
+        // call moving meanwhile is missed for one read at worst, never counted twice. Read the
+        // other way round it could be counted twice, and the running maximum below would keep
+        // that one-too-many for good (StatsTest#callsSubmittedReadWhileCallsFlowEndsExactlyAtTheCallsMade).
+        long taken = sum(TAKEN);
+        long withdrawnNow = withdrawn.get();
+        long left = taken + withdrawnNow + drained.get();
         int queued = e.queued();
+        long submitted = submittedSeen.accumulateAndGet(left + queued, Math::max);
         return new OffloadEngineStats(e.name(), e.isClosed(), devices.length, busy, queued, e.queueCapacity(),
-                submitted(queued), sum(TAKEN), sum(SUCCEEDED), sum(FAILED), rejected.get(), withdrawn.get(),
+                submitted, taken, sum(SUCCEEDED), sum(FAILED), rejected.get(), withdrawnNow,
                 sum(WAIT_NANOS), sum(SUCCEEDED_NANOS), sum(FAILED_NANOS));
     }
 

@@ -153,10 +153,15 @@ class ActuatorMetricsTest {
             }
             gate.countDown();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (peakQueue.get() == 0 && System.nanoTime() < deadline) {
+            while (peakQueue.get() == 0 && !watcher.isDone() && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
             release.countDown();
+            if (watcher.isDone()) {
+                watcher.get(); // it ended before the load did: its failure is the test's
+                throw new AssertionError("the metrics watcher ended while the load was running");
+            }
+            assertThat(peakQueue.get()).as("the requests' calls seen queued behind the held device thread").isPositive();
             assertThat(blocker.get(30, TimeUnit.SECONDS)).isEqualTo(Boolean.TRUE);
             for (Future<?> f : requests) {
                 f.get(120, TimeUnit.SECONDS);
