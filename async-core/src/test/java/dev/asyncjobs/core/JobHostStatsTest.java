@@ -214,15 +214,7 @@ class JobHostStatsTest {
                                 RecordingObserver<Object> o = new RecordingObserver<>();
                                 obs.add(o);
                                 int mode = i % 4;
-                                JobTicket t = AsyncJobs.launch(() -> {
-                                    if (mode == 3) {
-                                        throw new IOException("fails");
-                                    }
-                                    WaitCallback cb = AsyncJob.current().waitCtx().getCallback();
-                                    pool.execute(() -> cb.onWake(null));
-                                    AsyncJob.pause();
-                                    return "done";
-                                }, opts, o);
+                                JobTicket t = AsyncJobs.launch(StatsTest.racingJob(mode, pool), opts, o);
                                 if (mode == 1) {
                                     if (ThreadLocalRandom.current().nextBoolean()) {
                                         t.cancel(); // before it ever started
