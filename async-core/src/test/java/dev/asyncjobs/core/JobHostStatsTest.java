@@ -95,17 +95,6 @@ class JobHostStatsTest {
         }, poolSize, fallback)).build();
     }
 
-    private static JobFunction<Integer> pausing(int id, AtomicReferenceArray<WaitCallback> callbacks) {
-        return () -> {
-            callbacks.set(Math.abs(id), AsyncJob.current().waitCtx().getCallback());
-            AsyncJob.pause();
-            if (id < 0) {
-                throw new IOException("job " + id + " fails");
-            }
-            return id;
-        };
-    }
-
     @Test
     void hostStatsFollowJobsThroughEveryState() throws Exception {
         String name = CoreTestSupport.uniqueName("host-stats");
@@ -129,7 +118,7 @@ class JobHostStatsTest {
             }
             host.onHost(() -> {
                 for (int i = 0; i < ids.length; i++) {
-                    tickets.add(AsyncJobs.launch(pausing(ids[i], cbs), opts, obs.get(i)));
+                    tickets.add(AsyncJobs.launch(StatsTest.pausing(ids[i], cbs), opts, obs.get(i)));
                 }
             });
             host.onHost(() -> { }); // the four start tasks ran: two paused, two wait for a slot
@@ -337,7 +326,7 @@ class JobHostStatsTest {
                 RecordingObserver<Integer> first = new RecordingObserver<>();
                 RecordingObserver<Integer> second = new RecordingObserver<>();
                 host.onHost(() -> {
-                    AsyncJobs.launch(pausing(0, cbs), opts, first);
+                    AsyncJobs.launch(StatsTest.pausing(0, cbs), opts, first);
                     AsyncJobs.launch(() -> {
                         throw new IOException("fails");
                     }, opts, second);

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Timeout;
 class StatsTest {
 
     /** Publishes its callback, pauses; returns its id, or throws when {@code id} is negative. */
-    private static JobFunction<Integer> pausing(int id, AtomicReferenceArray<WaitCallback> callbacks) {
+    static JobFunction<Integer> pausing(int id, AtomicReferenceArray<WaitCallback> callbacks) {
         return () -> {
             callbacks.set(Math.abs(id), AsyncJob.current().waitCtx().getCallback());
             AsyncJob.pause();

@@ -2,9 +2,6 @@ package dev.asyncjobs.micrometer;
 
 import dev.asyncjobs.core.JobHostCounters;
 import dev.asyncjobs.core.JobLoopStats;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.FunctionTimer;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
@@ -12,9 +9,6 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.function.ToDoubleFunction;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Meters for the jobs on {@link dev.asyncjobs.core.JobHost} threads (Netty event loops: {@code
@@ -88,37 +82,8 @@ public final class JobHostMetrics implements MeterBinder, AutoCloseable {
     }
 
     private void bind(MeterRegistry registry, JobHostCounters host) {
-        Tags t = tags.and("loop", host.name());
-        gauge(registry, JobLoopMetrics.JOBS_ACTIVE, host, s -> s.jobsAlive(), t, "jobs",
-                "Jobs alive on the host thread: running, paused or waiting for a slot");
-        gauge(registry, JobLoopMetrics.JOBS_PAUSED, host, s -> s.jobsPaused(), t, "jobs",
-                "Jobs paused, waiting for an fd, a callback or an engine");
-        gauge(registry, JobLoopMetrics.JOBS_SLOT_WAITING, host, s -> s.jobsWaitingForSlot(), t, "jobs",
-                "Jobs waiting for a free slot of the host thread's full pool");
-        gauge(registry, JobLoopMetrics.LOOP_PENDING_TASKS, host, s -> s.pendingTasks(), t, "tasks",
-                "Tasks queued on the host thread and not run yet");
-        gauge(registry, JobLoopMetrics.LOOP_RUNNING, host, s -> s.loopsRunning(), t, null,
-                "1 while the host thread runs, 0 once it shuts down");
-        FunctionCounter.builder(JobLoopMetrics.JOBS_STARTED, host, h -> h.stats().jobsStarted()).tags(t)
-                .baseUnit("jobs").description("Jobs started on the host thread").register(registry);
-        completed(registry, host, t, "success", s -> s.jobsSucceeded(), "Jobs that ended with a value");
-        completed(registry, host, t, "failure", s -> s.jobsFailed(), "Jobs that ended with an error");
-        completed(registry, host, t, "cancelled", s -> s.jobsCancelled(), "Jobs their subscriber cancelled");
-        FunctionTimer.builder(JobLoopMetrics.JOBS_SLOT_WAIT, host, h -> h.stats().slotWaits(),
-                h -> h.stats().slotWaitNanos(), TimeUnit.NANOSECONDS).tags(t)
-                .description("Waits of jobs for a free slot of a full pool").register(registry);
-    }
-
-    private static void gauge(MeterRegistry registry, String name, JobHostCounters host,
-            ToDoubleFunction<JobLoopStats> f, Tags tags, @Nullable String unit, String description) {
-        Gauge.builder(name, host, h -> f.applyAsDouble(h.stats())).tags(tags).baseUnit(unit).description(description)
-                .register(registry);
-    }
-
-    private static void completed(MeterRegistry registry, JobHostCounters host, Tags tags, String outcome,
-            ToDoubleFunction<JobLoopStats> f, String description) {
-        FunctionCounter.builder(JobLoopMetrics.JOBS_COMPLETED, host, h -> f.applyAsDouble(h.stats()))
-                .tags(tags.and("outcome", outcome)).baseUnit("jobs").description(description).register(registry);
+        // no pool-size gauge: a host's pool size is only known once its first job started
+        JobStatsMeters.register(registry, host, JobHostCounters::stats, tags.and("loop", host.name()), "host", false);
     }
 
     @Override

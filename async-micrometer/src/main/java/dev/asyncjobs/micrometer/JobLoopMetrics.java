@@ -2,18 +2,12 @@ package dev.asyncjobs.micrometer;
 
 import dev.asyncjobs.core.JobLoop;
 import dev.asyncjobs.core.JobLoopGroup;
-import dev.asyncjobs.core.JobLoopStats;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
-import java.util.function.ToDoubleFunction;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Meters for a {@link JobLoopGroup}, one set per loop, tagged {@code group} (the group's name) and
@@ -87,37 +81,8 @@ public final class JobLoopMetrics implements MeterBinder {
         Objects.requireNonNull(registry, "registry");
         for (int i = 0; i < group.size(); i++) {
             JobLoop loop = group.loop(i);
-            Tags t = tags.and("loop", loop.name());
-            gauge(registry, JOBS_ACTIVE, loop, s -> s.jobsAlive(), t, "jobs", "Jobs alive on the loop: running, paused or waiting for a slot");
-            gauge(registry, JOBS_PAUSED, loop, s -> s.jobsPaused(), t, "jobs", "Jobs paused, waiting for an fd, a callback or an engine");
-            gauge(registry, JOBS_SLOT_WAITING, loop, s -> s.jobsWaitingForSlot(), t, "jobs",
-                    "Jobs waiting for a free slot of the loop's full pool");
-            gauge(registry, LOOP_PENDING_TASKS, loop, s -> s.pendingTasks(), t, "tasks",
-                    "Tasks queued on the loop thread and not run yet");
-            gauge(registry, LOOP_RUNNING, loop, s -> s.loopsRunning(), t, null, "1 while the loop thread runs, 0 once it stopped");
-            if (loop.stats().maxJobs() > 0) {
-                gauge(registry, JOBS_SLOTS, loop, s -> s.maxJobs(), t, "jobs", "The loop's pool size: jobs alive at most");
-            }
-            FunctionCounter.builder(JOBS_STARTED, loop, l -> l.stats().jobsStarted()).tags(t).baseUnit("jobs")
-                    .description("Jobs started on the loop").register(registry);
-            completed(registry, loop, t, "success", s -> s.jobsSucceeded(), "Jobs that ended with a value");
-            completed(registry, loop, t, "failure", s -> s.jobsFailed(), "Jobs that ended with an error");
-            completed(registry, loop, t, "cancelled", s -> s.jobsCancelled(), "Jobs their subscriber cancelled");
-            FunctionTimer.builder(JOBS_SLOT_WAIT, loop, l -> l.stats().slotWaits(), l -> l.stats().slotWaitNanos(),
-                    TimeUnit.NANOSECONDS).tags(t).description("Waits of jobs for a free slot of a full pool")
-                    .register(registry);
+            JobStatsMeters.register(registry, loop, JobLoop::stats, tags.and("loop", loop.name()), "loop",
+                    loop.stats().maxJobs() > 0);
         }
-    }
-
-    private static void gauge(MeterRegistry registry, String name, JobLoop loop, ToDoubleFunction<JobLoopStats> f,
-            Tags tags, @Nullable String unit, String description) {
-        Gauge.builder(name, loop, l -> f.applyAsDouble(l.stats())).tags(tags).baseUnit(unit).description(description)
-                .register(registry);
-    }
-
-    private static void completed(MeterRegistry registry, JobLoop loop, Tags tags, String outcome,
-            ToDoubleFunction<JobLoopStats> f, String description) {
-        FunctionCounter.builder(JOBS_COMPLETED, loop, l -> f.applyAsDouble(l.stats())).tags(tags.and("outcome", outcome))
-                .baseUnit("jobs").description(description).register(registry);
     }
 }
