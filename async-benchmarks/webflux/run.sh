@@ -3,16 +3,18 @@
 # Builds the service (offline Maven, from this checkout), starts it in one JVM, warms it up, drives
 # every mode with wrk (Debian package `wrk`) on loopback, interleaved, and writes
 # target/webflux-results.md (the rows for RESULTS.md). Options (environment):
-#   SECS=8 ROUNDS=2 WARMUP=5  seconds per cell, rounds, warm-up seconds per mode
+#   SECS=8 ROUNDS=2 WARMUP=8  seconds per cell, rounds, warm-up seconds per mode (two passes)
 #   MODES=inline,elastic,vt,loops,eventloop
 #   JAVA_OPTS=...             extra JVM flags (e.g. a provider; -Dreactor.netty.native=false for NIO)
 #   PROVIDER="JDK (SunEC)"    the label written next to the figures
+#   PACED_MS=20               also the mixed test with /sign below saturation: each /sign connection
+#                             waits this long between requests, so every mode signs at about one rate
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 : "${JAVA_HOME:=/usr/lib/jvm/temurin-25-jdk-amd64}"
 export JAVA_HOME MAVEN_OPTS="${MAVEN_OPTS:---sun-misc-unsafe-memory-access=allow}"
-SECS="${SECS:-8}" ROUNDS="${ROUNDS:-2}" WARMUP="${WARMUP:-5}"
+SECS="${SECS:-8}" ROUNDS="${ROUNDS:-2}" WARMUP="${WARMUP:-8}"
 if [[ "${1:-}" == "--quick" ]]; then SECS=3 ROUNDS=1 WARMUP=2; fi
 MODES="${MODES:-inline,elastic,vt,loops,eventloop}"
 PORT="${PORT:-18097}"
@@ -39,4 +41,4 @@ for m in ${MODES//,/ }; do
 done
 echo "service up (pid $pid); load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 python3 "$here/bench.py" --base "http://127.0.0.1:$PORT" --pid "$pid" --secs "$SECS" --rounds "$ROUNDS" \
-    --warmup "$WARMUP" --modes "$MODES" --provider "${PROVIDER:-JDK (SunEC)}" --out "$here/target/webflux-results.md"
+    --warmup "$WARMUP" --modes "$MODES" --provider "${PROVIDER:-JDK (SunEC)}" --paced-ms "${PACED_MS:-0}" --out "$here/target/webflux-results.md"
