@@ -134,6 +134,11 @@ def run_mixed(base, pid, mode, secs, pace_ms=0):
             "cpu_us": {k: v * 1e6 / max(1, s["requests"] - s["errors"]) for k, v in cpu_delta(before, after).items()}}
 
 
+def table_head(lines, title, cols):
+    """Appends a table's title and header rows (markdown)."""
+    lines += [title, "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+
+
 def med(xs):
     return statistics.median(xs)
 
@@ -188,10 +193,9 @@ def main():
                  f"per cell, interleaved; load average at the end {' '.join(load)}.")
     lines.append("")
     for ph, title, conns in (("c64", "/sign, 64 connections", 64), ("c512", "/sign, 512 connections", 512)):
-        lines.append(f"**{title}** (median of rounds; spread min-max)")
-        lines.append("")
-        lines.append("| mode | req/s | p50 ms | p99 ms | errors | CPU us/req total | event loops | elastic | vt carriers | job loops | device | other | threads |")
-        lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        table_head(lines, f"**{title}** (median of rounds; spread min-max)",
+                   ["mode", "req/s", "p50 ms", "p99 ms", "errors", "CPU us/req total"] + [g for g, _ in GROUPS]
+                   + ["other", "threads"])
         for m in modes:
             rs = res[(ph, m)]
             rps = [r["rps"] for r in rs]
@@ -203,13 +207,11 @@ def main():
                          f"{max(r['threads'] for r in rs)} |")
         lines.append("")
     for ph in phases[2:]:
-        if ph == "mixed":
-            lines.append("**Mixed: GET /hello (4 connections) while /sign is saturated at 256 connections**")
-        else:
-            lines.append(f"**Paced: the same, each /sign connection waiting {a.paced_ms} ms between requests**")
-        lines.append("")
-        lines.append("| mode | GET p50 ms | GET p99 ms | GET req/s | /sign req/s | errors | CPU us/sign total | threads |")
-        lines.append("|---|---|---|---|---|---|---|---|")
+        table_head(lines, "**Mixed: GET /hello (4 connections) while /sign is saturated at 256 connections**"
+                   if ph == "mixed" else
+                   f"**Paced: the same, each /sign connection waiting {a.paced_ms} ms between requests**",
+                   ["mode", "GET p50 ms", "GET p99 ms", "GET req/s", "/sign req/s", "errors", "CPU us/sign total",
+                    "threads"])
         for m in modes:
             rs = res[(ph, m)]
             lines.append(f"| {m} | {med([r['get_p50'] for r in rs]):.2f} ({spread([r['get_p50'] for r in rs], '{:.2f}')}) | "
