@@ -48,11 +48,10 @@ for r in 1 2; do
   done
 done
 kill $pid; wait $pid 2>/dev/null
-python3 - "$out" "$C" "$D" $MODES <<'PY'
+PYTHONPATH="$here" python3 - "$out" "$C" "$D" $MODES <<'PY'
 import os, re, sys
 out, conns, secs, modes = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4:]
-GROUPS = [("event loops", "reactor-http"), ("elastic", "elastic-"), ("vt carriers", "ForkJoinPool-"),
-          ("job loops", "asyncjobs-loop"), ("device", "bench-device")]  # device includes its wake-up timer
+from bench import GROUPS  # the thread groups by name prefix, as the benchmark reads them (device: its timer too)
 tick = 1e6 / os.sysconf("SC_CLK_TCK")
 def load(f):
     return {l.split()[0]: l.split()[1:] for l in open(f)}
@@ -64,7 +63,7 @@ for r in ("1", "2"):
         agg = {}
         for tid, (comm, u, s, v, n) in a.items():
             bu, bs, bv, bn = map(int, b.get(tid, [comm, 0, 0, 0, 0])[1:])
-            g = next((g for g, p in GROUPS if comm.startswith(p)), "other")
+            g = next((g for g, prefixes in GROUPS if comm.startswith(prefixes)), "other")
             x = agg.setdefault(g, [0, 0, 0, 0])
             for i, d in enumerate((int(u) - bu, int(s) - bs, int(v) - bv, int(n) - bn)):
                 x[i] += d
